@@ -1,0 +1,1 @@
+//! Finding the packages and files to lint (in progress).

@@ -1,0 +1,9 @@
+//! async-sync-lint: a static linter for the synchronization mistakes of async
+//! Rust. See ARCHITECTURE.md at the repository root for the data flow.
+
+pub mod diagnostic;
+pub mod discover;
+pub mod render;
+pub mod rules;
+pub mod source;
+pub mod workspace;
