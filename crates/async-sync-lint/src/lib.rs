@@ -3,6 +3,10 @@
 
 pub mod diagnostic;
 pub mod discover;
+pub mod engine;
+pub mod extract;
+pub mod facts;
+pub mod index;
 pub mod render;
 pub mod rules;
 pub mod source;

@@ -32,7 +32,11 @@ impl<'a> LineIndex<'a> {
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let col = self.text[start..end].chars().count() as u32 + 1;
+        let mut col = self.text[start..end].chars().count() as u32 + 1;
+        // A BOM is not a column (rustc and editors do not count it).
+        if line == 0 && end >= 3 && self.text.starts_with('\u{feff}') {
+            col -= 1;
+        }
         (line as u32 + 1, col)
     }
 

@@ -2,7 +2,10 @@
 //! [`declare_rule!`], which keeps its documentation next to its code; the
 //! registry below is the one hand-kept list, checked by meta-tests.
 
-use crate::diagnostic::Level;
+use crate::diagnostic::{Finding, Level};
+use crate::index::CrateIndex;
+
+pub mod sync_guard_across_await;
 
 /// What every rule declares about itself.
 #[derive(Debug)]
@@ -35,11 +38,30 @@ macro_rules! declare_rule {
     };
 }
 
+/// What a rule sees: one package's merged facts.
+pub struct CrateCx<'a> {
+    pub index: &'a CrateIndex<'a>,
+}
+
+type Check = fn(&CrateCx<'_>, &mut Vec<Finding>);
+
+/// The registry: every rule with its check, in catalog order.
+static RULES: &[(&RuleMeta, Check)] = &[(&sync_guard_across_await::META, sync_guard_across_await::check)];
+
 /// Every rule, in catalog order.
-pub fn all() -> &'static [&'static RuleMeta] {
-    &[]
+pub fn all() -> Vec<&'static RuleMeta> {
+    RULES.iter().map(|(m, _)| *m).collect()
+}
+
+/// Runs every rule on one package. Findings carry each rule's default level.
+pub fn run(cx: &CrateCx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (_, check) in RULES {
+        check(cx, &mut out);
+    }
+    out
 }
 
 pub fn find(name: &str) -> Option<&'static RuleMeta> {
-    all().iter().copied().find(|r| r.name == name)
+    RULES.iter().map(|(m, _)| *m).find(|r| r.name == name)
 }

@@ -1,0 +1,302 @@
+//! Items: imports, structs, aliases, statics, signatures, and the entry into
+//! every function body.
+
+use syn::parse::{ParseStream, Parser};
+use syn::{FnArg, ImplItem, Item, Pat, ReturnType, Signature, TraitItem, UseTree, Visibility};
+
+use super::body::{BodyWalker, Param};
+use super::spans::SpanMap;
+use super::types::type_repr;
+use crate::facts::*;
+use crate::workspace::Edition;
+
+pub struct ItemWalker<'a> {
+    pub spans: SpanMap<'a>,
+    pub raw: &'a str,
+    pub edition: Edition,
+    pub facts: FileFacts,
+    module: Vec<String>,
+    /// Macro-expansion depth guard: items inside item macros are walked, but
+    /// not without bound.
+    macro_depth: u32,
+}
+
+impl<'a> ItemWalker<'a> {
+    pub fn new(spans: SpanMap<'a>, raw: &'a str, _offset: u32, edition: Edition) -> ItemWalker<'a> {
+        ItemWalker { spans, raw, edition, facts: FileFacts::default(), module: Vec::new(), macro_depth: 0 }
+    }
+
+    pub fn finish(self) -> FileFacts {
+        self.facts
+    }
+
+    pub fn walk_items(&mut self, items: &[Item]) {
+        for item in items {
+            self.walk_item(item);
+        }
+    }
+
+    fn walk_item(&mut self, item: &Item) {
+        match item {
+            Item::Use(u) => {
+                let is_pub = !matches!(u.vis, Visibility::Inherited);
+                let mut prefix = Vec::new();
+                if u.leading_colon.is_some() {
+                    prefix.push(String::new());
+                }
+                self.use_tree(&u.tree, &mut prefix, is_pub);
+            }
+            Item::Struct(s) => {
+                let fields = s
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| FieldDef {
+                        name: f.ident.as_ref().map_or_else(|| i.to_string(), |id| id.to_string()),
+                        ty: type_repr(&f.ty),
+                        is_pub: !matches!(f.vis, Visibility::Inherited),
+                        span: self.spans.of(f.ident.as_ref().map_or_else(
+                            || syn::spanned::Spanned::span(&f.ty),
+                            |id| id.span(),
+                        )),
+                    })
+                    .collect();
+                self.facts.structs.push(StructDef {
+                    module: self.module.clone(),
+                    name: s.ident.to_string(),
+                    fields,
+                    is_pub: !matches!(s.vis, Visibility::Inherited),
+                });
+            }
+            Item::Type(t) => self.facts.aliases.push(TypeAlias {
+                module: self.module.clone(),
+                name: t.ident.to_string(),
+                ty: type_repr(&t.ty),
+            }),
+            Item::Static(s) => self.static_def(&s.ident, &s.ty, &s.vis, Some(&s.expr)),
+            Item::Const(c) => self.static_def(&c.ident, &c.ty, &c.vis, Some(&c.expr)),
+            Item::Fn(f) => self.function(&f.sig, &f.block, None, false),
+            Item::Impl(i) => {
+                let self_ty = type_repr(&i.self_ty).last_segment().map(str::to_string);
+                let is_deref = i.trait_.as_ref().is_some_and(|(_, p, _)| {
+                    p.segments.last().is_some_and(|s| s.ident == "Deref")
+                });
+                for it in &i.items {
+                    match it {
+                        ImplItem::Fn(f) => self.function(&f.sig, &f.block, self_ty.clone(), false),
+                        ImplItem::Type(t) if is_deref && t.ident == "Target" => {
+                            if let Some(st) = &self_ty {
+                                self.facts
+                                    .derefs
+                                    .push(DerefImpl { self_ty: st.clone(), target: type_repr(&t.ty) });
+                            }
+                        }
+                        ImplItem::Macro(m) => self.item_macro(&m.mac),
+                        _ => {}
+                    }
+                }
+            }
+            Item::Trait(t) => {
+                let self_ty = Some(t.ident.to_string());
+                for it in &t.items {
+                    if let TraitItem::Fn(f) = it {
+                        if let Some(block) = &f.default {
+                            self.function(&f.sig, block, self_ty.clone(), true);
+                        }
+                    }
+                }
+            }
+            Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    self.module.push(m.ident.to_string());
+                    self.walk_items(items);
+                    self.module.pop();
+                }
+            }
+            Item::Macro(m) => self.item_macro(&m.mac),
+            _ => {}
+        }
+    }
+
+    fn static_def(&mut self, ident: &syn::Ident, ty: &syn::Type, vis: &Visibility, _init: Option<&syn::Expr>) {
+        self.facts.statics.push(StaticDef {
+            module: self.module.clone(),
+            name: ident.to_string(),
+            ty: type_repr(ty),
+            span: self.spans.of(ident.span()),
+            is_pub: !matches!(vis, Visibility::Inherited),
+        });
+    }
+
+    fn use_tree(&mut self, tree: &UseTree, prefix: &mut Vec<String>, is_pub: bool) {
+        match tree {
+            UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.use_tree(&p.tree, prefix, is_pub);
+                prefix.pop();
+            }
+            UseTree::Name(n) => {
+                let name = n.ident.to_string();
+                let (alias, path) = if name == "self" {
+                    (prefix.last().cloned().unwrap_or_default(), prefix.clone())
+                } else {
+                    let mut p = prefix.clone();
+                    p.push(name.clone());
+                    (name, p)
+                };
+                self.push_import(alias, path, is_pub);
+            }
+            UseTree::Rename(r) => {
+                let mut p = prefix.clone();
+                if r.ident != "self" {
+                    p.push(r.ident.to_string());
+                }
+                self.push_import(r.rename.to_string(), p, is_pub);
+            }
+            UseTree::Glob(_) => self.push_import("*".to_string(), prefix.clone(), is_pub),
+            UseTree::Group(g) => {
+                for t in &g.items {
+                    self.use_tree(t, prefix, is_pub);
+                }
+            }
+        }
+    }
+
+    fn push_import(&mut self, alias: String, path: Vec<String>, is_pub: bool) {
+        if alias == "_" {
+            return;
+        }
+        self.facts.imports.push(Import { module: self.module.clone(), alias, path, is_pub });
+    }
+
+    /// Item macros: `lazy_static!`/`thread_local!` declare statics; other
+    /// macros (`cfg_if!`, crate-private `cfg_rt! { … }`) often wrap plain
+    /// items, which are walked when the tokens parse as items.
+    fn item_macro(&mut self, mac: &syn::Macro) {
+        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        if name == "lazy_static" || name == "thread_local" {
+            if let Ok(statics) = parse_static_decls.parse2(mac.tokens.clone()) {
+                for (ident, ty) in statics {
+                    self.static_def(&ident, &ty, &Visibility::Inherited, None);
+                }
+            }
+            return;
+        }
+        if self.macro_depth >= 4 {
+            return;
+        }
+        if let Ok(items) = parse_items.parse2(mac.tokens.clone()) {
+            self.macro_depth += 1;
+            self.walk_items(&items);
+            self.macro_depth -= 1;
+        }
+    }
+
+    fn function(&mut self, sig: &Signature, block: &syn::Block, self_ty: Option<String>, _in_trait: bool) {
+        self.facts.fns.push(FnSig {
+            module: self.module.clone(),
+            self_ty: self_ty.clone(),
+            name: sig.ident.to_string(),
+            ret: match &sig.output {
+                ReturnType::Type(_, t) => Some(type_repr(t)),
+                ReturnType::Default => None,
+            },
+        });
+        let mut params = Vec::new();
+        let mut mut_self = false;
+        for input in &sig.inputs {
+            match input {
+                FnArg::Receiver(r) => {
+                    mut_self = r.mutability.is_some() && r.reference.is_some();
+                }
+                FnArg::Typed(pt) => {
+                    if let Pat::Ident(id) = &*pt.pat {
+                        params.push(Param {
+                            name: id.ident.to_string(),
+                            origin: LocalOrigin::Declared(type_repr(&pt.ty)),
+                        });
+                    }
+                }
+            }
+        }
+        let kind = if sig.asyncness.is_some() { BodyKind::AsyncFn } else { BodyKind::SyncFn };
+        let name = match &self_ty {
+            Some(t) => format!("{t}::{}", sig.ident),
+            None => sig.ident.to_string(),
+        };
+        let span = self.spans.between(sig.fn_token.span, sig.ident.span());
+        let span = match &sig.asyncness {
+            Some(a) => self.spans.between(a.span, sig.ident.span()),
+            None => span,
+        };
+        let header = BodyHeader { kind, name, span, self_ty, mut_self, parent: None };
+        let walker = BodyWalker::new(self, header, params);
+        walker.walk_fn_block(block);
+    }
+}
+
+/// What a new body starts with.
+pub struct BodyHeader {
+    pub kind: BodyKind,
+    pub name: String,
+    pub span: crate::diagnostic::Span,
+    pub self_ty: Option<String>,
+    pub mut_self: bool,
+    pub parent: Option<u32>,
+}
+
+impl ItemWalker<'_> {
+    /// Reserves a body slot so children can name their parent before the
+    /// parent is complete.
+    pub fn reserve_body(&mut self, h: &BodyHeader) -> u32 {
+        self.facts.bodies.push(Body {
+            kind: h.kind,
+            name: h.name.clone(),
+            span: h.span,
+            self_ty: h.self_ty.clone(),
+            mut_self: h.mut_self,
+            module: self.module.clone(),
+            parent: h.parent,
+            awaits: Vec::new(),
+            acquisitions: Vec::new(),
+            calls: Vec::new(),
+        });
+        self.facts.bodies.len() as u32 - 1
+    }
+
+    /// Items nested in a body (`fn` inside `fn`) are items of their own.
+    pub fn nested_item(&mut self, item: &Item) {
+        self.walk_item(item);
+    }
+}
+
+fn parse_items(input: ParseStream) -> syn::Result<Vec<Item>> {
+    let mut items = Vec::new();
+    while !input.is_empty() {
+        items.push(input.parse()?);
+    }
+    Ok(items)
+}
+
+/// `[pub] static [ref] NAME: TYPE = EXPR;` repeated, with attributes.
+fn parse_static_decls(input: ParseStream) -> syn::Result<Vec<(syn::Ident, syn::Type)>> {
+    let mut out = Vec::new();
+    while !input.is_empty() {
+        input.call(syn::Attribute::parse_outer)?;
+        let _: Visibility = input.parse()?;
+        let _: syn::Token![static] = input.parse()?;
+        if input.peek(syn::Token![ref]) {
+            let _: syn::Token![ref] = input.parse()?;
+        }
+        let ident: syn::Ident = input.parse()?;
+        let _: syn::Token![:] = input.parse()?;
+        let ty: syn::Type = input.parse()?;
+        let _: syn::Token![=] = input.parse()?;
+        let _: syn::Expr = input.parse()?;
+        if input.peek(syn::Token![;]) {
+            let _: syn::Token![;] = input.parse()?;
+        }
+        out.push((ident, ty));
+    }
+    Ok(out)
+}

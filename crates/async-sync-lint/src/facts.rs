@@ -1,0 +1,353 @@
+//! Owned facts extracted from one file. Rules query these; nothing here
+//! borrows a syntax tree (Architecture Invariant: facts are `Send` and hold no
+//! `proc_macro2::Span`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Span;
+
+/// A type as written, reduced to what receiver resolution needs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TypeRepr {
+    /// `a::b::C<Args>`; `args` are the type arguments of the last segment.
+    Path { segments: Vec<String>, args: Vec<TypeRepr> },
+    /// `&T`, `&mut T`, `*const T`.
+    Ref(Box<TypeRepr>),
+    Tuple(Vec<TypeRepr>),
+    /// `[T]`, `[T; N]`.
+    Slice(Box<TypeRepr>),
+    /// `impl Trait`, `dyn Trait`, `fn(..)`, macros: nothing to see through.
+    Opaque,
+}
+
+impl TypeRepr {
+    pub fn path(segments: &[&str], args: Vec<TypeRepr>) -> TypeRepr {
+        TypeRepr::Path { segments: segments.iter().map(|s| s.to_string()).collect(), args }
+    }
+
+    /// The last path segment, if this is a path type.
+    pub fn last_segment(&self) -> Option<&str> {
+        match self {
+            TypeRepr::Path { segments, .. } => segments.last().map(String::as_str),
+            _ => None,
+        }
+    }
+}
+
+/// How a local binding got its value, as far as syntax shows.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LocalOrigin {
+    /// `let x: T`, or a parameter `x: T`.
+    Declared(TypeRepr),
+    /// `let x = Mutex::new(..)`: the type a constructor call builds.
+    Constructed(TypeRepr),
+    /// `let x = other.clone()`, `Arc::clone(&other)`, `let x = &self.m`.
+    Alias(Box<Place>),
+    Unknown,
+}
+
+/// Where a place expression starts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PlaceRoot {
+    /// `self`.
+    SelfValue,
+    /// A local binding or parameter, with what its declaration said.
+    Local { name: String, origin: LocalOrigin },
+    /// A path that is not a local: a static (`STATE`, `crate::STATE`), a const.
+    Path(Vec<String>),
+    /// A call result or anything else.
+    Unknown,
+}
+
+/// One step from the root to the receiver.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Projection {
+    /// `.field` or `.0`.
+    Field(String),
+    /// `.method()` with no arguments (`clone`, `as_ref`, `inner`, `unwrap`).
+    Method(String),
+    /// `[i]`.
+    Index,
+    /// `*x`.
+    Deref,
+}
+
+/// A receiver expression such as `self.shared.state` or `STATE`, reduced to
+/// its root and projections.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Place {
+    pub root: PlaceRoot,
+    pub projections: Vec<Projection>,
+    /// The receiver as written (normalised whitespace), for messages.
+    pub text: String,
+}
+
+impl Place {
+    /// A stable identity for "the same lock" within one body: root name and
+    /// field path, ignoring see-through methods like `clone()`/`as_ref()`.
+    pub fn identity(&self) -> Option<String> {
+        let mut out = match &self.root {
+            PlaceRoot::SelfValue => "self".to_string(),
+            PlaceRoot::Local { name, .. } => name.clone(),
+            PlaceRoot::Path(p) => p.join("::"),
+            PlaceRoot::Unknown => return None,
+        };
+        for p in &self.projections {
+            match p {
+                Projection::Field(f) => {
+                    out.push('.');
+                    out.push_str(f);
+                }
+                Projection::Method(m) if is_see_through_method(m) => {}
+                Projection::Method(m) => {
+                    out.push('.');
+                    out.push_str(m);
+                    out.push_str("()");
+                }
+                Projection::Index => out.push_str("[_]"),
+                Projection::Deref => {}
+            }
+        }
+        Some(out)
+    }
+}
+
+/// Methods that return (a handle to) the same value they are called on.
+pub fn is_see_through_method(name: &str) -> bool {
+    matches!(
+        name,
+        "clone"
+            | "as_ref"
+            | "as_mut"
+            | "deref"
+            | "deref_mut"
+            | "borrow"
+            | "unwrap"
+            | "expect"
+            | "as_deref"
+            | "get_ref"
+            | "upgrade"
+            | "force"
+            | "get_or_init"
+            | "lock_api"
+    )
+}
+
+/// What kind of body a function or block is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BodyKind {
+    AsyncFn,
+    AsyncBlock,
+    AsyncClosure,
+    /// A plain `fn` (no awaits; kept for cross-function lock summaries).
+    SyncFn,
+}
+
+impl BodyKind {
+    pub fn is_async(self) -> bool {
+        !matches!(self, BodyKind::SyncFn)
+    }
+}
+
+/// An await point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum AwaitKind {
+    /// `.await`
+    Await,
+    /// `select!` (tokio or futures): polls several futures, suspends.
+    Select,
+    /// `join!` / `try_join!`.
+    Join,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AwaitPoint {
+    pub span: Span,
+    pub kind: AwaitKind,
+}
+
+/// How the acquisition call is used right after it is made.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CallShape {
+    /// `.lock().await`
+    pub awaited: bool,
+    /// `.lock().unwrap()` / `.expect(..)` / `.unwrap_or_else(..)` / `?`
+    pub unwrapped: bool,
+    /// The call had arguments (`map.get(&k)`).
+    pub has_args: bool,
+}
+
+/// Who holds an acquired guard.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Holder {
+    /// `let g = …` (any pattern binding a name, `_g` included).
+    Binding { name: String, span: Span },
+    /// `let _ = …`: dropped at once.
+    Wildcard,
+    /// Part of a larger expression: lives to the end of its temporary scope.
+    Temporary,
+    /// An expression statement whose value is the guard: `m.lock().await;`.
+    Discarded,
+}
+
+/// Why a guard stopped being held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EndKind {
+    /// `drop(g)`, `mem::drop(g)`.
+    Drop,
+    /// Moved into a call, a struct, a closure or async block, or returned.
+    Move,
+    /// `g = other`.
+    Reassign,
+    /// The end of the block that declared it.
+    ScopeEnd,
+    /// The end of the temporary scope (statement, condition, scrutinee).
+    TemporaryEnd,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GuardEnd {
+    pub span: Span,
+    pub kind: EndKind,
+}
+
+/// A call that may acquire a guard (`lock`, `read`, `borrow_mut`, `get` …).
+/// Whether it really does depends on what the receiver is, which resolution
+/// decides later; the live range is computed here, from syntax and scopes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Acquisition {
+    /// The call, from the receiver's start to the closing parenthesis.
+    pub span: Span,
+    /// Just the method name.
+    pub method_span: Span,
+    pub method: String,
+    pub receiver: Place,
+    pub shape: CallShape,
+    pub holder: Holder,
+    /// Indices into `Body::awaits` reached while the guard is live.
+    pub held_at: Vec<u32>,
+    /// The first place the guard ended, if seen.
+    pub end: Option<GuardEnd>,
+    /// The guard leaves the body: returned, stored in a field, or moved into
+    /// a call or another task.
+    pub escapes: bool,
+    /// Set when the guard was captured from an enclosing body: (body index,
+    /// acquisition index) of where it was made.
+    pub captured_from: Option<(u32, u32)>,
+}
+
+/// Any call in a body, for rules about what is called where.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Call {
+    pub span: Span,
+    pub callee: Callee,
+    pub arg_count: u32,
+    /// Acquisitions (indices into `Body::acquisitions`) live at the call.
+    pub held: Vec<u32>,
+    /// Inside a non-async closure within this body (and the callee the
+    /// closure was passed to, e.g. `spawn_blocking`).
+    pub in_closure: Option<String>,
+    pub in_loop: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Callee {
+    /// `recv.name(..)`; the receiver when it is a place.
+    Method { receiver: Option<Place>, name: String },
+    /// `a::b::f(..)`.
+    Path(Vec<String>),
+    /// A macro invocation `name!(..)`.
+    Macro(Vec<String>),
+}
+
+/// A function body, async block or async closure.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Body {
+    pub kind: BodyKind,
+    /// `fn name`, `Type::name`, or `async block`.
+    pub name: String,
+    /// The `async`/`fn` keyword and name, for reporting on the body.
+    pub span: Span,
+    /// Type of `self` for methods (the `impl` target's last segment).
+    pub self_ty: Option<String>,
+    /// Takes `&mut self`: exclusive access.
+    pub mut_self: bool,
+    /// Inline module path inside the file (`mod a { mod b { … } }`).
+    pub module: Vec<String>,
+    pub parent: Option<u32>,
+    pub awaits: Vec<AwaitPoint>,
+    pub acquisitions: Vec<Acquisition>,
+    pub calls: Vec<Call>,
+}
+
+/// A `use` import: `alias` names `path` in `module`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Import {
+    pub module: Vec<String>,
+    /// The local name; `*` for a glob.
+    pub alias: String,
+    pub path: Vec<String>,
+    pub is_pub: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FieldDef {
+    /// Field name, or its index for tuple structs.
+    pub name: String,
+    pub ty: TypeRepr,
+    pub is_pub: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StructDef {
+    pub module: Vec<String>,
+    pub name: String,
+    pub fields: Vec<FieldDef>,
+    pub is_pub: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TypeAlias {
+    pub module: Vec<String>,
+    pub name: String,
+    pub ty: TypeRepr,
+}
+
+/// `static`, `const`, `lazy_static!`, `thread_local!` items.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StaticDef {
+    pub module: Vec<String>,
+    pub name: String,
+    pub ty: TypeRepr,
+    pub span: Span,
+    pub is_pub: bool,
+}
+
+/// A function or method signature.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FnSig {
+    pub module: Vec<String>,
+    pub self_ty: Option<String>,
+    pub name: String,
+    pub ret: Option<TypeRepr>,
+}
+
+/// `impl Deref for X { type Target = T; }`: newtypes seen through.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DerefImpl {
+    pub self_ty: String,
+    pub target: TypeRepr,
+}
+
+/// Everything one file declares and does.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FileFacts {
+    pub imports: Vec<Import>,
+    pub structs: Vec<StructDef>,
+    pub aliases: Vec<TypeAlias>,
+    pub statics: Vec<StaticDef>,
+    pub fns: Vec<FnSig>,
+    pub derefs: Vec<DerefImpl>,
+    pub bodies: Vec<Body>,
+}

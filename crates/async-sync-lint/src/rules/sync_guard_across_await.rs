@@ -1,0 +1,184 @@
+//! `sync-guard-across-await`: a blocking guard alive at an await point.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Finding, Span};
+use crate::facts::{AwaitKind, EndKind, Holder};
+use crate::index::Family;
+use crate::rules::CrateCx;
+
+crate::declare_rule! {
+    name: "sync-guard-across-await",
+    level: Warn,
+    summary: "a blocking lock guard, `RefCell` borrow or DashMap reference is held across an `.await`",
+    docs: r#"## What it does
+Finds a guard of a blocking lock (`std::sync::Mutex`/`RwLock`, `parking_lot`,
+`lock_api`, `spin`), a `RefCell` borrow, a `DashMap` reference or a tokio
+`watch::Ref` that is still alive when the task reaches an `.await` (or a
+`select!`/`join!`, which await too).
+
+Live ranges follow Rust's drop rules for your edition: a `let` binding lives
+to the end of its block unless dropped, moved or reassigned (shadowing does
+not drop it); a temporary lives to the end of its statement; `match`,
+`if let` and `while let` scrutinee temporaries live through the arms or body
+(`if let` only through the `then` block since edition 2024); `for` iterator
+temporaries live for the whole loop.
+
+## Why is this bad?
+While the task is suspended the guard stays locked. Any other task that needs
+the lock blocks its executor thread; on a current-thread runtime, or when the
+task holding the lock cannot be polled, that is a deadlock. The future also
+becomes `!Send`, so it cannot be spawned on a multi-threaded runtime. A
+`RefCell` borrow held across an await panics when another task borrows it.
+
+## Example
+```rust
+use std::sync::Mutex;
+
+async fn bump(counter: &Mutex<u64>) {
+    let mut n = counter.lock().unwrap();
+    *n += 1;
+    flush().await;
+}
+async fn flush() {}
+```
+
+## Use instead
+```rust
+use std::sync::Mutex;
+
+async fn bump(counter: &Mutex<u64>) {
+    {
+        let mut n = counter.lock().unwrap();
+        *n += 1;
+    }
+    flush().await;
+}
+async fn flush() {}
+```
+If the guard really must be held across the await, use an async lock such as
+`tokio::sync::Mutex`.
+
+## Known problems
+Receivers are resolved from declared types, constructors and the call shape
+(`.lock().unwrap()` is a std lock); a lock reached through a generic parameter
+or a trait object stays unknown and is not reported. A guard moved into a
+helper (`consume(guard)`) is treated as released.
+"#,
+}
+
+pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
+    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
+        // Captured copies of a guard share its acquisition span: merge them.
+        let mut by_site: BTreeMap<(u32, u32), Site> = BTreeMap::new();
+        for body in facts.bodies.iter().filter(|b| b.kind.is_async()) {
+            for acq in &body.acquisitions {
+                if acq.held_at.is_empty() {
+                    continue;
+                }
+                let Some(resolved) = cx.index.resolve_acquisition(fi, body, acq) else { continue };
+                let family = resolved.kind.family();
+                if !matches!(family, Family::Blocking | Family::Cell | Family::MapRef) {
+                    continue;
+                }
+                let site = by_site.entry((acq.span.lo, acq.span.hi)).or_insert_with(|| Site {
+                    span: acq.span,
+                    what: what(resolved.kind.type_name(), family),
+                    family,
+                    holder: acq.holder.clone(),
+                    receiver: acq.receiver.text.clone(),
+                    awaits: Vec::new(),
+                    end: None,
+                });
+                for &a in &acq.held_at {
+                    let p = &body.awaits[a as usize];
+                    if !site.awaits.iter().any(|(s, _)| *s == p.span) {
+                        site.awaits.push((p.span, p.kind));
+                    }
+                }
+                if acq.captured_from.is_none() {
+                    if let Some(end) = &acq.end {
+                        if matches!(end.kind, EndKind::ScopeEnd | EndKind::Drop | EndKind::TemporaryEnd) {
+                            site.end = Some(end.span);
+                        }
+                    }
+                }
+            }
+        }
+        for site in by_site.into_values() {
+            out.push(site.finding(file_id));
+        }
+    }
+}
+
+struct Site {
+    span: Span,
+    what: String,
+    family: Family,
+    holder: Holder,
+    receiver: String,
+    awaits: Vec<(Span, AwaitKind)>,
+    end: Option<Span>,
+}
+
+fn what(type_name: &str, family: Family) -> String {
+    match family {
+        Family::Cell => "`RefCell` borrow".to_string(),
+        Family::MapRef if type_name == "DashMap" => "`DashMap` reference".to_string(),
+        Family::MapRef => "`watch::Ref`".to_string(),
+        _ => format!("`{type_name}` guard"),
+    }
+}
+
+impl Site {
+    fn finding(mut self, file: u32) -> Finding {
+        self.awaits.sort();
+        let n = self.awaits.len();
+        let message = format!(
+            "{} held across {}",
+            self.what,
+            if n == 1 { "an await point".to_string() } else { format!("{n} await points") }
+        );
+        let acquired = match &self.holder {
+            Holder::Binding { name, .. } => format!("`{name}` acquired here"),
+            _ => "acquired here, held by a temporary".to_string(),
+        };
+        let mut f = Finding::new(META.name, META.default_level, file, self.span, message)
+            .with_primary_label(acquired);
+        for (span, kind) in &self.awaits {
+            let label = match kind {
+                AwaitKind::Await => "awaited here while still held",
+                AwaitKind::Select => "`select!` awaits here while still held",
+                AwaitKind::Join => "`join!` awaits here while still held",
+            };
+            f = f.with_label(*span, label);
+        }
+        if let Some(end) = self.end {
+            if self.awaits.iter().all(|(a, _)| a.hi <= end.lo) {
+                f = f.with_label(end, "released here");
+            }
+        }
+        let fix = match (&self.holder, self.family) {
+            (_, Family::Cell) => {
+                "end the borrow before the await: copy or clone what you need, then let the borrow go".to_string()
+            }
+            (Holder::Binding { name, .. }, _) => format!(
+                "release it before the await: put the locked section in its own block `{{ … }}`, or call `drop({name})` before awaiting"
+            ),
+            _ => format!(
+                "take what you need into a local first (`let value = {}…;`), so the temporary guard is dropped before the await",
+                self.receiver
+            ),
+        };
+        f = f.with_help(fix);
+        if matches!(self.family, Family::Blocking) {
+            f = f.with_help("if the lock must stay held across the await, use an async lock such as `tokio::sync::Mutex`");
+        }
+        let why = match self.family {
+            Family::Cell => "a `RefCell` borrow held while the task is suspended makes any other borrow panic",
+            Family::MapRef => "the reference holds a lock on a map shard while the task is suspended: other tasks touching that shard block their thread or deadlock",
+            _ => "a blocking lock held while the task is suspended blocks every other task that needs it, can deadlock the executor, and makes the future `!Send`",
+        };
+        f.with_note(why)
+    }
+}
