@@ -6,10 +6,11 @@
 //! `{"reason":"compiler-message","package_id":…,"manifest_path":…,"target":{…},"message":<rustc diagnostic>}`,
 //! then `{"reason":"build-finished","success":<no deny-level finding>}`.
 //!
-//! The objects are built with `serde_json::json!`: `cargo_metadata`'s types
-//! are `#[non_exhaustive]` and cannot be constructed here. The tests parse
-//! every line back with `cargo_metadata::Message::parse_stream` and apply
-//! the suggestions with `rustfix`.
+//! The objects are private serde structs with the fields in cargo's and
+//! rustc's order: `cargo_metadata`'s own types are `#[non_exhaustive]` and
+//! cannot be constructed here. The tests parse every line back with
+//! `cargo_metadata::Message::parse_stream` and apply the suggestions with
+//! `rustfix`.
 //!
 //! `json-render-diagnostics`: cargo prints the rendered diagnostics itself
 //! (to stderr) instead of `compiler-message` lines. With one output stream we
@@ -19,12 +20,13 @@
 
 use std::io::{self, Write};
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::human::Human;
 use super::{absolute, file_uri, level_word, short, Sources};
-use crate::diagnostic::{Applicability, FileId, Finding, Help, Span};
+use crate::diagnostic::{FileId, Finding, Help, Span};
 use crate::rules;
+use crate::workspace::Edition;
 
 /// What goes into each diagnostic's `rendered` field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +52,14 @@ pub(crate) fn render(
             Rendered::Ansi => human.rendered(f, true),
             Rendered::Short => format!("{}\n", short::line(sources, f)),
         };
-        let message = compiler_message(sources, f, text);
+        let owner = owner(sources, f.file);
+        let message = CompilerMessage {
+            reason: "compiler-message",
+            package_id: &owner.package_id,
+            manifest_path: &owner.manifest_path,
+            target: &owner.target,
+            message: diagnostic(sources, f, text),
+        };
         serde_json::to_writer(&mut *out, &message)?;
         writeln!(out)?;
     }
@@ -71,127 +80,191 @@ fn build_finished(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     let success = !findings.iter().any(|f| f.level.is_error());
     serde_json::to_writer(
         &mut *out,
-        &json!({ "reason": "build-finished", "success": success }),
+        &BuildFinished {
+            reason: "build-finished",
+            success,
+        },
     )?;
     writeln!(out)
 }
 
-/// The cargo `compiler-message` wrapping a rustc diagnostic.
-fn compiler_message(sources: &Sources<'_>, f: &Finding, rendered: String) -> Value {
-    let owner = owner(sources, f.file);
-    json!({
-        "reason": "compiler-message",
-        "package_id": owner.package_id,
-        "manifest_path": owner.manifest_path,
-        "target": owner.target,
-        "message": diagnostic(sources, f, rendered),
-    })
+// The wire types, fields in the order cargo and rustc write them.
+
+#[derive(Serialize)]
+struct CompilerMessage<'a> {
+    reason: &'static str,
+    package_id: &'a str,
+    manifest_path: &'a str,
+    target: &'a TargetJson,
+    message: Diagnostic<'a>,
+}
+
+#[derive(Serialize)]
+struct BuildFinished {
+    reason: &'static str,
+    success: bool,
+}
+
+#[derive(Serialize)]
+struct TargetJson {
+    kind: Vec<String>,
+    crate_types: Vec<String>,
+    name: String,
+    src_path: String,
+    edition: &'static str,
+    doc: bool,
+    doctest: bool,
+    test: bool,
+}
+
+#[derive(Serialize)]
+struct Diagnostic<'a> {
+    #[serde(rename = "$message_type")]
+    message_type: &'static str,
+    message: &'a str,
+    code: Option<Code>,
+    level: &'static str,
+    spans: Vec<SpanJson<'a>>,
+    children: Vec<Diagnostic<'a>>,
+    rendered: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Code {
+    code: String,
+    explanation: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct SpanJson<'a> {
+    file_name: &'a str,
+    byte_start: u32,
+    byte_end: u32,
+    line_start: u32,
+    line_end: u32,
+    column_start: u32,
+    column_end: u32,
+    is_primary: bool,
+    text: Vec<LineJson<'a>>,
+    label: Option<&'a str>,
+    suggested_replacement: Option<&'a str>,
+    suggestion_applicability: Option<&'static str>,
+    /// Always `null`: we see no macro expansions.
+    expansion: Option<()>,
+}
+
+#[derive(Serialize)]
+struct LineJson<'a> {
+    text: &'a str,
+    highlight_start: u32,
+    highlight_end: u32,
 }
 
 /// rustc's JSON diagnostic for a finding.
-fn diagnostic(sources: &Sources<'_>, f: &Finding, rendered: String) -> Value {
-    let mut spans = vec![span(
-        sources,
-        f.file,
-        f.primary,
-        true,
-        non_empty(&f.primary_label),
-        None,
-    )];
+fn diagnostic<'a>(sources: &'a Sources<'_>, f: &'a Finding, rendered: String) -> Diagnostic<'a> {
+    let label = (!f.primary_label.is_empty()).then_some(f.primary_label.as_str());
+    let mut spans = vec![span(sources, f.file, f.primary, true, label)];
     spans.extend(
         f.labels
             .iter()
-            .map(|l| span(sources, f.file, l.span, false, Some(&l.message), None)),
+            .map(|l| span(sources, f.file, l.span, false, Some(&l.message))),
     );
-    let mut children: Vec<Value> = f
+    let mut children: Vec<Diagnostic<'a>> = f
         .notes
         .iter()
         .map(|n| child("note", n, Vec::new()))
         .collect();
     children.extend(f.helps.iter().map(|h| help(sources, f.file, h)));
-    json!({
-        "$message_type": "diagnostic",
-        "message": f.message,
-        "code": {
-            "code": format!("async_sync_lint::{}", f.rule),
-            "explanation": rules::find(&f.rule).map(|m| m.docs),
-        },
-        "level": level_word(f.level),
-        "spans": spans,
-        "children": children,
-        "rendered": rendered,
-    })
+    Diagnostic {
+        message_type: "diagnostic",
+        message: &f.message,
+        code: Some(Code {
+            code: format!("async_sync_lint::{}", f.rule),
+            explanation: rules::find(&f.rule).map(|m| m.docs),
+        }),
+        level: level_word(f.level),
+        spans,
+        children,
+        rendered: Some(rendered),
+    }
 }
 
-fn help(sources: &Sources<'_>, file: FileId, h: &Help) -> Value {
+/// A `help` child; a suggestion becomes a primary span carrying the
+/// replacement, which is what `rustfix` applies.
+fn help<'a>(sources: &'a Sources<'_>, file: FileId, h: &'a Help) -> Diagnostic<'a> {
     let spans = match &h.suggestion {
-        Some(s) => vec![span(
-            sources,
-            file,
-            s.span,
-            true,
-            None,
-            Some((&s.replacement, s.applicability)),
-        )],
+        Some(s) => {
+            let mut span = span(sources, file, s.span, true, None);
+            span.suggested_replacement = Some(&s.replacement);
+            span.suggestion_applicability = Some(s.applicability.as_str());
+            vec![span]
+        }
         None => Vec::new(),
     };
     child("help", &h.message, spans)
 }
 
-fn child(level: &str, message: &str, spans: Vec<Value>) -> Value {
-    json!({
-        "$message_type": "diagnostic",
-        "message": message,
-        "code": null,
-        "level": level,
-        "spans": spans,
-        "children": [],
-        "rendered": null,
-    })
-}
-
-fn non_empty(s: &str) -> Option<&str> {
-    (!s.is_empty()).then_some(s)
+fn child<'a>(level: &'static str, message: &'a str, spans: Vec<SpanJson<'a>>) -> Diagnostic<'a> {
+    Diagnostic {
+        message_type: "diagnostic",
+        message,
+        code: None,
+        level,
+        spans,
+        children: Vec::new(),
+        rendered: None,
+    }
 }
 
 /// A rustc `DiagnosticSpan`. Byte offsets are raw file offsets (BOM and
-/// `\r` included), which is what `rustfix` edits.
-fn span(
-    sources: &Sources<'_>,
+/// `\r` included), which is what `rustfix` edits. An unknown position
+/// (line 0) is shown at the start of the file: editors want 1-based lines.
+fn span<'a>(
+    sources: &'a Sources<'_>,
     file: FileId,
     span: Span,
     is_primary: bool,
-    label: Option<&str>,
-    suggestion: Option<(&str, Applicability)>,
-) -> Value {
+    label: Option<&'a str>,
+) -> SpanJson<'a> {
     let pos = sources.pos(file, span);
-    let text: Vec<Value> = sources
+    let (line, col) = (pos.line.max(1), pos.col.max(1));
+    let end_line = pos.end_line.max(line);
+    let end_col = if end_line == line {
+        pos.end_col.max(col)
+    } else {
+        pos.end_col.max(1)
+    };
+    let text = sources
         .lines(file, span)
-        .iter()
-        .map(|l| json!({ "text": l.text, "highlight_start": l.highlight_start, "highlight_end": l.highlight_end }))
+        .into_iter()
+        .map(|l| LineJson {
+            text: l.text,
+            highlight_start: l.highlight_start,
+            highlight_end: l.highlight_end,
+        })
         .collect();
-    json!({
-        "file_name": sources.display(file),
-        "byte_start": span.lo,
-        "byte_end": span.hi,
-        "line_start": pos.line,
-        "line_end": pos.end_line,
-        "column_start": pos.col,
-        "column_end": pos.end_col,
-        "is_primary": is_primary,
-        "text": text,
-        "label": label,
-        "suggested_replacement": suggestion.map(|(r, _)| r),
-        "suggestion_applicability": suggestion.map(|(_, a)| a.as_str()),
-        "expansion": null,
-    })
+    SpanJson {
+        file_name: sources.display(file),
+        byte_start: span.lo,
+        byte_end: span.hi,
+        line_start: line,
+        line_end: end_line,
+        column_start: col,
+        column_end: end_col,
+        is_primary,
+        text,
+        label,
+        suggested_replacement: None,
+        suggestion_applicability: None,
+        expansion: None,
+    }
 }
 
 /// The package and target a file's messages are attributed to.
 struct Owner {
     package_id: String,
     manifest_path: String,
-    target: Value,
+    target: TargetJson,
 }
 
 /// Looks up the file's package and target. A file outside any package gets a
@@ -208,16 +281,16 @@ fn owner(sources: &Sources<'_>, id: FileId) -> Owner {
             return Owner {
                 package_id: p.id.clone(),
                 manifest_path: absolute(&p.manifest_path).display().to_string(),
-                target: json!({
-                    "kind": t.kind,
-                    "crate_types": t.crate_types,
-                    "name": t.name,
-                    "src_path": absolute(&t.src_path).display().to_string(),
-                    "edition": t.edition.as_str(),
-                    "doc": t.doc,
-                    "doctest": t.doctest,
-                    "test": t.test,
-                }),
+                target: TargetJson {
+                    kind: t.kind.clone(),
+                    crate_types: t.crate_types.clone(),
+                    name: t.name.clone(),
+                    src_path: absolute(&t.src_path).display().to_string(),
+                    edition: t.edition.as_str(),
+                    doc: t.doc,
+                    doctest: t.doctest,
+                    test: t.test,
+                },
             };
         }
     }
@@ -229,20 +302,19 @@ fn owner(sources: &Sources<'_>, id: FileId) -> Owner {
         || "unknown".to_string(),
         |s| s.to_string_lossy().into_owned(),
     );
-    let edition = file.map_or(crate::workspace::Edition::default(), |f| f.edition);
     Owner {
         package_id: format!("path+{}#{stem}@0.0.0", file_uri(&dir)),
         manifest_path: dir.join("Cargo.toml").display().to_string(),
-        target: json!({
-            "kind": ["lib"],
-            "crate_types": ["lib"],
-            "name": stem.replace('-', "_"),
-            "src_path": path.display().to_string(),
-            "edition": edition.as_str(),
-            "doc": true,
-            "doctest": true,
-            "test": true,
-        }),
+        target: TargetJson {
+            kind: vec!["lib".into()],
+            crate_types: vec!["lib".into()],
+            name: stem.replace('-', "_"),
+            src_path: path.display().to_string(),
+            edition: file.map_or(Edition::default(), |f| f.edition).as_str(),
+            doc: true,
+            doctest: true,
+            test: true,
+        },
     }
 }
 
@@ -277,6 +349,14 @@ mod tests {
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), fx.findings.len() + 1);
         for line in &lines[..lines.len() - 1] {
+            assert!(
+                line.starts_with("{\"reason\":\"compiler-message\",\"package_id\":"),
+                "{line}"
+            );
+            assert!(
+                line.contains("\"message\":{\"$message_type\":\"diagnostic\",\"message\":"),
+                "{line}"
+            );
             let raw: serde_json::Value = serde_json::from_str(line).unwrap();
             assert_eq!(raw["reason"], "compiler-message");
             assert_eq!(raw["message"]["$message_type"], "diagnostic");
@@ -398,6 +478,12 @@ mod tests {
         let gone = &msgs[4];
         assert_eq!(gone.package_id.repr, fx.ws.packages[0].id);
         assert!(gone.message.spans[0].text.is_empty());
+        // An unknown position is put at the start of the file, 1-based.
+        let g = &gone.message.spans[0];
+        assert_eq!(
+            (g.line_start, g.column_start, g.line_end, g.column_end),
+            (1, 1, 1, 1)
+        );
         assert_eq!(gone.message.level, DiagnosticLevel::Error);
     }
 
