@@ -855,7 +855,8 @@ fn convert_edition(e: cargo_metadata::Edition) -> Edition {
 fn read_manifest(path: &Path) -> Result<toml::Table, String> {
     let text = fs::read_to_string(path).map_err(|e| format!("cannot read manifest: {e}"))?;
     toml::from_str::<toml::Table>(&text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
+        let before = e.span().and_then(|s| text.get(..s.start));
+        let line = before.map(|b| b.matches('\n').count() + 1);
         let message = e.message().trim();
         match line {
             Some(line) => format!("invalid manifest: TOML parse error at line {line}: {message}"),
@@ -1581,6 +1582,54 @@ skip = true
         );
         assert_eq!(a.lint_metadata, Some(serde_json::json!({"skip": true})));
         assert_eq!(ws.lint_metadata, Some(serde_json::json!({"level": "deny"})));
+    }
+
+    #[test]
+    fn manifest_without_edition_means_2015() {
+        let (_tmp, root) = tempdir();
+        tree(
+            &root,
+            &[
+                ("p/Cargo.toml", "[package]\nname = \"p\"\n"),
+                ("p/src/lib.rs", ""),
+            ],
+        );
+        let ws = run(&DiscoverOptions {
+            paths: vec!["p".into()],
+            ..opts(&root)
+        });
+        assert_eq!(file(&ws, "p/src/lib.rs").edition, Edition::E2015);
+        assert_eq!(ws.packages[0].version, "0.0.0");
+    }
+
+    #[test]
+    fn invalid_manifest_in_path_mode_is_reported_once() {
+        let (_tmp, root) = tempdir();
+        tree(
+            &root,
+            &[
+                ("p/Cargo.toml", "[package]\nname = 1 2\n"),
+                ("p/a.rs", ""),
+                ("p/b.rs", ""),
+            ],
+        );
+        let ws = run(&DiscoverOptions {
+            paths: vec!["p".into()],
+            ..opts(&root)
+        });
+        assert_eq!(displays(&ws), ["p/a.rs", "p/b.rs"]);
+        assert!(ws
+            .files
+            .iter()
+            .all(|f| f.edition == Edition::E2021 && f.package.is_none()));
+        assert_eq!(ws.errors.len(), 1, "{:?}", ws.errors);
+        assert!(
+            ws.errors[0]
+                .message
+                .starts_with("invalid manifest: TOML parse error at line 2"),
+            "{:?}",
+            ws.errors
+        );
     }
 
     #[test]
