@@ -1,1 +1,382 @@
-fn main(){}
+//! `cargo async-sync-lint`: the command line. Parses flags, discovers files,
+//! runs the engine, applies levels and suppressions, renders, and exits with
+//! 0 (clean), 1 (deny-level findings) or 2 (usage, config, I/O or internal
+//! error).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use async_sync_lint::diagnostic::{engine_codes, Level};
+use async_sync_lint::discover::{discover, DiscoverOptions};
+use async_sync_lint::engine::{self, EngineOptions};
+use async_sync_lint::render::{self, MessageFormat, RenderOptions};
+use async_sync_lint::rules;
+use async_sync_lint::workspace::Edition;
+use clap::{ArgAction, Parser, ValueEnum};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// A static linter for the synchronization mistakes of async Rust.
+///
+/// Lints the cargo workspace (or package) in the current directory, or the
+/// given files and directories. Lint levels can follow `--`, as with clippy:
+/// `cargo async-sync-lint -- -D warnings -A sync-guard-across-await`.
+#[derive(Parser, Debug)]
+#[command(name = "cargo async-sync-lint", version, bin_name = "cargo async-sync-lint")]
+struct Cli {
+    /// Files or directories to lint (default: the workspace or package here).
+    paths: Vec<PathBuf>,
+
+    /// Output format: human, short, json (cargo's message stream), the
+    /// json-diagnostic-* variants, sarif, github.
+    #[arg(long, value_name = "FMT", default_value = "human")]
+    message_format: String,
+
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: Color,
+
+    /// Print a rule's documentation and exit.
+    #[arg(long, value_name = "RULE")]
+    explain: Option<String>,
+
+    /// List every rule with its default level and exit.
+    #[arg(long)]
+    list_rules: bool,
+
+    /// Path to Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+
+    /// Package(s) to lint (name or package-id spec).
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    packages: Vec<String>,
+
+    /// Lint every workspace member.
+    #[arg(long)]
+    workspace: bool,
+
+    /// Exclude packages from --workspace.
+    #[arg(long, value_name = "SPEC")]
+    exclude: Vec<String>,
+
+    /// Edition for every file, overriding Cargo.toml (2015, 2018, 2021, 2024).
+    #[arg(long, value_name = "YEAR")]
+    edition: Option<String>,
+
+    /// Set a rule (or `warnings`) to allow.
+    #[arg(short = 'A', long = "allow", value_name = "RULE")]
+    allow: Vec<String>,
+    /// Set a rule (or `warnings`) to warn.
+    #[arg(short = 'W', long = "warn", value_name = "RULE")]
+    warn: Vec<String>,
+    /// Set a rule (or `warnings`) to deny: its findings fail the run.
+    #[arg(short = 'D', long = "deny", value_name = "RULE")]
+    deny: Vec<String>,
+    /// Set a rule to forbid (deny, and cannot be lowered).
+    #[arg(long = "forbid", value_name = "RULE")]
+    forbid: Vec<String>,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Exit 0 even when there are deny-level findings.
+    #[arg(long)]
+    exit_zero: bool,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    jobs: Option<usize>,
+
+    /// Print counters (files, bodies, acquisitions, resolved receivers) to stderr.
+    #[arg(long)]
+    stats: bool,
+
+    // Flags cargo and rust-analyzer pass to check commands; accepted, no effect.
+    #[arg(long, hide = true)]
+    all_targets: bool,
+    #[arg(long, hide = true)]
+    keep_going: bool,
+    #[arg(long, short = 'F', hide = true, action = ArgAction::Append)]
+    features: Vec<String>,
+    #[arg(long, hide = true)]
+    all_features: bool,
+    #[arg(long, hide = true)]
+    no_default_features: bool,
+    #[arg(long, hide = true, action = ArgAction::Append)]
+    target: Vec<String>,
+    #[arg(long, hide = true)]
+    target_dir: Option<PathBuf>,
+    #[arg(long, hide = true, action = ArgAction::Append)]
+    config: Vec<String>,
+    #[arg(long, hide = true)]
+    lib: bool,
+    #[arg(long, hide = true)]
+    bins: bool,
+    #[arg(long, hide = true)]
+    tests: bool,
+    #[arg(long, hide = true)]
+    examples: bool,
+    #[arg(long, hide = true)]
+    benches: bool,
+    #[arg(long, hide = true)]
+    release: bool,
+    #[arg(long, hide = true)]
+    profile: Option<String>,
+    #[arg(long, hide = true)]
+    locked: bool,
+    #[arg(long, hide = true)]
+    offline: bool,
+    #[arg(long, hide = true)]
+    frozen: bool,
+    #[arg(short = 'q', long, hide = true)]
+    quiet: bool,
+
+    /// Lint levels after `--`: -A/-W/-D/-F RULE, as rustc takes them.
+    #[arg(last = true, allow_hyphen_values = true, hide = true)]
+    lint_args: Vec<String>,
+}
+
+/// One level flag, in command-line order (later wins).
+struct LevelFlag {
+    level: Level,
+    name: String,
+}
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().collect();
+    // `cargo async-sync-lint …` runs `cargo-async-sync-lint async-sync-lint …`.
+    if args.get(1).map(String::as_str) == Some("async-sync-lint") {
+        args.remove(1);
+    }
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, String> {
+    if cli.list_rules {
+        for r in rules::all() {
+            println!("{:<26} {:<5} {}", r.name, r.default_level.as_str(), r.summary);
+        }
+        return Ok(0);
+    }
+    if let Some(name) = &cli.explain {
+        let Some(r) = rules::find(name) else {
+            return Err(unknown_rule(name));
+        };
+        println!("# {} (default: {})\n\n{}", r.name, r.default_level.as_str(), r.docs.trim_end());
+        return Ok(0);
+    }
+    let format = MessageFormat::parse(&cli.message_format).ok_or_else(|| {
+        format!(
+            "invalid --message-format `{}`; expected one of: {}",
+            cli.message_format,
+            MessageFormat::names().join(", ")
+        )
+    })?;
+    let edition = match &cli.edition {
+        Some(e) => Some(Edition::parse(e).ok_or_else(|| format!("invalid --edition `{e}`; expected 2015, 2018, 2021 or 2024"))?),
+        None => None,
+    };
+    let flags = level_flags(&cli)?;
+
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let opts = DiscoverOptions {
+        paths: cli.paths.clone(),
+        manifest_path: cli.manifest_path.clone(),
+        packages: cli.packages.clone(),
+        workspace: cli.workspace,
+        exclude_packages: cli.exclude.clone(),
+        exclude_paths: Vec::new(),
+        edition_override: edition,
+        cwd,
+    };
+    let ws = discover(&opts).map_err(|e| e.to_string())?;
+    for err in &ws.errors {
+        eprintln!("warning: {}: {}", err.path.display(), err.message);
+    }
+
+    let result = engine::lint(&ws, &EngineOptions { threads: cli.jobs });
+    let mut findings = result.findings;
+    for f in &mut findings {
+        f.level = effective_level(&f.rule, f.level, &flags);
+    }
+    findings.retain(|f| f.level != Level::Allow);
+    engine::sort_findings(&ws, &mut findings);
+
+    if cli.stats {
+        let s = &result.stats;
+        eprintln!(
+            "stats: {} files, {} parsed, {} bodies ({} async), {} acquisition candidates, {} resolved to a known lock kind",
+            s.files, s.parsed, s.bodies, s.async_bodies, s.acquisitions, s.resolved
+        );
+    }
+
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => cli.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let ropts = RenderOptions { format, color, tool_version: env!("CARGO_PKG_VERSION") };
+    let write_result = match &cli.output {
+        Some(path) => {
+            let mut buf = Vec::new();
+            render::render(&mut buf, &ws, &findings, &ropts).map_err(|e| e.to_string())?;
+            std::fs::write(path, buf).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            render::render(&mut lock, &ws, &findings, &ropts).and_then(|_| lock.flush()).map_err(|e| e.to_string())
+        }
+    };
+    if let Err(e) = write_result {
+        // A closed pipe (`| head`) is not an error worth a message.
+        if !e.contains("Broken pipe") {
+            return Err(e);
+        }
+    }
+    if matches!(format, MessageFormat::Human | MessageFormat::Short) {
+        if let Some(s) = render::summary(&findings) {
+            eprintln!("{s}");
+        }
+    }
+
+    let tool_failed = findings.iter().any(|f| f.rule == engine_codes::INTERNAL_ERROR || f.rule == engine_codes::IO_ERROR);
+    if tool_failed {
+        return Ok(2);
+    }
+    let failed = findings.iter().any(|f| f.level.is_error());
+    Ok(if failed && !cli.exit_zero { 1 } else { 0 })
+}
+
+/// Level flags in order: long flags before `--`, then rustc-style after it.
+fn level_flags(cli: &Cli) -> Result<Vec<LevelFlag>, String> {
+    let mut out = Vec::new();
+    let mut push = |level: Level, names: &[String]| -> Result<(), String> {
+        for n in names {
+            for name in n.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                check_rule_name(name)?;
+                out.push(LevelFlag { level, name: name.to_string() });
+            }
+        }
+        Ok(())
+    };
+    push(Level::Allow, &cli.allow)?;
+    push(Level::Warn, &cli.warn)?;
+    push(Level::Deny, &cli.deny)?;
+    push(Level::Forbid, &cli.forbid)?;
+    let mut it = cli.lint_args.iter();
+    while let Some(a) = it.next() {
+        let (flag, inline) = match a.as_str() {
+            s if s.len() > 2 && s.starts_with('-') && !s.starts_with("--") => (&s[..2], Some(s[2..].to_string())),
+            s => (s, None),
+        };
+        let level = match flag {
+            "-A" | "--allow" => Level::Allow,
+            "-W" | "--warn" => Level::Warn,
+            "-D" | "--deny" => Level::Deny,
+            "-F" | "--forbid" => Level::Forbid,
+            other => return Err(format!("unexpected argument after `--`: `{other}`; expected -A, -W, -D or -F RULE")),
+        };
+        let name = match inline {
+            Some(n) => n,
+            None => it.next().ok_or_else(|| format!("`{a}` needs a rule name"))?.clone(),
+        };
+        push(level, &[name])?;
+    }
+    Ok(out)
+}
+
+fn is_known_code(name: &str) -> bool {
+    rules::find(name).is_some()
+        || name == "warnings"
+        || [
+            engine_codes::PARSE_ERROR,
+            engine_codes::IO_ERROR,
+            engine_codes::INTERNAL_ERROR,
+            engine_codes::UNUSED_SUPPRESSION,
+        ]
+        .contains(&name)
+}
+
+fn check_rule_name(name: &str) -> Result<(), String> {
+    let name = name.strip_prefix("async_sync_lint::").unwrap_or(name);
+    if is_known_code(name) {
+        Ok(())
+    } else {
+        Err(unknown_rule(name))
+    }
+}
+
+fn unknown_rule(name: &str) -> String {
+    let names: Vec<&str> = rules::all().iter().map(|r| r.name).collect();
+    let closest = names.iter().min_by_key(|n| edit_distance(name, n)).copied();
+    match closest {
+        Some(c) if edit_distance(name, c) <= c.len() / 3 + 1 => {
+            format!("unknown rule `{name}`; did you mean `{c}`? (see --list-rules)")
+        }
+        _ => format!("unknown rule `{name}` (see --list-rules)"),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Applies the level flags to one finding. Engine errors keep their level.
+fn effective_level(rule: &str, default: Level, flags: &[LevelFlag]) -> Level {
+    if rule == engine_codes::INTERNAL_ERROR || rule == engine_codes::IO_ERROR {
+        return default;
+    }
+    let mut level = default;
+    let mut forbidden = false;
+    for f in flags {
+        let name = f.name.strip_prefix("async_sync_lint::").unwrap_or(&f.name);
+        let applies = name == rule || (name == "warnings" && default == Level::Warn);
+        if !applies {
+            continue;
+        }
+        if forbidden {
+            continue;
+        }
+        if name == "warnings" {
+            // `-D warnings` raises what warns; `-A warnings` silences it.
+            if level == Level::Warn || f.level == Level::Allow {
+                level = f.level;
+            }
+        } else {
+            level = f.level;
+        }
+        forbidden = f.level == Level::Forbid;
+    }
+    level
+}
