@@ -7,4 +7,5 @@ pub mod discover;
 pub mod render;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod workspace;
