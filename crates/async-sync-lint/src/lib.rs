@@ -1,6 +1,7 @@
 //! async-sync-lint: a static linter for the synchronization mistakes of async
 //! Rust. See ARCHITECTURE.md at the repository root for the data flow.
 
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine;
@@ -10,4 +11,5 @@ pub mod index;
 pub mod render;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod workspace;
