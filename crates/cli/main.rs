@@ -7,9 +7,11 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use async_sync_lint::diagnostic::{engine_codes, Level};
+use async_sync_lint::config::{self, LevelFlag};
+use async_sync_lint::diagnostic::Level;
 use async_sync_lint::discover::{discover, DiscoverOptions};
-use async_sync_lint::engine::{self, EngineOptions};
+use async_sync_lint::driver::{self, RunError};
+use async_sync_lint::engine::EngineOptions;
 use async_sync_lint::render::{self, MessageFormat, RenderOptions};
 use async_sync_lint::rules;
 use async_sync_lint::workspace::Edition;
@@ -99,6 +101,10 @@ struct Cli {
     #[arg(long)]
     stats: bool,
 
+    /// Print the extracted facts of each file as JSON (for rule authors).
+    #[arg(long, hide = true)]
+    dump_facts: bool,
+
     // Flags cargo and rust-analyzer pass to check commands; accepted, no effect.
     #[arg(long, hide = true)]
     all_targets: bool,
@@ -142,12 +148,6 @@ struct Cli {
     /// Lint levels after `--`: -A/-W/-D/-F RULE, as rustc takes them.
     #[arg(last = true, allow_hyphen_values = true, hide = true)]
     lint_args: Vec<String>,
-}
-
-/// One level flag, in command-line order (later wins).
-struct LevelFlag {
-    level: Level,
-    name: String,
 }
 
 fn main() -> ExitCode {
@@ -194,7 +194,9 @@ fn run(cli: Cli) -> Result<u8, String> {
         )
     })?;
     let edition = match &cli.edition {
-        Some(e) => Some(Edition::parse(e).ok_or_else(|| format!("invalid --edition `{e}`; expected 2015, 2018, 2021 or 2024"))?),
+        Some(e) => Some(
+            Edition::parse(e).ok_or_else(|| format!("invalid --edition `{e}`; expected 2015, 2018, 2021 or 2024"))?,
+        ),
         None => None,
     };
     let flags = level_flags(&cli)?;
@@ -212,19 +214,23 @@ fn run(cli: Cli) -> Result<u8, String> {
     };
     let ws = discover(&opts).map_err(|e| e.to_string())?;
     for err in &ws.errors {
-        eprintln!("warning: {}: {}", err.path.display(), err.message);
+        eprintln!("error: {}: {}", err.path.display(), err.message);
     }
-
-    let result = engine::lint(&ws, &EngineOptions { threads: cli.jobs });
-    let mut findings = result.findings;
-    for f in &mut findings {
-        f.level = effective_level(&f.rule, f.level, &flags);
+    if cli.dump_facts {
+        for (i, f) in ws.files.iter().enumerate() {
+            let outcome = async_sync_lint::engine::analyze_file(&f.path, f.edition, i as u32);
+            let json = serde_json::json!({ "file": f.display, "facts": outcome.facts, "findings": outcome.findings });
+            println!("{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?);
+        }
+        return Ok(0);
     }
-    findings.retain(|f| f.level != Level::Allow);
-    engine::sort_findings(&ws, &mut findings);
+    let discovery_failed = !ws.errors.is_empty();
+    let report =
+        driver::run_on_workspace(ws, &flags, &EngineOptions { threads: cli.jobs }).map_err(|RunError(msg)| msg)?;
+    let (ws, findings) = (&report.workspace, &report.findings);
 
     if cli.stats {
-        let s = &result.stats;
+        let s = &report.stats;
         eprintln!(
             "stats: {} files, {} parsed, {} bodies ({} async), {} acquisition candidates, {} resolved to a known lock kind",
             s.files, s.parsed, s.bodies, s.async_bodies, s.acquisitions, s.resolved
@@ -234,19 +240,21 @@ fn run(cli: Cli) -> Result<u8, String> {
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => cli.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        Color::Auto => {
+            cli.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     let ropts = RenderOptions { format, color, tool_version: env!("CARGO_PKG_VERSION") };
     let write_result = match &cli.output {
         Some(path) => {
             let mut buf = Vec::new();
-            render::render(&mut buf, &ws, &findings, &ropts).map_err(|e| e.to_string())?;
+            render::render(&mut buf, ws, findings, &ropts).map_err(|e| e.to_string())?;
             std::fs::write(path, buf).map_err(|e| format!("cannot write {}: {e}", path.display()))
         }
         None => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            render::render(&mut lock, &ws, &findings, &ropts).and_then(|_| lock.flush()).map_err(|e| e.to_string())
+            render::render(&mut lock, ws, findings, &ropts).and_then(|_| lock.flush()).map_err(|e| e.to_string())
         }
     };
     if let Err(e) = write_result {
@@ -256,17 +264,14 @@ fn run(cli: Cli) -> Result<u8, String> {
         }
     }
     if matches!(format, MessageFormat::Human | MessageFormat::Short) {
-        if let Some(s) = render::summary(&findings) {
+        if let Some(s) = render::summary(findings) {
             eprintln!("{s}");
         }
     }
 
-    let tool_failed = findings.iter().any(|f| f.rule == engine_codes::INTERNAL_ERROR || f.rule == engine_codes::IO_ERROR);
-    if tool_failed {
-        return Ok(2);
-    }
-    let failed = findings.iter().any(|f| f.level.is_error());
-    Ok(if failed && !cli.exit_zero { 1 } else { 0 })
+    // A path that could not be read is an I/O error: the run is incomplete.
+    let code = if discovery_failed { 2 } else { report.exit_code() };
+    Ok(if code == 1 && cli.exit_zero { 0 } else { code })
 }
 
 /// Level flags in order: long flags before `--`, then rustc-style after it.
@@ -276,6 +281,7 @@ fn level_flags(cli: &Cli) -> Result<Vec<LevelFlag>, String> {
         for n in names {
             for name in n.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 check_rule_name(name)?;
+                let name = name.strip_prefix("async_sync_lint::").unwrap_or(name);
                 out.push(LevelFlag { level, name: name.to_string() });
             }
         }
@@ -307,21 +313,10 @@ fn level_flags(cli: &Cli) -> Result<Vec<LevelFlag>, String> {
     Ok(out)
 }
 
-fn is_known_code(name: &str) -> bool {
-    rules::find(name).is_some()
-        || name == "warnings"
-        || [
-            engine_codes::PARSE_ERROR,
-            engine_codes::IO_ERROR,
-            engine_codes::INTERNAL_ERROR,
-            engine_codes::UNUSED_SUPPRESSION,
-        ]
-        .contains(&name)
-}
-
 fn check_rule_name(name: &str) -> Result<(), String> {
     let name = name.strip_prefix("async_sync_lint::").unwrap_or(name);
-    if is_known_code(name) {
+    let known = config::known_rule_names();
+    if name == "warnings" || known.contains(&name) {
         Ok(())
     } else {
         Err(unknown_rule(name))
@@ -329,54 +324,8 @@ fn check_rule_name(name: &str) -> Result<(), String> {
 }
 
 fn unknown_rule(name: &str) -> String {
-    let names: Vec<&str> = rules::all().iter().map(|r| r.name).collect();
-    let closest = names.iter().min_by_key(|n| edit_distance(name, n)).copied();
-    match closest {
-        Some(c) if edit_distance(name, c) <= c.len() / 3 + 1 => {
-            format!("unknown rule `{name}`; did you mean `{c}`? (see --list-rules)")
-        }
-        _ => format!("unknown rule `{name}` (see --list-rules)"),
+    match config::closest(name, &config::known_rule_names()) {
+        Some(c) => format!("unknown rule `{name}`; did you mean `{c}`? (see --list-rules)"),
+        None => format!("unknown rule `{name}` (see --list-rules)"),
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-/// Applies the level flags to one finding. Engine errors keep their level.
-fn effective_level(rule: &str, default: Level, flags: &[LevelFlag]) -> Level {
-    if rule == engine_codes::INTERNAL_ERROR || rule == engine_codes::IO_ERROR {
-        return default;
-    }
-    let mut level = default;
-    let mut forbidden = false;
-    for f in flags {
-        let name = f.name.strip_prefix("async_sync_lint::").unwrap_or(&f.name);
-        let applies = name == rule || (name == "warnings" && default == Level::Warn);
-        if !applies {
-            continue;
-        }
-        if forbidden {
-            continue;
-        }
-        if name == "warnings" {
-            // `-D warnings` raises what warns; `-A warnings` silences it.
-            if level == Level::Warn || f.level == Level::Allow {
-                level = f.level;
-            }
-        } else {
-            level = f.level;
-        }
-        forbidden = f.level == Level::Forbid;
-    }
-    level
 }

@@ -129,11 +129,7 @@ impl Config {
 
     /// Sets one level; a `forbid` already in place is never lowered.
     fn set_level(&mut self, name: &str, level: Level, source: LevelSource) {
-        let current = if name == WARNINGS {
-            self.warnings_level
-        } else {
-            self.levels.get(name).copied()
-        };
+        let current = if name == WARNINGS { self.warnings_level } else { self.levels.get(name).copied() };
         if current == Some(Level::Forbid) {
             return;
         }
@@ -164,46 +160,20 @@ pub fn load(
 
     let mut config = Config::default();
     if let Some(value) = workspace_metadata {
-        apply_table(
-            &mut config,
-            value,
-            "[workspace.metadata.async-sync-lint]",
-            LevelSource::Workspace,
-            &names,
-        )?;
+        apply_table(&mut config, value, "[workspace.metadata.async-sync-lint]", LevelSource::Workspace, &names)?;
     }
     if let Some(value) = package_metadata {
-        apply_table(
-            &mut config,
-            value,
-            "[package.metadata.async-sync-lint]",
-            LevelSource::Package,
-            &names,
-        )?;
+        apply_table(&mut config, value, "[package.metadata.async-sync-lint]", LevelSource::Package, &names)?;
     }
     if let Some((path, text)) = toml_file {
         let value = parse_toml(path, text)?;
-        apply_table(
-            &mut config,
-            &value,
-            &path.display().to_string(),
-            LevelSource::File,
-            &names,
-        )?;
+        apply_table(&mut config, &value, &path.display().to_string(), LevelSource::File, &names)?;
     }
     for flag in cli {
         if !names.contains(&flag.name.as_str()) {
-            let mut message = format!(
-                "unknown rule `{}` in `{} {}`",
-                flag.name,
-                flag_letter(flag.level),
-                flag.name
-            );
+            let mut message = format!("unknown rule `{}` in `{} {}`", flag.name, flag_letter(flag.level), flag.name);
             push_suggestion(&mut message, &flag.name, &names);
-            return Err(ConfigError {
-                origin: "command line".to_string(),
-                message,
-            });
+            return Err(ConfigError { origin: "command line".to_string(), message });
         }
         config.set_level(&flag.name, flag.level, LevelSource::Cli);
     }
@@ -247,10 +217,7 @@ fn apply_table(
     source: LevelSource,
     names: &[&str],
 ) -> Result<(), ConfigError> {
-    let err = |message: String| ConfigError {
-        origin: origin.to_string(),
-        message,
-    };
+    let err = |message: String| ConfigError { origin: origin.to_string(), message };
     let Some(table) = value.as_object() else {
         return Err(err(format!("expected a table, found {}", kind_of(value))));
     };
@@ -258,10 +225,7 @@ fn apply_table(
         match key.as_str() {
             "rules" => {
                 let Some(rules) = value.as_object() else {
-                    return Err(err(format!(
-                        "`rules` must be a table of rule = \"level\", found {}",
-                        kind_of(value)
-                    )));
+                    return Err(err(format!("`rules` must be a table of rule = \"level\", found {}", kind_of(value))));
                 };
                 for (name, level) in rules {
                     if !names.contains(&name.as_str()) {
@@ -271,9 +235,7 @@ fn apply_table(
                     }
                     let level = match level.as_str() {
                         Some(s) => Level::parse(s).ok_or_else(|| {
-                            err(format!(
-                                "invalid level `{s}` for `rules.{name}`; expected {LEVEL_NAMES}"
-                            ))
+                            err(format!("invalid level `{s}` for `rules.{name}`; expected {LEVEL_NAMES}"))
                         })?,
                         None => {
                             return Err(err(format!(
@@ -298,9 +260,7 @@ fn apply_table(
             "exclude" => {
                 for glob in string_list(value, key).map_err(err)? {
                     let mut builder = ignore::gitignore::GitignoreBuilder::new("");
-                    let checked = builder
-                        .add_line(None, glob)
-                        .and_then(|b| b.build().map(drop));
+                    let checked = builder.add_line(None, glob).and_then(|b| b.build().map(drop));
                     if let Err(e) = checked {
                         return Err(err(format!("invalid `exclude` glob `{glob}`: {e}")));
                     }
@@ -310,9 +270,7 @@ fn apply_table(
             _ => {
                 let mut message = format!("unknown key `{key}`");
                 if names.contains(&key.as_str()) {
-                    message.push_str(&format!(
-                        "; rule levels go in the `rules` table: `rules.{key}`"
-                    ));
+                    message.push_str(&format!("; rule levels go in the `rules` table: `rules.{key}`"));
                 } else {
                     push_suggestion(&mut message, key, TOP_LEVEL_KEYS);
                     message.push_str(&format!(" (allowed keys: {})", quoted_list(TOP_LEVEL_KEYS)));
@@ -326,18 +284,11 @@ fn apply_table(
 
 fn string_list<'v>(value: &'v Value, key: &str) -> Result<Vec<&'v str>, String> {
     let Some(items) = value.as_array() else {
-        return Err(format!(
-            "`{key}` must be an array of strings, found {}",
-            kind_of(value)
-        ));
+        return Err(format!("`{key}` must be an array of strings, found {}", kind_of(value)));
     };
     items
         .iter()
-        .map(|item| {
-            item.as_str().ok_or_else(|| {
-                format!("`{key}` must contain only strings, found {}", kind_of(item))
-            })
-        })
+        .map(|item| item.as_str().ok_or_else(|| format!("`{key}` must contain only strings, found {}", kind_of(item))))
         .collect()
 }
 
@@ -371,11 +322,7 @@ fn kind_of(value: &Value) -> &'static str {
 }
 
 fn quoted_list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn push_suggestion(message: &mut String, name: &str, candidates: &[&str]) {
@@ -412,9 +359,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
+            let mut d = (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d = d.min(rows[i - 2][j - 2] + 1);
             }
@@ -432,26 +377,15 @@ mod tests {
     const RULES: &[&str] = &["sync-guard-across-await", "blocking-call-in-async"];
 
     fn flag(level: Level, name: &str) -> LevelFlag {
-        LevelFlag {
-            level,
-            name: name.to_string(),
-        }
+        LevelFlag { level, name: name.to_string() }
     }
 
     fn from_file(text: &str) -> Result<Config, ConfigError> {
-        load(
-            None,
-            None,
-            Some((Path::new("async-sync-lint.toml"), text)),
-            &[],
-            RULES,
-        )
+        load(None, None, Some((Path::new("async-sync-lint.toml"), text)), &[], RULES)
     }
 
     fn error(result: Result<Config, ConfigError>) -> String {
-        result
-            .expect_err("expected a configuration error")
-            .to_string()
+        result.expect_err("expected a configuration error").to_string()
     }
 
     #[test]
@@ -463,10 +397,7 @@ mod tests {
 
         let only_ws = load(Some(&ws), None, None, &[], RULES).unwrap();
         assert_eq!(only_ws.levels["sync-guard-across-await"], Level::Allow);
-        assert_eq!(
-            only_ws.source_of("sync-guard-across-await"),
-            Some(LevelSource::Workspace)
-        );
+        assert_eq!(only_ws.source_of("sync-guard-across-await"), Some(LevelSource::Workspace));
 
         let with_pkg = load(Some(&ws), Some(&pkg), None, &[], RULES).unwrap();
         assert_eq!(with_pkg.levels["sync-guard-across-await"], Level::Warn);
@@ -476,120 +407,62 @@ mod tests {
         let path = Path::new("async-sync-lint.toml");
         let with_file = load(Some(&ws), Some(&pkg), Some((path, file)), &[], RULES).unwrap();
         assert_eq!(with_file.levels["sync-guard-across-await"], Level::Deny);
-        assert_eq!(
-            with_file.source_of("sync-guard-across-await"),
-            Some(LevelSource::File)
-        );
+        assert_eq!(with_file.source_of("sync-guard-across-await"), Some(LevelSource::File));
 
-        let cli = [
-            flag(Level::Allow, "blocking-call-in-async"),
-            flag(Level::Warn, "sync-guard-across-await"),
-        ];
+        let cli = [flag(Level::Allow, "blocking-call-in-async"), flag(Level::Warn, "sync-guard-across-await")];
         let all = load(Some(&ws), Some(&pkg), Some((path, file)), &cli, RULES).unwrap();
         assert_eq!(all.levels["sync-guard-across-await"], Level::Warn);
         assert_eq!(all.levels["blocking-call-in-async"], Level::Allow);
-        assert_eq!(
-            all.source_of("blocking-call-in-async"),
-            Some(LevelSource::Cli)
-        );
+        assert_eq!(all.source_of("blocking-call-in-async"), Some(LevelSource::Cli));
     }
 
     #[test]
     fn later_cli_flags_win() {
-        let cli = [
-            flag(Level::Deny, "sync-guard-across-await"),
-            flag(Level::Allow, "sync-guard-across-await"),
-        ];
+        let cli = [flag(Level::Deny, "sync-guard-across-await"), flag(Level::Allow, "sync-guard-across-await")];
         let config = load(None, None, None, &cli, RULES).unwrap();
-        assert_eq!(
-            config.level_for("sync-guard-across-await", Level::Warn),
-            Level::Allow
-        );
+        assert_eq!(config.level_for("sync-guard-across-await", Level::Warn), Level::Allow);
     }
 
     #[test]
     fn deny_warnings_promotes_warn_level_only() {
-        let cli = [
-            flag(Level::Deny, "warnings"),
-            flag(Level::Allow, "blocking-call-in-async"),
-        ];
+        let cli = [flag(Level::Deny, "warnings"), flag(Level::Allow, "blocking-call-in-async")];
         let config = load(None, None, None, &cli, RULES).unwrap();
         assert_eq!(config.warnings_level, Some(Level::Deny));
-        assert_eq!(
-            config.level_for("sync-guard-across-await", Level::Warn),
-            Level::Deny
-        );
-        assert_eq!(
-            config.level_for("blocking-call-in-async", Level::Warn),
-            Level::Allow
-        );
+        assert_eq!(config.level_for("sync-guard-across-await", Level::Warn), Level::Deny);
+        assert_eq!(config.level_for("blocking-call-in-async", Level::Warn), Level::Allow);
         assert_eq!(config.level_for("parse-error", Level::Deny), Level::Deny);
 
         // Order does not matter for the group: a rule raised to warn after
         // `-D warnings` is still an error, as with rustc.
-        let cli = [
-            flag(Level::Deny, "warnings"),
-            flag(Level::Warn, "blocking-call-in-async"),
-        ];
+        let cli = [flag(Level::Deny, "warnings"), flag(Level::Warn, "blocking-call-in-async")];
         let config = load(None, None, None, &cli, RULES).unwrap();
-        assert_eq!(
-            config.level_for("blocking-call-in-async", Level::Allow),
-            Level::Deny
-        );
+        assert_eq!(config.level_for("blocking-call-in-async", Level::Allow), Level::Deny);
 
         let allow_all = load(None, None, None, &[flag(Level::Allow, "warnings")], RULES).unwrap();
-        assert_eq!(
-            allow_all.level_for("sync-guard-across-await", Level::Warn),
-            Level::Allow
-        );
-        assert_eq!(
-            allow_all.level_for("sync-guard-across-await", Level::Deny),
-            Level::Deny
-        );
+        assert_eq!(allow_all.level_for("sync-guard-across-await", Level::Warn), Level::Allow);
+        assert_eq!(allow_all.level_for("sync-guard-across-await", Level::Deny), Level::Deny);
     }
 
     #[test]
     fn warnings_group_in_file() {
         let config = from_file("[rules]\nwarnings = \"deny\"\n").unwrap();
-        assert_eq!(
-            config.level_for("sync-guard-across-await", Level::Warn),
-            Level::Deny
-        );
+        assert_eq!(config.level_for("sync-guard-across-await", Level::Warn), Level::Deny);
     }
 
     #[test]
     fn forbid_is_not_lowered() {
-        let cli = [
-            flag(Level::Forbid, "sync-guard-across-await"),
-            flag(Level::Allow, "sync-guard-across-await"),
-        ];
+        let cli = [flag(Level::Forbid, "sync-guard-across-await"), flag(Level::Allow, "sync-guard-across-await")];
         let config = load(None, None, None, &cli, RULES).unwrap();
-        assert_eq!(
-            config.level_for("sync-guard-across-await", Level::Warn),
-            Level::Forbid
-        );
+        assert_eq!(config.level_for("sync-guard-across-await", Level::Warn), Level::Forbid);
 
         // Across layers too: a workspace forbid survives a package allow.
         let ws = json!({"rules": {"blocking-call-in-async": "forbid"}});
         let pkg = json!({"rules": {"blocking-call-in-async": "allow"}});
-        let config = load(
-            Some(&ws),
-            Some(&pkg),
-            None,
-            &[flag(Level::Warn, "blocking-call-in-async")],
-            RULES,
-        )
-        .unwrap();
+        let config = load(Some(&ws), Some(&pkg), None, &[flag(Level::Warn, "blocking-call-in-async")], RULES).unwrap();
         assert_eq!(config.levels["blocking-call-in-async"], Level::Forbid);
-        assert_eq!(
-            config.source_of("blocking-call-in-async"),
-            Some(LevelSource::Workspace)
-        );
+        assert_eq!(config.source_of("blocking-call-in-async"), Some(LevelSource::Workspace));
 
-        let cli = [
-            flag(Level::Forbid, "warnings"),
-            flag(Level::Allow, "warnings"),
-        ];
+        let cli = [flag(Level::Forbid, "warnings"), flag(Level::Allow, "warnings")];
         let config = load(None, None, None, &cli, RULES).unwrap();
         assert_eq!(config.warnings_level, Some(Level::Forbid));
     }
@@ -605,16 +478,11 @@ mod tests {
         let ws = json!({"rulez": {}});
         let msg = error(load(Some(&ws), None, None, &[], RULES));
         assert!(
-            msg.starts_with(
-                "[workspace.metadata.async-sync-lint]: unknown key `rulez`; did you mean `rules`?"
-            ),
+            msg.starts_with("[workspace.metadata.async-sync-lint]: unknown key `rulez`; did you mean `rules`?"),
             "{msg}"
         );
         let msg = error(from_file("sync-guard-across-await = \"deny\"\n"));
-        assert!(
-            msg.ends_with("rule levels go in the `rules` table: `rules.sync-guard-across-await`"),
-            "{msg}"
-        );
+        assert!(msg.ends_with("rule levels go in the `rules` table: `rules.sync-guard-across-await`"), "{msg}");
     }
 
     #[test]
@@ -626,32 +494,16 @@ mod tests {
              did you mean `sync-guard-across-await`?"
         );
         let msg = error(from_file("[rules]\nsomething-else-entirely = \"deny\"\n"));
-        assert_eq!(
-            msg,
-            "async-sync-lint.toml: unknown rule `something-else-entirely` in [rules]"
-        );
-        let msg = error(load(
-            None,
-            None,
-            None,
-            &[flag(Level::Deny, "warning")],
-            RULES,
-        ));
-        assert_eq!(
-            msg,
-            "command line: unknown rule `warning` in `-D warning`; did you mean `warnings`?"
-        );
+        assert_eq!(msg, "async-sync-lint.toml: unknown rule `something-else-entirely` in [rules]");
+        let msg = error(load(None, None, None, &[flag(Level::Deny, "warning")], RULES));
+        assert_eq!(msg, "command line: unknown rule `warning` in `-D warning`; did you mean `warnings`?");
     }
 
     #[test]
     fn engine_codes_are_rule_names() {
-        let config =
-            from_file("[rules]\nparse-error = \"deny\"\nunused-suppression = \"allow\"\n").unwrap();
+        let config = from_file("[rules]\nparse-error = \"deny\"\nunused-suppression = \"allow\"\n").unwrap();
         assert_eq!(config.level_for("parse-error", Level::Warn), Level::Deny);
-        assert_eq!(
-            config.level_for("unused-suppression", Level::Warn),
-            Level::Allow
-        );
+        assert_eq!(config.level_for("unused-suppression", Level::Warn), Level::Allow);
     }
 
     #[test]
@@ -671,26 +523,18 @@ mod tests {
     #[test]
     fn toml_syntax_error_has_line_and_column() {
         let msg = error(from_file("[rules]\nsync-guard-across-await = deny\n"));
-        assert!(
-            msg.starts_with("async-sync-lint.toml:2:27: invalid TOML: "),
-            "{msg}"
-        );
+        assert!(msg.starts_with("async-sync-lint.toml:2:27: invalid TOML: "), "{msg}");
     }
 
     #[test]
     fn lists_are_checked() {
-        let config =
-            from_file("exclude = [\"generated/**\", \"vendor/\"]\nblocking-paths = [\"::a::b\"]\n")
-                .unwrap();
+        let config = from_file("exclude = [\"generated/**\", \"vendor/\"]\nblocking-paths = [\"::a::b\"]\n").unwrap();
         assert_eq!(config.exclude_paths, ["generated/**", "vendor/"]);
         assert_eq!(config.extra_blocking_paths, ["::a::b"]);
         let msg = error(from_file("blocking-paths = [\"not a path\"]\n"));
         assert!(msg.contains("`not a path` is not a path"), "{msg}");
         let msg = error(from_file("exclude = \"vendor/\"\n"));
-        assert!(
-            msg.contains("`exclude` must be an array of strings, found a string"),
-            "{msg}"
-        );
+        assert!(msg.contains("`exclude` must be an array of strings, found a string"), "{msg}");
         let msg = error(from_file("exclude = [\"src/{a\"]\n"));
         assert!(msg.contains("invalid `exclude` glob `src/{a`"), "{msg}");
     }

@@ -10,7 +10,10 @@ use crate::diagnostic::Span;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TypeRepr {
     /// `a::b::C<Args>`; `args` are the type arguments of the last segment.
-    Path { segments: Vec<String>, args: Vec<TypeRepr> },
+    Path {
+        segments: Vec<String>,
+        args: Vec<TypeRepr>,
+    },
     /// `&T`, `&mut T`, `*const T`.
     Ref(Box<TypeRepr>),
     Tuple(Vec<TypeRepr>),
@@ -164,6 +167,7 @@ pub enum AwaitKind {
 pub struct AwaitPoint {
     pub span: Span,
     pub kind: AwaitKind,
+    pub ctx: Option<u32>,
 }
 
 /// How the acquisition call is used right after it is made.
@@ -175,6 +179,27 @@ pub struct CallShape {
     pub unwrapped: bool,
     /// The call had arguments (`map.get(&k)`).
     pub has_args: bool,
+}
+
+/// The construct whose temporary scope owns a temporary guard; it decides
+/// how long the guard lives and what fix to suggest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TempScope {
+    Statement,
+    /// `if` / `while` condition (dropped before the block).
+    Condition,
+    /// `match` scrutinee: lives through every arm.
+    MatchScrutinee,
+    /// `if let` scrutinee: through the then-block (and `else` before 2024).
+    IfLetScrutinee,
+    /// `while let` scrutinee: through each iteration's body.
+    WhileLetScrutinee,
+    /// `for` iterator expression: through the whole loop.
+    ForIterator,
+    /// A block's tail expression (edition 2024 scope, or the enclosing one).
+    Tail,
+    /// A match arm body or guard.
+    Arm,
 }
 
 /// Who holds an acquired guard.
@@ -224,6 +249,8 @@ pub struct Acquisition {
     pub receiver: Place,
     pub shape: CallShape,
     pub holder: Holder,
+    /// For temporaries: the construct whose scope owns it.
+    pub temp_scope: TempScope,
     /// Indices into `Body::awaits` reached while the guard is live.
     pub held_at: Vec<u32>,
     /// The first place the guard ended, if seen.
@@ -234,6 +261,15 @@ pub struct Acquisition {
     /// Set when the guard was captured from an enclosing body: (body index,
     /// acquisition index) of where it was made.
     pub captured_from: Option<(u32, u32)>,
+    /// For a temporary guard in a `let` initializer: the name bound to the
+    /// value read through it (`let v = *m.lock().await;` → `v`).
+    pub value_bound_to: Option<String>,
+    /// Acquisitions (same body) live when this one was made: lock order.
+    pub held_on_acquire: Vec<u32>,
+    /// How often the guard binding is used (read, written, passed) after it
+    /// is bound, not counting `drop`.
+    pub uses: u32,
+    pub ctx: Option<u32>,
 }
 
 /// Any call in a body, for rules about what is called where.
@@ -248,6 +284,11 @@ pub struct Call {
     /// closure was passed to, e.g. `spawn_blocking`).
     pub in_closure: Option<String>,
     pub in_loop: bool,
+    /// `let NAME = <this call>…;`: the binding that receives its result.
+    pub bound_to: Option<String>,
+    /// Single-segment identifiers mentioned in the arguments.
+    pub arg_idents: Vec<String>,
+    pub ctx: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -258,6 +299,58 @@ pub enum Callee {
     Path(Vec<String>),
     /// A macro invocation `name!(..)`.
     Macro(Vec<String>),
+}
+
+/// A control construct enclosing calls, awaits and acquisitions, so rules
+/// can ask "is this wait under an `if` or in a loop?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ControlKind {
+    /// The `if` expression itself; its parts are children.
+    If,
+    /// The condition of an `if` (or `if let` scrutinee).
+    IfCond,
+    IfThen,
+    IfElse,
+    Match,
+    MatchScrutinee,
+    MatchArm,
+    /// `loop { … }`
+    Loop,
+    /// `while cond { … }` / `while let`.
+    While,
+    /// The condition of a `while` (evaluated every iteration).
+    WhileCond,
+    /// `for pat in iter { … }`
+    For,
+    /// A loop body (child of `Loop`, `While` or `For`).
+    LoopBody,
+    /// A non-async closure within the body.
+    Closure,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Control {
+    pub kind: ControlKind,
+    pub span: Span,
+    pub parent: Option<u32>,
+}
+
+/// An assignment `place = value` or `place op= value`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Write {
+    pub span: Span,
+    /// The assigned place (`self.count`, `*g`, `*m.lock().unwrap()`).
+    pub target: Place,
+    /// `+=`, `-=` … rather than `=`.
+    pub compound: bool,
+    /// Single-segment identifiers the assigned value mentions.
+    pub value_idents: Vec<String>,
+    /// The acquisition whose guard the place is reached through, if any
+    /// (`*g = …` with `g` a live guard, or `*m.lock().unwrap() = …`).
+    pub through_guard: Option<u32>,
+    /// Acquisitions live at the write.
+    pub held: Vec<u32>,
+    pub ctx: Option<u32>,
 }
 
 /// A function body, async block or async closure.
@@ -275,9 +368,34 @@ pub struct Body {
     /// Inline module path inside the file (`mod a { mod b { … } }`).
     pub module: Vec<String>,
     pub parent: Option<u32>,
+    /// For an async block or closure written as a call argument: the callee
+    /// (`tokio::spawn`, `.block_on`), as written.
+    pub passed_to: Option<String>,
     pub awaits: Vec<AwaitPoint>,
     pub acquisitions: Vec<Acquisition>,
     pub calls: Vec<Call>,
+    pub writes: Vec<Write>,
+    /// Control constructs; `ctx` fields index into this.
+    pub controls: Vec<Control>,
+}
+
+impl Body {
+    /// The chain of controls from `ctx` outwards.
+    pub fn control_chain(&self, ctx: Option<u32>) -> impl Iterator<Item = &Control> {
+        let mut cur = ctx;
+        std::iter::from_fn(move || {
+            let c = &self.controls[cur? as usize];
+            cur = c.parent;
+            Some(c)
+        })
+    }
+
+    /// Is `ctx` inside a loop body (of this body, not crossing closures)?
+    pub fn in_loop(&self, ctx: Option<u32>) -> bool {
+        self.control_chain(ctx)
+            .take_while(|c| c.kind != ControlKind::Closure)
+            .any(|c| matches!(c.kind, ControlKind::LoopBody | ControlKind::WhileCond))
+    }
 }
 
 /// A `use` import: `alias` names `path` in `module`.

@@ -51,7 +51,12 @@ impl LockKind {
     pub fn family(self) -> Family {
         use LockKind::*;
         match self {
-            StdMutex | StdRwLock | ParkingLotMutex | ParkingLotRwLock | ParkingLotReentrantMutex | SpinMutex
+            StdMutex
+            | StdRwLock
+            | ParkingLotMutex
+            | ParkingLotRwLock
+            | ParkingLotReentrantMutex
+            | SpinMutex
             | SpinRwLock => Family::Blocking,
             RefCell => Family::Cell,
             DashMap | WatchReceiver => Family::MapRef,
@@ -114,10 +119,9 @@ impl LockKind {
             SpinMutex => matches!(m, "lock" | "try_lock"),
             SpinRwLock => matches!(m, "read" | "write" | "try_read" | "try_write" | "upgradeable_read"),
             RefCell => matches!(m, "borrow" | "borrow_mut" | "try_borrow" | "try_borrow_mut"),
-            DashMap => matches!(
-                m,
-                "get" | "get_mut" | "entry" | "iter" | "iter_mut" | "try_get" | "try_get_mut" | "try_entry"
-            ),
+            DashMap => {
+                matches!(m, "get" | "get_mut" | "entry" | "iter" | "iter_mut" | "try_get" | "try_get_mut" | "try_entry")
+            }
             WatchReceiver => matches!(m, "borrow" | "borrow_and_update"),
             TokioMutex | FuturesMutex | AsyncLockMutex | AsyncStdMutex => {
                 matches!(m, "lock" | "try_lock" | "lock_owned" | "try_lock_owned" | "lock_arc" | "try_lock_arc")
@@ -337,7 +341,9 @@ impl<'f> CrateIndex<'f> {
         let kind = match acq.method.as_str() {
             "lock" if shape.unwrapped => LockKind::StdMutex,
             "read" | "write" if shape.unwrapped => LockKind::StdRwLock,
-            "borrow_mut" if matches!(acq.receiver.root, PlaceRoot::SelfValue | PlaceRoot::Local { .. } | PlaceRoot::Path(_)) => {
+            "borrow_mut"
+                if matches!(acq.receiver.root, PlaceRoot::SelfValue | PlaceRoot::Local { .. } | PlaceRoot::Path(_)) =>
+            {
                 LockKind::RefCell
             }
             _ => return None,
@@ -510,9 +516,7 @@ impl<'f> CrateIndex<'f> {
             return segs.to_vec();
         }
         let facts = self.files[ctx.file].1;
-        let lookup = |module: &[String]| {
-            facts.imports.iter().rev().find(|i| i.alias == first && i.module == module)
-        };
+        let lookup = |module: &[String]| facts.imports.iter().rev().find(|i| i.alias == first && i.module == module);
         let imp = lookup(ctx.module).or_else(|| lookup(&[]));
         if let Some(imp) = imp {
             let mut p = imp.path.clone();

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod driver;
 pub mod engine;
 pub mod extract;
 pub mod facts;

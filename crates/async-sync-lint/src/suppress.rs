@@ -63,9 +63,7 @@ pub struct Suppression {
 impl Suppression {
     /// Whether this suppression names `rule` (directly or through `all`).
     pub fn covers_rule(&self, rule: &str) -> bool {
-        self.rules
-            .iter()
-            .any(|r| r == rule || (r == ALL && rule != engine_codes::INTERNAL_ERROR))
+        self.rules.iter().any(|r| r == rule || (r == ALL && rule != engine_codes::INTERNAL_ERROR))
     }
 }
 
@@ -79,11 +77,7 @@ impl Suppression {
 pub fn scan(text: &str, known_rules: &[&str]) -> (Vec<Suppression>, Vec<(Span, String)>) {
     let lexed = lex(text);
     let index = LineIndex::new(text);
-    let mut out = Scan {
-        known_rules,
-        suppressions: Vec::new(),
-        malformed: Vec::new(),
-    };
+    let mut out = Scan { known_rules, suppressions: Vec::new(), malformed: Vec::new() };
     for comment in &lexed.comments {
         out.comment(text, &lexed, &index, comment);
     }
@@ -126,8 +120,7 @@ pub fn apply_with(
         })
         .collect();
     let covers = |i: usize, line: u32, rule: &str| {
-        matches!(ranges[i], Some((first, last)) if first <= line && line <= last)
-            && suppressions[i].covers_rule(rule)
+        matches!(ranges[i], Some((first, last)) if first <= line && line <= last) && suppressions[i].covers_rule(rule)
     };
 
     let mut used = vec![false; suppressions.len()];
@@ -302,11 +295,8 @@ impl Scan<'_> {
             let kind = match doc {
                 Doc::Inner if comment.depth == 0 => SuppressionKind::File,
                 Doc::Inner => {
-                    self.malformed.push((
-                        span,
-                        "a `//!` suppression covers the whole file and must be at its top level"
-                            .into(),
-                    ));
+                    self.malformed
+                        .push((span, "a `//!` suppression covers the whole file and must be at its top level".into()));
                     continue;
                 }
                 _ => SuppressionKind::Line(target_line(lexed, index, comment)),
@@ -380,14 +370,9 @@ impl Scan<'_> {
                 continue;
             };
             for (name_lo, name_hi) in split_top_level(code, open + 1, inner_close) {
-                let name: String = String::from_utf8_lossy(&code[name_lo..name_hi])
-                    .chars()
-                    .filter(|c| !c.is_whitespace())
-                    .collect();
-                let name = name
-                    .strip_prefix("async_sync_lint::")
-                    .unwrap_or(&name)
-                    .to_string();
+                let name: String =
+                    String::from_utf8_lossy(&code[name_lo..name_hi]).chars().filter(|c| !c.is_whitespace()).collect();
+                let name = name.strip_prefix("async_sync_lint::").unwrap_or(&name).to_string();
                 names.push((name, name_lo, name_hi));
             }
         }
@@ -401,29 +386,25 @@ impl Scan<'_> {
         let kind = match (inner, depth) {
             (true, 0) => SuppressionKind::File,
             (true, _) => {
-                self.malformed.push((span, "an inner `#![cfg_attr(async_sync_lint, ...)]` is only read at the top of the file".into()));
+                self.malformed.push((
+                    span,
+                    "an inner `#![cfg_attr(async_sync_lint, ...)]` is only read at the top of the file".into(),
+                ));
                 return;
             }
-            (false, _) => SuppressionKind::Item {
-                attr_line: span.line,
-            },
+            (false, _) => SuppressionKind::Item { attr_line: span.line },
         };
         self.suppressions.push(Suppression { kind, rules, span });
     }
 
     /// Normalizes names (underscores to dashes) and keeps the known ones;
     /// each unknown one is reported at its own span.
-    fn check_names(
-        &mut self,
-        names: Vec<(String, usize, usize)>,
-        index: &LineIndex<'_>,
-    ) -> Vec<String> {
+    fn check_names(&mut self, names: Vec<(String, usize, usize)>, index: &LineIndex<'_>) -> Vec<String> {
         let mut rules: Vec<String> = Vec::new();
         for (name, lo, hi) in names {
             let name = name.replace('_', "-");
-            let known = name == ALL
-                || self.known_rules.contains(&name.as_str())
-                || ENGINE_CODES.contains(&name.as_str());
+            let known =
+                name == ALL || self.known_rules.contains(&name.as_str()) || ENGINE_CODES.contains(&name.as_str());
             if !known {
                 let mut candidates: Vec<&str> = self.known_rules.to_vec();
                 candidates.extend_from_slice(ENGINE_CODES);
@@ -432,8 +413,7 @@ impl Scan<'_> {
                 if let Some(best) = closest(&name, &candidates) {
                     message.push_str(&format!("; did you mean `{best}`?"));
                 }
-                self.malformed
-                    .push((index.span(lo as u32, hi as u32), message));
+                self.malformed.push((index.span(lo as u32, hi as u32), message));
             } else if !rules.contains(&name) {
                 rules.push(name);
             }
@@ -457,11 +437,7 @@ fn target_line(lexed: &Lexed, index: &LineIndex<'_>, comment: &Comment) -> u32 {
         return last;
     }
     (last + 1..=index.line_count())
-        .find(|&line| {
-            index
-                .line_range(line)
-                .is_some_and(|(lo, hi)| lexed.has_code(lo as usize, hi as usize))
-        })
+        .find(|&line| index.line_range(line).is_some_and(|(lo, hi)| lexed.has_code(lo as usize, hi as usize)))
         .unwrap_or(index.line_count() + 1)
 }
 
@@ -477,10 +453,7 @@ fn parse_directive(line: &str, base: usize) -> Option<Result<Vec<(String, usize,
         return None;
     }
     let after = rest[MARKER.len()..].trim_start();
-    if after
-        .strip_prefix("allow")
-        .is_some_and(|a| a.trim_start().starts_with('('))
-    {
+    if after.strip_prefix("allow").is_some_and(|a| a.trim_start().starts_with('(')) {
         return Some(Err(format!("expected `:` after `{MARKER}`")));
     }
     let after = after.strip_prefix(':')?;
@@ -488,9 +461,8 @@ fn parse_directive(line: &str, base: usize) -> Option<Result<Vec<(String, usize,
         return None; // a path such as `async_sync_lint::config` in prose
     }
     let directive = after.trim_start();
-    let word_len = directive
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .unwrap_or(directive.len());
+    let word_len =
+        directive.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).unwrap_or(directive.len());
     let word = &directive[..word_len];
     let is_level = matches!(word, "allow" | "warn" | "deny" | "forbid" | "expect");
     let looks_like_call = directive[word_len..].trim_start().starts_with('(');
@@ -523,9 +495,7 @@ fn parse_directive(line: &str, base: usize) -> Option<Result<Vec<(String, usize,
     };
     let tail = list[close + 1..].trim();
     if !tail.is_empty() && !tail.starts_with("--") {
-        return Some(Err(format!(
-            "unexpected `{tail}` after `allow(...)`; write a reason after `--`"
-        )));
+        return Some(Err(format!("unexpected `{tail}` after `allow(...)`; write a reason after `--`")));
     }
     let list_base = base + (line.len() - list.len());
     let mut names = Vec::new();
@@ -536,14 +506,8 @@ fn parse_directive(line: &str, base: usize) -> Option<Result<Vec<(String, usize,
         let name = piece.trim();
         if !name.is_empty() {
             let name_owned = name.strip_prefix("async-sync-lint::").unwrap_or(name);
-            let name_owned = name_owned
-                .strip_prefix("async_sync_lint::")
-                .unwrap_or(name_owned);
-            names.push((
-                name_owned.to_string(),
-                list_base + lo,
-                list_base + lo + name.len(),
-            ));
+            let name_owned = name_owned.strip_prefix("async_sync_lint::").unwrap_or(name_owned);
+            names.push((name_owned.to_string(), list_base + lo, list_base + lo + name.len()));
         }
     }
     if names.is_empty() {
@@ -570,11 +534,7 @@ fn classify(raw: &str) -> (Doc, usize, usize) {
             (Doc::None, 2, raw.len())
         }
     } else {
-        let end = if raw.len() >= 4 && raw.ends_with("*/") {
-            raw.len() - 2
-        } else {
-            raw.len()
-        };
+        let end = if raw.len() >= 4 && raw.ends_with("*/") { raw.len() - 2 } else { raw.len() };
         if raw.starts_with("/*!") {
             (Doc::Inner, 3, end.max(3))
         } else if raw.starts_with("/**") && !raw.starts_with("/***") && raw != "/**/" {
@@ -616,11 +576,7 @@ impl Lexed {
 
 fn lex(text: &str) -> Lexed {
     let b = text.as_bytes();
-    let mut lexed = Lexed {
-        comments: Vec::new(),
-        masked: b.to_vec(),
-        trivia: vec![false; b.len()],
-    };
+    let mut lexed = Lexed { comments: Vec::new(), masked: b.to_vec(), trivia: vec![false; b.len()] };
     let mut i = if text.starts_with('\u{feff}') {
         lexed.trivia[..3].fill(true);
         lexed.masked[..3].fill(b' ');
@@ -641,19 +597,11 @@ fn lex(text: &str) -> Lexed {
     while i < b.len() {
         match b[i] {
             b'/' if at(i + 1) == b'/' => {
-                let mut hi = b[i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map_or(b.len(), |p| i + p);
+                let mut hi = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| i + p);
                 if hi > i + 2 && b[hi - 1] == b'\r' {
                     hi -= 1;
                 }
-                lexed.comments.push(Comment {
-                    lo: i,
-                    hi,
-                    block: false,
-                    depth,
-                });
+                lexed.comments.push(Comment { lo: i, hi, block: false, depth });
                 lexed.trivia[i..hi].fill(true);
                 blank(&mut lexed, i, hi);
                 i = hi;
@@ -673,12 +621,7 @@ fn lex(text: &str) -> Lexed {
                     }
                 }
                 let hi = j.min(b.len());
-                lexed.comments.push(Comment {
-                    lo: i,
-                    hi,
-                    block: true,
-                    depth,
-                });
+                lexed.comments.push(Comment { lo: i, hi, block: true, depth });
                 lexed.trivia[i..hi].fill(true);
                 blank(&mut lexed, i, hi);
                 i = hi;
@@ -705,8 +648,7 @@ fn lex(text: &str) -> Lexed {
             }
             c if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 => {
                 let start = i;
-                while i < b.len() && (b[i] == b'_' || b[i].is_ascii_alphanumeric() || b[i] >= 0x80)
-                {
+                while i < b.len() && (b[i] == b'_' || b[i].is_ascii_alphanumeric() || b[i] >= 0x80) {
                     i += 1;
                 }
                 match &b[start..i] {
@@ -760,14 +702,7 @@ fn raw_string(b: &[u8], i: usize) -> Option<(usize, usize, usize)> {
     }
     let mut j = open + 1;
     while j < b.len() {
-        if b[j] == b'"'
-            && b[j + 1..]
-                .iter()
-                .take(hashes)
-                .filter(|&&c| c == b'#')
-                .count()
-                == hashes
-        {
+        if b[j] == b'"' && b[j + 1..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes {
             return Some((open + 1, j, j + 1 + hashes));
         }
         j += 1;
@@ -816,12 +751,7 @@ fn skip_ws(code: &[u8], mut i: usize) -> usize {
 
 /// The identifier starting at `i` (empty if none).
 fn word_at(code: &[u8], i: usize) -> &str {
-    let len = code
-        .get(i..)
-        .unwrap_or(&[])
-        .iter()
-        .take_while(|&&c| c == b'_' || c.is_ascii_alphanumeric())
-        .count();
+    let len = code.get(i..).unwrap_or(&[]).iter().take_while(|&&c| c == b'_' || c.is_ascii_alphanumeric()).count();
     std::str::from_utf8(&code[i.min(code.len())..i.min(code.len()) + len]).unwrap_or("")
 }
 
@@ -880,14 +810,7 @@ mod tests {
     const BLOCKING: &str = "blocking-call-in-async";
 
     fn finding(rule: &str, line: u32) -> Finding {
-        let span = Span {
-            lo: 0,
-            hi: 0,
-            line,
-            col: 1,
-            end_line: line,
-            end_col: 1,
-        };
+        let span = Span { lo: 0, hi: 0, line, col: 1, end_line: line, end_col: 1 };
         Finding::new(rule, Level::Warn, 0, span, "m")
     }
 
@@ -898,17 +821,8 @@ mod tests {
         assert!(malformed.is_empty(), "unexpected malformed: {malformed:?}");
         let mut findings: Vec<Finding> = findings.iter().map(|&(r, l)| finding(r, l)).collect();
         let unused = apply(&mut findings, &suppressions, src);
-        let left = findings
-            .into_iter()
-            .map(|f| (f.rule, f.primary.line))
-            .collect();
-        (
-            left,
-            unused
-                .into_iter()
-                .map(|i| suppressions[i].span.line)
-                .collect(),
-        )
+        let left = findings.into_iter().map(|f| (f.rule, f.primary.line)).collect();
+        (left, unused.into_iter().map(|i| suppressions[i].span.line).collect())
     }
 
     fn left(items: &[(&str, u32)]) -> Vec<(String, u32)> {
@@ -956,8 +870,7 @@ async fn f() {
 
     #[test]
     fn block_comment_before_code_covers_that_line() {
-        let src =
-            "fn f() {\n    /* async-sync-lint: allow(blocking-call-in-async) */ block();\n}\n";
+        let src = "fn f() {\n    /* async-sync-lint: allow(blocking-call-in-async) */ block();\n}\n";
         let (suppressions, _) = scan(src, RULES);
         assert_eq!(suppressions[0].kind, SuppressionKind::Line(2));
     }
@@ -972,22 +885,15 @@ fn a() {}
 fn b() {}
 "#;
         let (suppressions, _) = scan(src, RULES);
-        assert_eq!(
-            suppressions.iter().map(|s| s.kind).collect::<Vec<_>>(),
-            [SuppressionKind::File; 2]
-        );
-        let (rest, unused) = check(
-            src,
-            &[(BLOCKING, 5), (BLOCKING, 6), (GUARD, 6), ("parse-error", 1)],
-        );
+        assert_eq!(suppressions.iter().map(|s| s.kind).collect::<Vec<_>>(), [SuppressionKind::File; 2]);
+        let (rest, unused) = check(src, &[(BLOCKING, 5), (BLOCKING, 6), (GUARD, 6), ("parse-error", 1)]);
         assert_eq!(rest, left(&[("parse-error", 1)]));
         assert!(unused.is_empty());
     }
 
     #[test]
     fn multi_line_inner_block_comment() {
-        let src =
-            "/*!\n * Docs.\n * async-sync-lint: allow(blocking-call-in-async)\n */\nfn a() {}\n";
+        let src = "/*!\n * Docs.\n * async-sync-lint: allow(blocking-call-in-async)\n */\nfn a() {}\n";
         let (suppressions, malformed) = scan(src, RULES);
         assert!(malformed.is_empty());
         assert_eq!(suppressions.len(), 1);
@@ -1048,9 +954,7 @@ struct S;
         let src = "#[cfg_attr(async_sync_lint, allow(sync_guard_across_await))]\nfn f() {}\n";
         let (suppressions, _) = scan(src, RULES);
         let mut findings = vec![finding(GUARD, 9), finding(GUARD, 12)];
-        let unused = apply_with(&mut findings, &suppressions, |line| {
-            (line == 1).then_some((1, 10))
-        });
+        let unused = apply_with(&mut findings, &suppressions, |line| (line == 1).then_some((1, 10)));
         assert_eq!(findings, [finding(GUARD, 12)]);
         assert!(unused.is_empty());
     }
@@ -1105,7 +1009,8 @@ fn f() {
 
     #[test]
     fn unused_suppression_can_be_allowed() {
-        let src = "//! async-sync-lint: allow(unused-suppression)\nfn f() {\n    a(); // async-sync-lint: allow(all)\n}\n";
+        let src =
+            "//! async-sync-lint: allow(unused-suppression)\nfn f() {\n    a(); // async-sync-lint: allow(all)\n}\n";
         let (_, unused) = check(src, &[]);
         assert!(unused.is_empty());
     }
@@ -1114,10 +1019,7 @@ fn f() {
     fn forbid_level_is_not_suppressed() {
         let src = "fn f() {\n    a(); // async-sync-lint: allow(blocking-call-in-async)\n}\n";
         let (suppressions, _) = scan(src, RULES);
-        let mut findings = vec![Finding {
-            level: Level::Forbid,
-            ..finding(BLOCKING, 2)
-        }];
+        let mut findings = vec![Finding { level: Level::Forbid, ..finding(BLOCKING, 2) }];
         let unused = apply(&mut findings, &suppressions, src);
         assert_eq!(findings.len(), 1);
         assert_eq!(unused, [0]);
@@ -1140,10 +1042,7 @@ fn f() {
 }
 "#;
         let (suppressions, malformed) = scan(src, RULES);
-        let got: Vec<(u32, &str)> = malformed
-            .iter()
-            .map(|(s, m)| (s.line, m.as_str()))
-            .collect();
+        let got: Vec<(u32, &str)> = malformed.iter().map(|(s, m)| (s.line, m.as_str())).collect();
         assert_eq!(
             got,
             [
@@ -1160,10 +1059,7 @@ fn f() {
         );
         // The unknown name is pointed at precisely; the known one still works.
         let unknown = &malformed[1].0;
-        assert_eq!(
-            &src[unknown.lo as usize..unknown.hi as usize],
-            "blocking-call-in-asnyc"
-        );
+        assert_eq!(&src[unknown.lo as usize..unknown.hi as usize], "blocking-call-in-asnyc");
         assert_eq!(suppressions.len(), 1);
         assert_eq!(suppressions[0].kind, SuppressionKind::Line(3));
         assert_eq!(suppressions[0].rules, [GUARD]);
@@ -1174,17 +1070,11 @@ fn f() {
         let src = "#[cfg_attr(async_sync_lint, deny(async_sync_lint::x))]\nfn f() {}\n#[cfg_attr(async_sync_lint, allow(async_sync_lint::nope))]\nfn g() {}\n";
         let (suppressions, malformed) = scan(src, RULES);
         assert!(suppressions.is_empty());
-        let got: Vec<(u32, &str)> = malformed
-            .iter()
-            .map(|(s, m)| (s.line, m.as_str()))
-            .collect();
+        let got: Vec<(u32, &str)> = malformed.iter().map(|(s, m)| (s.line, m.as_str())).collect();
         assert_eq!(
             got,
             [
-                (
-                    1,
-                    "only `allow(...)` is read from `cfg_attr(async_sync_lint, ...)`, found `deny`"
-                ),
+                (1, "only `allow(...)` is read from `cfg_attr(async_sync_lint, ...)`, found `deny`"),
                 (3, "unknown rule `nope` in `allow(...)`"),
             ]
         );
@@ -1205,10 +1095,7 @@ fn f() {
         assert!(malformed.is_empty(), "{malformed:?}");
         let kinds: Vec<_> = suppressions.iter().map(|s| s.kind).collect();
         assert_eq!(kinds, [SuppressionKind::Line(4), SuppressionKind::Line(5)]);
-        assert!(
-            !src[suppressions[1].span.lo as usize..suppressions[1].span.hi as usize]
-                .ends_with('\r')
-        );
+        assert!(!src[suppressions[1].span.lo as usize..suppressions[1].span.hi as usize].ends_with('\r'));
         let (rest, unused) = check(src, &[(BLOCKING, 4), (GUARD, 5)]);
         assert!(rest.is_empty());
         assert!(unused.is_empty());

@@ -208,6 +208,8 @@ pub struct BodyWalker<'w, 'a> {
     /// Locals per block scope, innermost last.
     scopes: Vec<Vec<(String, LocalOrigin)>>,
     temp_depth: usize,
+    /// What owns each open temporary scope (index = depth - 1).
+    temp_kinds: Vec<TempScope>,
     loops: Vec<LoopCx>,
     loop_depth: u32,
     /// Inside a non-async closure: the callee it was passed to, if any.
@@ -217,6 +219,12 @@ pub struct BodyWalker<'w, 'a> {
     acq_by_span: HashMap<(u32, u32), u32>,
     await_by_span: HashMap<(u32, u32), u32>,
     calls_seen: HashSet<(u32, u32)>,
+    writes: Vec<Write>,
+    writes_seen: HashSet<(u32, u32)>,
+    controls: Vec<Control>,
+    control_by_span: HashMap<(u32, u32, ControlKind), u32>,
+    /// Enclosing controls, innermost last.
+    ctx_stack: Vec<u32>,
 }
 
 impl<'w, 'a> BodyWalker<'w, 'a> {
@@ -233,6 +241,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             state: State::default(),
             scopes: vec![params.into_iter().map(|p| (p.name, p.origin)).collect()],
             temp_depth: 0,
+            temp_kinds: Vec::new(),
             loops: Vec::new(),
             loop_depth: 0,
             closure: None,
@@ -240,6 +249,11 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             acq_by_span: HashMap::new(),
             await_by_span: HashMap::new(),
             calls_seen: HashSet::new(),
+            writes: Vec::new(),
+            writes_seen: HashSet::new(),
+            controls: Vec::new(),
+            control_by_span: HashMap::new(),
+            ctx_stack: Vec::new(),
         }
     }
 
@@ -259,12 +273,39 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         body.awaits = self.awaits;
         body.acquisitions = self.acqs;
         body.calls = self.calls;
+        body.writes = self.writes;
+        body.controls = self.controls;
+    }
+
+    // ----- control contexts -----
+
+    fn ctx(&self) -> Option<u32> {
+        self.ctx_stack.last().copied()
+    }
+
+    /// Enters a control construct (the same one again on a loop's second walk).
+    fn enter(&mut self, kind: ControlKind, span: Span) {
+        let parent = self.ctx();
+        let next = self.controls.len() as u32;
+        let id = *self.control_by_span.entry((span.lo, span.hi, kind)).or_insert(next);
+        if id == next {
+            self.controls.push(Control { kind, span, parent });
+        }
+        self.ctx_stack.push(id);
+    }
+
+    fn leave(&mut self) {
+        self.ctx_stack.pop();
     }
 
     // ----- spans -----
 
     fn span_expr(&self, e: &Expr) -> Span {
         self.items.spans.expr(e)
+    }
+
+    fn block_span(&self, b: &Block) -> Span {
+        self.items.spans.between(b.brace_token.span.open(), b.brace_token.span.close())
     }
 
     fn text(&self, span: Span) -> String {
@@ -275,7 +316,12 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     // ----- state helpers -----
 
     fn temp_push(&mut self) {
+        self.temp_push_kind(TempScope::Statement);
+    }
+
+    fn temp_push_kind(&mut self, kind: TempScope) {
         self.temp_depth += 1;
+        self.temp_kinds.push(kind);
     }
 
     /// Ends the innermost temporary scope: its temporaries drop.
@@ -283,6 +329,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let depth = self.temp_depth;
         self.end_where(|l| l.temp == Some(depth), None, EndKind::TemporaryEnd);
         self.temp_depth -= 1;
+        self.temp_kinds.pop();
     }
 
     fn push_scope(&mut self) {
@@ -364,7 +411,8 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let next = self.awaits.len() as u32;
         let idx = *self.await_by_span.entry((span.lo, span.hi)).or_insert(next);
         if idx == next {
-            self.awaits.push(AwaitPoint { span, kind });
+            let ctx = self.ctx();
+            self.awaits.push(AwaitPoint { span, kind, ctx });
         }
         if self.state.diverged || self.closure.is_some() {
             return;
@@ -384,6 +432,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             None => {
                 let receiver = self.place(&mc.receiver);
                 let id = self.acqs.len() as u32;
+                let held_on_acquire = self.state.live.iter().map(|l| l.acq).collect();
                 self.acqs.push(Acquisition {
                     span,
                     method_span: self.items.spans.of(mc.method.span()),
@@ -391,10 +440,15 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     receiver,
                     shape: CallShape { awaited, unwrapped: false, has_args: !mc.args.is_empty() },
                     holder: Holder::Temporary,
+                    temp_scope: self.temp_kinds.last().copied().unwrap_or(TempScope::Statement),
                     held_at: Vec::new(),
                     end: None,
                     escapes: false,
                     captured_from: None,
+                    value_bound_to: None,
+                    held_on_acquire,
+                    uses: 0,
+                    ctx: self.ctx(),
                 });
                 self.acq_by_span.insert(key, id);
                 id
@@ -407,7 +461,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         id
     }
 
-    fn record_call(&mut self, span: Span, callee: Callee, arg_count: usize, interesting: bool) {
+    fn record_call<'e>(&mut self, span: Span, callee: Callee, args: impl Iterator<Item = &'e Expr>, interesting: bool) {
         if !interesting && self.state.live.is_empty() {
             return;
         }
@@ -423,13 +477,24 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
             return;
         }
+        let mut arg_count = 0;
+        let mut idents = HashSet::new();
+        for a in args {
+            arg_count += 1;
+            idents.extend(used_idents(a));
+        }
+        let mut arg_idents: Vec<String> = idents.into_iter().collect();
+        arg_idents.sort();
         self.calls.push(Call {
             span,
             callee,
-            arg_count: arg_count as u32,
+            arg_count,
             held: self.state.live.iter().map(|l| l.acq).collect(),
             in_closure: self.closure.clone(),
             in_loop: self.loop_depth > 0,
+            bound_to: None,
+            arg_idents,
+            ctx: self.ctx(),
         });
     }
 
@@ -516,8 +581,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 let Some(ty) = constructed_type(&p.path) else { return LocalOrigin::Unknown };
                 if wrapper && last == "new" && c.args.len() == 1 {
                     // `Arc::new(Mutex::new(..))`: Arc<whatever the argument is>.
-                    if let LocalOrigin::Constructed(inner) | LocalOrigin::Declared(inner) = self.origin_of(&c.args[0])
-                    {
+                    if let LocalOrigin::Constructed(inner) | LocalOrigin::Declared(inner) = self.origin_of(&c.args[0]) {
                         let segments = match ty {
                             TypeRepr::Path { segments, .. } => segments,
                             _ => vec!["Arc".to_string()],
@@ -576,7 +640,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let Stmt::Expr(e, None) = stmt else { return None };
         if self.items.edition.has_2024_temporary_scopes() {
             // 2024: tail temporaries drop before the block's locals.
-            self.temp_push();
+            self.temp_push_kind(TempScope::Tail);
             let value = self.visit_expr(e);
             if let Some(id) = value {
                 if let Some(l) = self.state.live.iter_mut().find(|l| l.acq == id) {
@@ -618,6 +682,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         self.temp_push();
         let mut value = None;
         let mut origin = LocalOrigin::Unknown;
+        let acqs_before = self.acqs.len();
         if let Some(init) = &local.init {
             value = self.visit_expr(&init.expr);
             if value.is_none() {
@@ -640,6 +705,19 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let mut names = Vec::new();
         pat_names(pat, &mut names);
         let single = matches!(pat, Pat::Ident(_));
+        if let (Some(init), Some((first_name, _))) = (&local.init, names.first()) {
+            if let Some(call) = bound_call(&init.expr) {
+                let span = self.span_expr(call);
+                if let Some(c) = self.calls.iter_mut().find(|c| c.span == span) {
+                    c.bound_to = Some(first_name.clone());
+                }
+            }
+            for a in &mut self.acqs[acqs_before..] {
+                if a.holder == Holder::Temporary && a.value_bound_to.is_none() {
+                    a.value_bound_to = Some(first_name.clone());
+                }
+            }
+        }
         for (name, _) in &names {
             let o = if single { origin.clone() } else { LocalOrigin::Unknown };
             self.declare(name.clone(), o);
@@ -727,7 +805,11 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
             Expr::Path(p) => {
                 if p.qself.is_none() && p.path.segments.len() == 1 && p.path.leading_colon.is_none() {
-                    return self.live_named(&p.path.segments[0].ident.to_string());
+                    let id = self.live_named(&p.path.segments[0].ident.to_string());
+                    if let Some(id) = id {
+                        self.acqs[id as usize].uses += 1;
+                    }
+                    return id;
                 }
                 None
             }
@@ -750,13 +832,20 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 self.visit_expr(&i.index);
                 None
             }
+            Expr::Binary(b) if is_compound_assign(&b.op) => {
+                // For primitives the value is evaluated first.
+                self.visit_expr(&b.right);
+                self.visit_expr(&b.left);
+                self.record_write(e, &b.left, &b.right, true);
+                None
+            }
             Expr::Binary(b) => {
                 self.visit_expr(&b.left);
                 self.visit_expr(&b.right);
                 None
             }
             Expr::Assign(a) => {
-                self.assign(a);
+                self.assign(e, a);
                 None
             }
             Expr::Block(b) => {
@@ -782,23 +871,33 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 None
             }
             Expr::If(i) => {
+                self.enter(ControlKind::If, self.span_expr(e));
                 self.if_expr(i);
+                self.leave();
                 None
             }
             Expr::Match(m) => {
+                self.enter(ControlKind::Match, self.span_expr(e));
                 self.match_expr(m);
+                self.leave();
                 None
             }
             Expr::While(w) => {
+                self.enter(ControlKind::While, self.span_expr(e));
                 self.while_expr(w);
+                self.leave();
                 None
             }
             Expr::ForLoop(f) => {
+                self.enter(ControlKind::For, self.span_expr(e));
                 self.for_expr(f);
+                self.leave();
                 None
             }
             Expr::Loop(l) => {
+                self.enter(ControlKind::Loop, self.span_expr(e));
                 self.loop_expr(l);
+                self.leave();
                 None
             }
             Expr::Let(l) => {
@@ -927,7 +1026,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             let span = self.span_expr(e);
             let id = self.acquire(mc, span, false);
             let receiver = Some(self.place(&mc.receiver));
-            self.record_call(span, Callee::Method { receiver, name, }, mc.args.len(), true);
+            self.record_call(span, Callee::Method { receiver, name }, mc.args.iter(), true);
             return Some(id);
         }
         let recv = self.visit_expr(&mc.receiver);
@@ -938,7 +1037,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let interesting = is_interesting_method(&name);
         if interesting || !self.state.live.is_empty() {
             let receiver = Some(self.place(&mc.receiver));
-            self.record_call(span, Callee::Method { receiver, name: name.clone() }, mc.args.len(), interesting);
+            self.record_call(span, Callee::Method { receiver, name: name.clone() }, mc.args.iter(), interesting);
         }
         let id = recv?;
         if is_guard_adapter(&name) {
@@ -960,13 +1059,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             _ => None,
         };
         let last = path.as_ref().and_then(|p| p.last().cloned()).unwrap_or_default();
-        let is_drop = last == "drop"
-            && path.as_ref().is_some_and(|p| p.len() == 1 || p.iter().any(|s| s == "mem"));
+        let is_drop = last == "drop" && path.as_ref().is_some_and(|p| p.len() == 1 || p.iter().any(|s| s == "mem"));
         let saved = self.arg_of.replace(path.as_ref().map(|p| p.join("::")).unwrap_or_default());
         for arg in &c.args {
             if let Some(id) = self.visit_expr(arg) {
                 let span = self.span_expr(e);
                 if is_drop {
+                    let uses = &mut self.acqs[id as usize].uses;
+                    *uses = uses.saturating_sub(1);
                     self.move_out(id, span, EndKind::Drop, false);
                 } else {
                     self.move_out(id, span, EndKind::Move, true);
@@ -978,24 +1078,66 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             let interesting = is_interesting_fn(&last);
             let span = self.span_expr(e);
             let diverges = last == "exit" && path.iter().any(|s| s == "process");
-            self.record_call(span, Callee::Path(path), c.args.len(), interesting);
+            self.record_call(span, Callee::Path(path), c.args.iter(), interesting);
             if diverges {
                 self.state.diverged = true;
             }
         }
     }
 
-    fn assign(&mut self, a: &syn::ExprAssign) {
+    fn record_write(&mut self, whole: &Expr, left: &Expr, right: &Expr, compound: bool) {
+        let span = self.span_expr(whole);
+        if !self.writes_seen.insert((span.lo, span.hi)) {
+            return;
+        }
+        let mut base = strip(left);
+        loop {
+            match base {
+                Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => base = strip(&u.expr),
+                Expr::Field(f) => base = strip(&f.base),
+                Expr::Index(i) => base = strip(&i.expr),
+                _ => break,
+            }
+        }
+        let through_guard = match base {
+            Expr::Path(p) if p.path.segments.len() == 1 => {
+                // Already moved out? Then it is not reached through a live guard.
+                let name = p.path.segments[0].ident.to_string();
+                self.state.live.iter().rev().find(|l| l.name.as_deref() == Some(name.as_str())).map(|l| l.acq)
+            }
+            other => self.guard_value_span(other).and_then(|s| self.acq_by_span.get(&(s.lo, s.hi)).copied()),
+        };
+        let mut value_idents: Vec<String> = used_idents(right).into_iter().collect();
+        value_idents.sort();
+        self.writes.push(Write {
+            span,
+            target: self.place(left),
+            compound,
+            value_idents,
+            through_guard,
+            held: self.state.live.iter().map(|l| l.acq).collect(),
+            ctx: self.ctx(),
+        });
+    }
+
+    fn assign(&mut self, whole: &Expr, a: &syn::ExprAssign) {
         // The assigned value is evaluated before the place.
         let value = self.visit_expr(&a.right);
         let span = self.span_expr(&a.left);
         if let Expr::Path(p) = strip(&a.left) {
             if p.path.segments.len() == 1 && p.path.leading_colon.is_none() {
                 let name = p.path.segments[0].ident.to_string();
-                let old_block = self.state.live.iter().rev().find(|l| l.name.as_deref() == Some(name.as_str())).and_then(|l| l.block);
+                let old_block = self
+                    .state
+                    .live
+                    .iter()
+                    .rev()
+                    .find(|l| l.name.as_deref() == Some(name.as_str()))
+                    .and_then(|l| l.block);
                 if let Some(old) = self.live_named(&name) {
                     self.move_out(old, span, EndKind::Reassign, false);
                 }
+                self.record_write(whole, &a.left, &a.right, false);
                 if let Some(id) = value {
                     let block = old_block.or_else(|| self.scope_of(&name)).unwrap_or(self.scopes.len());
                     self.acqs[id as usize].holder = Holder::Binding { name: name.clone(), span };
@@ -1009,6 +1151,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
         }
         self.visit_expr(&a.left);
+        self.record_write(whole, &a.left, &a.right, false);
         if let Some(id) = value {
             self.move_out(id, span, EndKind::Move, true);
         }
@@ -1021,9 +1164,11 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     fn if_expr(&mut self, i: &syn::ExprIf) {
         let is_let = has_let(&i.cond);
-        self.temp_push();
+        self.temp_push_kind(if is_let { TempScope::IfLetScrutinee } else { TempScope::Condition });
         let cond_depth = self.temp_depth;
+        self.enter(ControlKind::IfCond, self.span_expr(&i.cond));
         self.visit_expr(&i.cond);
+        self.leave();
         if !is_let {
             // A plain condition's temporaries drop before the block runs.
             self.temp_pop();
@@ -1035,7 +1180,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         for (n, _) in names {
             self.declare(n, LocalOrigin::Unknown);
         }
+        let then_span = self.block_span(&i.then_branch);
+        self.enter(ControlKind::IfThen, then_span);
         self.visit_block(&i.then_branch);
+        self.leave();
         self.pop_scope(self.items.spans.of(i.then_branch.brace_token.span.close()));
         let then_state = std::mem::replace(&mut self.state, entry);
         if is_let && self.items.edition.has_2024_temporary_scopes() {
@@ -1043,7 +1191,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             self.end_where(|l| l.temp == Some(cond_depth), None, EndKind::TemporaryEnd);
         }
         if let Some((_, els)) = &i.else_branch {
+            self.enter(ControlKind::IfElse, self.span_expr(els));
             self.visit_expr(els);
+            self.leave();
         }
         let else_state = std::mem::take(&mut self.state);
         self.join(vec![then_state, else_state]);
@@ -1054,12 +1204,16 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     fn match_expr(&mut self, m: &syn::ExprMatch) {
         // Scrutinee temporaries live for the whole match.
-        self.temp_push();
+        self.temp_push_kind(TempScope::MatchScrutinee);
+        self.enter(ControlKind::MatchScrutinee, self.span_expr(&m.expr));
         self.visit_expr(&m.expr);
+        self.leave();
         let entry = self.state.clone();
         let mut states = Vec::new();
         for arm in &m.arms {
             self.state = entry.clone();
+            let arm_span = self.span_expr(&arm.body);
+            self.enter(ControlKind::MatchArm, arm_span);
             self.push_scope();
             let mut names = Vec::new();
             pat_names(&arm.pat, &mut names);
@@ -1071,10 +1225,11 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 self.visit_expr(g);
                 self.temp_pop();
             }
-            self.temp_push();
+            self.temp_push_kind(TempScope::Arm);
             self.visit_expr(&arm.body);
             self.temp_pop();
             self.pop_scope(self.span_expr(&arm.body));
+            self.leave();
             states.push(std::mem::take(&mut self.state));
         }
         if m.arms.is_empty() {
@@ -1115,8 +1270,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let label = w.label.as_ref().map(|l| l.name.ident.to_string());
         let is_let = has_let(&w.cond);
         self.run_loop(label, true, |this| {
-            this.temp_push();
+            this.temp_push_kind(if is_let { TempScope::WhileLetScrutinee } else { TempScope::Condition });
+            this.enter(ControlKind::WhileCond, this.span_expr(&w.cond));
             this.visit_expr(&w.cond);
+            this.leave();
             if !is_let {
                 this.temp_pop();
             }
@@ -1126,7 +1283,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             for (n, _) in names {
                 this.declare(n, LocalOrigin::Unknown);
             }
+            let body_span = this.block_span(&w.body);
+            this.enter(ControlKind::LoopBody, body_span);
             this.visit_block(&w.body);
+            this.leave();
             this.pop_scope(this.items.spans.of(w.body.brace_token.span.close()));
             if is_let {
                 // `while let` scrutinee temporaries live through the body.
@@ -1137,7 +1297,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     fn for_expr(&mut self, f: &syn::ExprForLoop) {
         // The iterator expression's temporaries live for the whole loop.
-        self.temp_push();
+        self.temp_push_kind(TempScope::ForIterator);
         self.visit_expr(&f.expr);
         let label = f.label.as_ref().map(|l| l.name.ident.to_string());
         self.run_loop(label, true, |this| {
@@ -1147,7 +1307,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             for (n, _) in names {
                 this.declare(n, LocalOrigin::Unknown);
             }
+            let body_span = this.block_span(&f.body);
+            this.enter(ControlKind::LoopBody, body_span);
             this.visit_block(&f.body);
+            this.leave();
             this.pop_scope(this.items.spans.of(f.body.brace_token.span.close()));
         });
         self.temp_pop();
@@ -1156,7 +1319,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     fn loop_expr(&mut self, l: &syn::ExprLoop) {
         let label = l.label.as_ref().map(|l| l.name.ident.to_string());
         self.run_loop(label, false, |this| {
+            let body_span = this.block_span(&l.body);
+            this.enter(ControlKind::LoopBody, body_span);
             this.visit_block(&l.body);
+            this.leave();
         });
     }
 
@@ -1178,10 +1344,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         if c.asyncness.is_some() {
             let block = match &*c.body {
                 Expr::Block(b) => b.block.clone(),
-                other => Block {
-                    brace_token: Default::default(),
-                    stmts: vec![Stmt::Expr(other.clone(), None)],
-                },
+                other => Block { brace_token: Default::default(), stmts: vec![Stmt::Expr(other.clone(), None)] },
             };
             let span = self.items.spans.of(c.asyncness.expect("checked").span);
             self.nested_async(BodyKind::AsyncClosure, c.capture.is_some(), params, &block, span);
@@ -1209,7 +1372,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let saved_depth = std::mem::replace(&mut self.loop_depth, 0);
         self.scopes.push(params.into_iter().map(|p| (p.name, p.origin)).collect());
         self.temp_push();
+        self.enter(ControlKind::Closure, self.span_expr(&c.body));
         self.visit_expr(&c.body);
+        self.leave();
         self.temp_pop();
         self.scopes.pop();
         self.loop_depth = saved_depth;
@@ -1244,6 +1409,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             self_ty: self.header_self_ty.clone(),
             mut_self: self.mut_self,
             parent: Some(self.idx),
+            passed_to: self.arg_of.clone().filter(|c| !c.is_empty()),
         };
         let parent = self.idx;
         let inherited: Vec<(Acquisition, String)> = captured
@@ -1301,7 +1467,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
         }
         if !self.state.live.is_empty() {
-            self.record_call(span, Callee::Macro(path), 0, false);
+            self.record_call(span, Callee::Macro(path), std::iter::empty(), false);
         }
     }
 
@@ -1534,4 +1700,59 @@ fn parse_select(input: ParseStream) -> syn::Result<Vec<SelectBranch>> {
         out.push(SelectBranch { pat, future, handler });
     }
     Ok(out)
+}
+
+fn is_compound_assign(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
+/// The call whose result a `let` initializer binds, seen through adapters
+/// (`let n = x.load(o);`, `let v = map.get(&k).cloned();`, `.await`, `?`).
+fn bound_call(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::Paren(p) => bound_call(&p.expr),
+        Expr::Group(g) => bound_call(&g.expr),
+        Expr::Try(t) => bound_call(&t.expr),
+        Expr::Await(a) => bound_call(&a.base).or(Some(e)),
+        Expr::Unary(u) => bound_call(&u.expr),
+        Expr::Cast(c) => bound_call(&c.expr),
+        Expr::Reference(r) => bound_call(&r.expr),
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "unwrap"
+                    | "expect"
+                    | "clone"
+                    | "cloned"
+                    | "copied"
+                    | "unwrap_or"
+                    | "unwrap_or_default"
+                    | "unwrap_or_else"
+                    | "is_some"
+                    | "is_none"
+                    | "is_ok"
+                    | "is_err"
+                    | "to_owned"
+                    | "to_string"
+                    | "ok"
+            ) =>
+        {
+            bound_call(&m.receiver).or(Some(e))
+        }
+        Expr::MethodCall(_) | Expr::Call(_) => Some(e),
+        _ => None,
+    }
 }

@@ -55,10 +55,9 @@ impl<'a> ItemWalker<'a> {
                         name: f.ident.as_ref().map_or_else(|| i.to_string(), |id| id.to_string()),
                         ty: type_repr(&f.ty),
                         is_pub: !matches!(f.vis, Visibility::Inherited),
-                        span: self.spans.of(f.ident.as_ref().map_or_else(
-                            || syn::spanned::Spanned::span(&f.ty),
-                            |id| id.span(),
-                        )),
+                        span: self
+                            .spans
+                            .of(f.ident.as_ref().map_or_else(|| syn::spanned::Spanned::span(&f.ty), |id| id.span())),
                     })
                     .collect();
                 self.facts.structs.push(StructDef {
@@ -78,17 +77,14 @@ impl<'a> ItemWalker<'a> {
             Item::Fn(f) => self.function(&f.sig, &f.block, None, false),
             Item::Impl(i) => {
                 let self_ty = type_repr(&i.self_ty).last_segment().map(str::to_string);
-                let is_deref = i.trait_.as_ref().is_some_and(|(_, p, _)| {
-                    p.segments.last().is_some_and(|s| s.ident == "Deref")
-                });
+                let is_deref =
+                    i.trait_.as_ref().is_some_and(|(_, p, _)| p.segments.last().is_some_and(|s| s.ident == "Deref"));
                 for it in &i.items {
                     match it {
                         ImplItem::Fn(f) => self.function(&f.sig, &f.block, self_ty.clone(), false),
                         ImplItem::Type(t) if is_deref && t.ident == "Target" => {
                             if let Some(st) = &self_ty {
-                                self.facts
-                                    .derefs
-                                    .push(DerefImpl { self_ty: st.clone(), target: type_repr(&t.ty) });
+                                self.facts.derefs.push(DerefImpl { self_ty: st.clone(), target: type_repr(&t.ty) });
                             }
                         }
                         ImplItem::Macro(m) => self.item_macro(&m.mac),
@@ -229,7 +225,7 @@ impl<'a> ItemWalker<'a> {
             Some(a) => self.spans.between(a.span, sig.ident.span()),
             None => span,
         };
-        let header = BodyHeader { kind, name, span, self_ty, mut_self, parent: None };
+        let header = BodyHeader { kind, name, span, self_ty, mut_self, parent: None, passed_to: None };
         let walker = BodyWalker::new(self, header, params);
         walker.walk_fn_block(block);
     }
@@ -243,6 +239,7 @@ pub struct BodyHeader {
     pub self_ty: Option<String>,
     pub mut_self: bool,
     pub parent: Option<u32>,
+    pub passed_to: Option<String>,
 }
 
 impl ItemWalker<'_> {
@@ -257,9 +254,12 @@ impl ItemWalker<'_> {
             mut_self: h.mut_self,
             module: self.module.clone(),
             parent: h.parent,
+            passed_to: h.passed_to.clone(),
             awaits: Vec::new(),
             acquisitions: Vec::new(),
             calls: Vec::new(),
+            writes: Vec::new(),
+            controls: Vec::new(),
         });
         self.facts.bodies.len() as u32 - 1
     }

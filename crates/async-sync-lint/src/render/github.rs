@@ -10,11 +10,7 @@ use std::io::{self, Write};
 use super::Sources;
 use crate::diagnostic::{Finding, Level};
 
-pub(crate) fn render(
-    out: &mut dyn Write,
-    sources: &Sources<'_>,
-    findings: &[Finding],
-) -> io::Result<()> {
+pub(crate) fn render(out: &mut dyn Write, sources: &Sources<'_>, findings: &[Finding]) -> io::Result<()> {
     for f in findings {
         writeln!(out, "{}", command(sources, f))?;
     }
@@ -52,9 +48,7 @@ fn command(sources: &Sources<'_>, f: &Finding) -> String {
 
 /// Escapes a command's message (`%`, CR, LF), as `@actions/core` does.
 pub(crate) fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a property value: as data, plus `:` and `,`.
@@ -94,12 +88,7 @@ mod tests {
             "::warning file=scripts/loose.rs,line=1,endLine=1,col=21,endColumn=24,title=blocking-in-async::\
              value, with: 50%25%0D%0Anext%0Ahelp: line one%0Aline two"
         );
-        assert_eq!(
-            lines[4],
-            "::error file=src/gone.rs,title=io-error::could not read file: no such file"
-        );
-        assert!(
-            lines[2].starts_with("::warning file=src/bom.rs,line=3,endLine=3,col=26,endColumn=27,")
-        );
+        assert_eq!(lines[4], "::error file=src/gone.rs,title=io-error::could not read file: no such file");
+        assert!(lines[2].starts_with("::warning file=src/bom.rs,line=3,endLine=3,col=26,endColumn=27,"));
     }
 }

@@ -26,12 +26,7 @@ use super::{level_word, Sources};
 use crate::diagnostic::{FileId, Finding, Help, Level, Span};
 use crate::rules::{self, RuleMeta};
 
-pub(crate) fn render(
-    out: &mut dyn Write,
-    sources: &Sources<'_>,
-    findings: &[Finding],
-    color: bool,
-) -> io::Result<()> {
+pub(crate) fn render(out: &mut dyn Write, sources: &Sources<'_>, findings: &[Finding], color: bool) -> io::Result<()> {
     let mut human = Human::new(sources);
     for f in findings {
         out.write_all(&human.render_bytes(f, color))?;
@@ -52,17 +47,8 @@ pub(crate) struct Human<'s, 'w> {
 
 impl<'s, 'w> Human<'s, 'w> {
     pub fn new(sources: &'s Sources<'w>) -> Human<'s, 'w> {
-        let config = Config {
-            chars: Chars::ascii(),
-            ..Config::default()
-        };
-        Human {
-            sources,
-            files: SimpleFiles::new(),
-            ids: HashMap::new(),
-            seen_rules: HashSet::new(),
-            config,
-        }
+        let config = Config { chars: Chars::ascii(), ..Config::default() };
+        Human { sources, files: SimpleFiles::new(), ids: HashMap::new(), seen_rules: HashSet::new(), config }
     }
 
     /// The finding as text, with or without ANSI colours.
@@ -80,12 +66,7 @@ impl<'s, 'w> Human<'s, 'w> {
         }
         let without = self.diagnostic(finding, false, first);
         self.draw(&without, color).unwrap_or_else(|_| {
-            let header = format!(
-                "{}[{}]: {}\n\n",
-                level_word(finding.level),
-                finding.rule,
-                finding.message
-            );
+            let header = format!("{}[{}]: {}\n\n", level_word(finding.level), finding.rule, finding.message);
             header.into_bytes()
         })
     }
@@ -93,19 +74,9 @@ impl<'s, 'w> Human<'s, 'w> {
     fn draw(&self, diagnostic: &Diagnostic<usize>, color: bool) -> Result<Vec<u8>, files::Error> {
         let mut buf = Vec::new();
         if color {
-            term::emit(
-                &mut Ansi::new(&mut buf),
-                &self.config,
-                &self.files,
-                diagnostic,
-            )?;
+            term::emit(&mut Ansi::new(&mut buf), &self.config, &self.files, diagnostic)?;
         } else {
-            term::emit(
-                &mut NoColor::new(&mut buf),
-                &self.config,
-                &self.files,
-                diagnostic,
-            )?;
+            term::emit(&mut NoColor::new(&mut buf), &self.config, &self.files, diagnostic)?;
         }
         Ok(buf)
     }
@@ -126,29 +97,16 @@ impl<'s, 'w> Human<'s, 'w> {
     /// The codespan diagnostic; `snippet: false` leaves out the labels and
     /// says where instead. `first`: the rule's first finding in this run.
     fn diagnostic(&mut self, f: &Finding, snippet: bool, first: bool) -> Diagnostic<usize> {
-        let severity = if f.level.is_error() {
-            Severity::Error
-        } else {
-            Severity::Warning
-        };
+        let severity = if f.level.is_error() { Severity::Error } else { Severity::Warning };
         let mut notes = Vec::new();
         let mut labels = Vec::new();
-        let cid = if snippet && self.sources.fits(f.file, f.primary) {
-            self.file_id(f.file)
-        } else {
-            None
-        };
+        let cid = if snippet && self.sources.fits(f.file, f.primary) { self.file_id(f.file) } else { None };
         match cid {
             Some(cid) => {
                 let bom = self.sources.bom(f.file);
-                let range =
-                    |s: Span| s.lo.saturating_sub(bom) as usize..s.hi.saturating_sub(bom) as usize;
+                let range = |s: Span| s.lo.saturating_sub(bom) as usize..s.hi.saturating_sub(bom) as usize;
                 labels.push(Label::primary(cid, range(f.primary)).with_message(&f.primary_label));
-                for l in f
-                    .labels
-                    .iter()
-                    .filter(|l| self.sources.fits(f.file, l.span))
-                {
+                for l in f.labels.iter().filter(|l| self.sources.fits(f.file, l.span)) {
                     labels.push(Label::secondary(cid, range(l.span)).with_message(&l.message));
                 }
             }
@@ -159,11 +117,7 @@ impl<'s, 'w> Human<'s, 'w> {
         if first {
             notes.extend(on_by_default(rules::find(&f.rule), f.level));
         }
-        Diagnostic::new(severity)
-            .with_code(&f.rule)
-            .with_message(&f.message)
-            .with_labels(labels)
-            .with_notes(notes)
+        Diagnostic::new(severity).with_code(&f.rule).with_message(&f.message).with_labels(labels).with_notes(notes)
     }
 
     /// `path:line:col`, or just `path` when the line is unknown.
@@ -228,59 +182,33 @@ warning[sync-guard-across-await]: std mutex guard held across an await
   |
   = note: a blocking lock held across an await stalls the executor
   = help: drop the guard before the await, or use an async mutex
+  = note: `-W sync-guard-across-await` on by default
 
 ";
         assert!(out.contains(expected), "{out}");
-        assert!(
-            out.contains("error[dropped-guard]: guard dropped as soon as it is made\n"),
-            "{out}"
-        );
-        assert!(
-            out.contains("= help: bind the guard to a name: `_guard`"),
-            "{out}"
-        );
+        assert!(out.contains("error[dropped-guard]: guard dropped as soon as it is made\n"), "{out}");
+        assert!(out.contains("= help: bind the guard to a name: `_guard`"), "{out}");
     }
 
     #[test]
     fn bom_and_crlf_file_shows_clean_lines() {
         let all = human(false);
-        let start = all
-            .find("warning[dropped-guard]")
-            .expect("the BOM file's finding");
+        let start = all.find("warning[dropped-guard]").expect("the BOM file's finding");
         let end = start + all[start..].find("\n\n").expect("end of the diagnostic");
         let out = &all[start..end];
         assert!(out.contains("--> src/bom.rs:3:26"), "{out}");
-        assert!(
-            out.contains("3 |     let s = \"héllo\"; let _ = m.lock().await;\n"),
-            "{out}"
-        );
-        assert!(
-            out.contains("1 | // λ comment\n"),
-            "no BOM or CR in the snippet: {out}"
-        );
+        assert!(out.contains("3 |     let s = \"héllo\"; let _ = m.lock().await;\n"), "{out}");
+        assert!(out.contains("1 | // λ comment\n"), "no BOM or CR in the snippet: {out}");
         assert!(!out.contains('\r'), "{out:?}");
         assert!(!out.contains('\u{feff}'), "{out:?}");
-        assert!(
-            out.contains("= help: or await it in a block: `{ m.lock().await }`"),
-            "{out}"
-        );
+        assert!(out.contains("= help: or await it in a block: `{ m.lock().await }`"), "{out}");
     }
 
     #[test]
     fn missing_text_degrades_to_a_location_note() {
         let out = human(false);
-        assert!(
-            out.contains(
-                "error[io-error]: could not read file: no such file\n = note: at src/gone.rs\n"
-            ),
-            "{out}"
-        );
-        assert!(
-            out.contains(
-                "warning[internal-error]: span out of range\n = note: at src/lib.rs:300:1\n"
-            ),
-            "{out}"
-        );
+        assert!(out.contains("error[io-error]: could not read file: no such file\n = note: at src/gone.rs\n"), "{out}");
+        assert!(out.contains("warning[internal-error]: span out of range\n = note: at src/lib.rs:300:1\n"), "{out}");
         assert!(!out.contains("also out of range"), "{out}");
     }
 
@@ -299,16 +227,8 @@ warning[sync-guard-across-await]: std mutex guard held across an await
 
     #[test]
     fn on_by_default_note_only_at_default_level() {
-        static META: RuleMeta = RuleMeta {
-            name: "busy-wait",
-            default_level: Level::Warn,
-            summary: "",
-            docs: "",
-        };
-        assert_eq!(
-            on_by_default(Some(&META), Level::Warn).as_deref(),
-            Some("note: `-W busy-wait` on by default")
-        );
+        static META: RuleMeta = RuleMeta { name: "busy-wait", default_level: Level::Warn, summary: "", docs: "" };
+        assert_eq!(on_by_default(Some(&META), Level::Warn).as_deref(), Some("note: `-W busy-wait` on by default"));
         assert_eq!(on_by_default(Some(&META), Level::Deny), None);
         assert_eq!(on_by_default(None, Level::Warn), None);
     }

@@ -78,13 +78,7 @@ pub(crate) fn render_diagnostics(
 
 fn build_finished(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     let success = !findings.iter().any(|f| f.level.is_error());
-    serde_json::to_writer(
-        &mut *out,
-        &BuildFinished {
-            reason: "build-finished",
-            success,
-        },
-    )?;
+    serde_json::to_writer(&mut *out, &BuildFinished { reason: "build-finished", success })?;
     writeln!(out)
 }
 
@@ -164,16 +158,8 @@ struct LineJson<'a> {
 fn diagnostic<'a>(sources: &'a Sources<'_>, f: &'a Finding, rendered: String) -> Diagnostic<'a> {
     let label = (!f.primary_label.is_empty()).then_some(f.primary_label.as_str());
     let mut spans = vec![span(sources, f.file, f.primary, true, label)];
-    spans.extend(
-        f.labels
-            .iter()
-            .map(|l| span(sources, f.file, l.span, false, Some(&l.message))),
-    );
-    let mut children: Vec<Diagnostic<'a>> = f
-        .notes
-        .iter()
-        .map(|n| child("note", n, Vec::new()))
-        .collect();
+    spans.extend(f.labels.iter().map(|l| span(sources, f.file, l.span, false, Some(&l.message))));
+    let mut children: Vec<Diagnostic<'a>> = f.notes.iter().map(|n| child("note", n, Vec::new())).collect();
     children.extend(f.helps.iter().map(|h| help(sources, f.file, h)));
     Diagnostic {
         message_type: "diagnostic",
@@ -205,15 +191,7 @@ fn help<'a>(sources: &'a Sources<'_>, file: FileId, h: &'a Help) -> Diagnostic<'
 }
 
 fn child<'a>(level: &'static str, message: &'a str, spans: Vec<SpanJson<'a>>) -> Diagnostic<'a> {
-    Diagnostic {
-        message_type: "diagnostic",
-        message,
-        code: None,
-        level,
-        spans,
-        children: Vec::new(),
-        rendered: None,
-    }
+    Diagnostic { message_type: "diagnostic", message, code: None, level, spans, children: Vec::new(), rendered: None }
 }
 
 /// A rustc `DiagnosticSpan`. Byte offsets are raw file offsets (BOM and
@@ -229,19 +207,11 @@ fn span<'a>(
     let pos = sources.pos(file, span);
     let (line, col) = (pos.line.max(1), pos.col.max(1));
     let end_line = pos.end_line.max(line);
-    let end_col = if end_line == line {
-        pos.end_col.max(col)
-    } else {
-        pos.end_col.max(1)
-    };
+    let end_col = if end_line == line { pos.end_col.max(col) } else { pos.end_col.max(1) };
     let text = sources
         .lines(file, span)
         .into_iter()
-        .map(|l| LineJson {
-            text: l.text,
-            highlight_start: l.highlight_start,
-            highlight_end: l.highlight_end,
-        })
+        .map(|l| LineJson { text: l.text, highlight_start: l.highlight_start, highlight_end: l.highlight_end })
         .collect();
     SpanJson {
         file_name: sources.display(file),
@@ -274,9 +244,7 @@ fn owner(sources: &Sources<'_>, id: FileId) -> Owner {
     let file = sources.file(id);
     let package = file.and_then(|f| sources.ws.packages.get(f.package?));
     if let Some(p) = package {
-        let target = file
-            .and_then(|f| p.targets.get(f.target?))
-            .or(p.targets.first());
+        let target = file.and_then(|f| p.targets.get(f.target?)).or(p.targets.first());
         if let Some(t) = target {
             return Owner {
                 package_id: p.id.clone(),
@@ -295,13 +263,8 @@ fn owner(sources: &Sources<'_>, id: FileId) -> Owner {
         }
     }
     let path = sources.abs_path(id);
-    let dir = path
-        .parent()
-        .map_or_else(|| path.clone(), |d| d.to_path_buf());
-    let stem = path.file_stem().map_or_else(
-        || "unknown".to_string(),
-        |s| s.to_string_lossy().into_owned(),
-    );
+    let dir = path.parent().map_or_else(|| path.clone(), |d| d.to_path_buf());
+    let stem = path.file_stem().map_or_else(|| "unknown".to_string(), |s| s.to_string_lossy().into_owned());
     Owner {
         package_id: format!("path+{}#{stem}@0.0.0", file_uri(&dir)),
         manifest_path: dir.join("Cargo.toml").display().to_string(),
@@ -329,9 +292,7 @@ mod tests {
     use super::super::MessageFormat;
 
     fn messages(out: &str) -> (Vec<CompilerMessage>, Vec<Message>) {
-        let all: Vec<Message> = Message::parse_stream(out.as_bytes())
-            .map(|m| m.expect("readable stream"))
-            .collect();
+        let all: Vec<Message> = Message::parse_stream(out.as_bytes()).map(|m| m.expect("readable stream")).collect();
         let compiler = all
             .iter()
             .filter_map(|m| match m {
@@ -349,22 +310,13 @@ mod tests {
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), fx.findings.len() + 1);
         for line in &lines[..lines.len() - 1] {
-            assert!(
-                line.starts_with("{\"reason\":\"compiler-message\",\"package_id\":"),
-                "{line}"
-            );
-            assert!(
-                line.contains("\"message\":{\"$message_type\":\"diagnostic\",\"message\":"),
-                "{line}"
-            );
+            assert!(line.starts_with("{\"reason\":\"compiler-message\",\"package_id\":"), "{line}");
+            assert!(line.contains("\"message\":{\"$message_type\":\"diagnostic\",\"message\":"), "{line}");
             let raw: serde_json::Value = serde_json::from_str(line).unwrap();
             assert_eq!(raw["reason"], "compiler-message");
             assert_eq!(raw["message"]["$message_type"], "diagnostic");
             assert!(raw["message"]["spans"][0]["expansion"].is_null());
-            assert!(raw["manifest_path"]
-                .as_str()
-                .unwrap()
-                .ends_with("Cargo.toml"));
+            assert!(raw["manifest_path"].as_str().unwrap().ends_with("Cargo.toml"));
         }
         let (compiler, all) = messages(&out);
         assert_eq!(compiler.len(), fx.findings.len());
@@ -391,26 +343,17 @@ mod tests {
         let d = &m.message;
         assert_eq!(d.message, "std mutex guard held across an await");
         assert_eq!(d.level, DiagnosticLevel::Warning);
-        assert_eq!(
-            d.code.as_ref().unwrap().code,
-            "async_sync_lint::sync-guard-across-await"
-        );
+        assert_eq!(d.code.as_ref().unwrap().code, "async_sync_lint::sync-guard-across-await");
         assert_eq!(d.spans.len(), 2);
         let p = &d.spans[0];
         assert!(p.is_primary);
         assert_eq!(p.file_name, "src/lib.rs");
-        assert_eq!(
-            (p.line_start, p.column_start, p.line_end, p.column_end),
-            (5, 9, 5, 10)
-        );
+        assert_eq!((p.line_start, p.column_start, p.line_end, p.column_end), (5, 9, 5, 10));
         assert_eq!(&LIB_RS[p.byte_start as usize..p.byte_end as usize], "g");
         assert_eq!(p.label.as_deref(), Some("guard acquired here"));
         assert_eq!(p.text.len(), 1);
         assert_eq!(p.text[0].text, "    let g = m.lock().unwrap();");
-        assert_eq!(
-            (p.text[0].highlight_start, p.text[0].highlight_end),
-            (9, 10)
-        );
+        assert_eq!((p.text[0].highlight_start, p.text[0].highlight_end), (9, 10));
         assert!(p.suggested_replacement.is_none());
         let s = &d.spans[1];
         assert!(!s.is_primary);
@@ -420,42 +363,23 @@ mod tests {
         assert_eq!(d.children[0].level, DiagnosticLevel::Note);
         assert_eq!(d.children[1].level, DiagnosticLevel::Help);
         assert!(d.children[1].spans.is_empty());
-        assert!(d
-            .rendered
-            .as_deref()
-            .unwrap()
-            .starts_with("warning[sync-guard-across-await]: std mutex"));
+        assert!(d.rendered.as_deref().unwrap().starts_with("warning[sync-guard-across-await]: std mutex"));
         assert!(!d.rendered.as_deref().unwrap().contains('\x1b'));
 
         let m = &msgs[2]; // BOM + CRLF file
         let d = &m.message;
         let p = &d.spans[0];
         let col = "    let s = \"héllo\"; let ".chars().count() + 1;
-        assert_eq!(
-            (p.line_start, p.column_start, p.column_end),
-            (3, col, col + 1)
-        );
+        assert_eq!((p.line_start, p.column_start, p.column_end), (3, col, col + 1));
         assert_eq!(&BOM_RS[p.byte_start as usize..p.byte_end as usize], "_");
         let comment = &d.spans[1];
-        assert_eq!(
-            (comment.line_start, comment.column_start, comment.column_end),
-            (1, 6, 13)
-        );
+        assert_eq!((comment.line_start, comment.column_start, comment.column_end), (1, 6, 13));
         assert_eq!(comment.text[0].text, "// λ comment");
         let help = &d.children[0];
         assert_eq!(help.message, "bind the guard to a name");
-        assert_eq!(
-            help.spans[0].suggested_replacement.as_deref(),
-            Some("_guard")
-        );
-        assert_eq!(
-            help.spans[0].suggestion_applicability,
-            Some(CmApplicability::MachineApplicable)
-        );
-        assert_eq!(
-            d.children[1].spans[0].suggestion_applicability,
-            Some(CmApplicability::MaybeIncorrect)
-        );
+        assert_eq!(help.spans[0].suggested_replacement.as_deref(), Some("_guard"));
+        assert_eq!(help.spans[0].suggestion_applicability, Some(CmApplicability::MachineApplicable));
+        assert_eq!(d.children[1].spans[0].suggestion_applicability, Some(CmApplicability::MaybeIncorrect));
     }
 
     #[test]
@@ -464,76 +388,43 @@ mod tests {
         let (msgs, _) = messages(&render_to_string(&fx, MessageFormat::Json, false));
         let m = &msgs[3];
         let dir = path_of(&fx, "scripts");
-        assert_eq!(
-            m.package_id.repr,
-            format!("path+{}#loose@0.0.0", super::file_uri(&dir))
-        );
+        assert_eq!(m.package_id.repr, format!("path+{}#loose@0.0.0", super::file_uri(&dir)));
         assert!(m.target.is_lib());
         assert_eq!(m.target.name, "loose");
-        assert_eq!(
-            m.target.src_path.as_std_path(),
-            path_of(&fx, "scripts/loose.rs")
-        );
+        assert_eq!(m.target.src_path.as_std_path(), path_of(&fx, "scripts/loose.rs"));
         // The unreadable file keeps its package and has spans without text.
         let gone = &msgs[4];
         assert_eq!(gone.package_id.repr, fx.ws.packages[0].id);
         assert!(gone.message.spans[0].text.is_empty());
         // An unknown position is put at the start of the file, 1-based.
         let g = &gone.message.spans[0];
-        assert_eq!(
-            (g.line_start, g.column_start, g.line_end, g.column_end),
-            (1, 1, 1, 1)
-        );
+        assert_eq!((g.line_start, g.column_start, g.line_end, g.column_end), (1, 1, 1, 1));
         assert_eq!(gone.message.level, DiagnosticLevel::Error);
     }
 
     #[test]
     fn rendered_follows_the_variant() {
         let fx = fixture();
-        let (short, _) = messages(&render_to_string(
-            &fx,
-            MessageFormat::JsonDiagnosticShort,
-            false,
-        ));
+        let (short, _) = messages(&render_to_string(&fx, MessageFormat::JsonDiagnosticShort, false));
         assert_eq!(
             short[1].message.rendered.as_deref(),
             Some("src/lib.rs:5:9: warning[sync-guard-across-await]: std mutex guard held across an await\n")
         );
-        let (ansi, _) = messages(&render_to_string(
-            &fx,
-            MessageFormat::JsonDiagnosticRenderedAnsi,
-            false,
-        ));
-        assert!(ansi[1]
-            .message
-            .rendered
-            .as_deref()
-            .unwrap()
-            .contains("\x1b["));
+        let (ansi, _) = messages(&render_to_string(&fx, MessageFormat::JsonDiagnosticRenderedAnsi, false));
+        assert!(ansi[1].message.rendered.as_deref().unwrap().contains("\x1b["));
     }
 
     #[test]
     fn render_diagnostics_writes_text_then_build_finished() {
         let fx = fixture();
         let out = render_to_string(&fx, MessageFormat::JsonRenderDiagnostics, false);
-        assert!(
-            out.starts_with("error[dropped-guard]: guard dropped as soon as it is made\n"),
-            "{out}"
-        );
+        assert!(out.starts_with("error[dropped-guard]: guard dropped as soon as it is made\n"), "{out}");
         let (compiler, all) = messages(&out);
         assert!(compiler.is_empty());
         assert!(matches!(all.last(), Some(Message::BuildFinished(b)) if !b.success));
-        let ok: Vec<_> = fx
-            .findings
-            .iter()
-            .filter(|f| !f.level.is_error())
-            .cloned()
-            .collect();
+        let ok: Vec<_> = fx.findings.iter().filter(|f| !f.level.is_error()).cloned().collect();
         let out = render_findings(&fx.ws, &ok, MessageFormat::Json, false);
-        assert!(
-            out.ends_with("{\"reason\":\"build-finished\",\"success\":true}\n"),
-            "{out}"
-        );
+        assert!(out.ends_with("{\"reason\":\"build-finished\",\"success\":true}\n"), "{out}");
     }
 
     #[test]
@@ -549,30 +440,18 @@ mod tests {
                 diagnostics.push('\n');
             }
         }
-        let suggestions = rustfix::get_suggestions_from_json(
-            &diagnostics,
-            &HashSet::new(),
-            rustfix::Filter::MachineApplicableOnly,
-        )
-        .expect("rustfix reads the diagnostics");
+        let suggestions =
+            rustfix::get_suggestions_from_json(&diagnostics, &HashSet::new(), rustfix::Filter::MachineApplicableOnly)
+                .expect("rustfix reads the diagnostics");
         let mut by_file: BTreeMap<String, Vec<rustfix::Suggestion>> = BTreeMap::new();
         for s in suggestions {
             let file = s.solutions[0].replacements[0].snippet.file_name.clone();
             by_file.entry(file).or_default().push(s);
         }
-        assert_eq!(
-            by_file.keys().collect::<Vec<_>>(),
-            ["src/bom.rs", "src/lib.rs"]
-        );
+        assert_eq!(by_file.keys().collect::<Vec<_>>(), ["src/bom.rs", "src/lib.rs"]);
 
         let fixed = rustfix::apply_suggestions(LIB_RS, &by_file["src/lib.rs"]).unwrap();
-        assert_eq!(
-            fixed,
-            LIB_RS.replace(
-                "let _ = m.lock().unwrap();",
-                "let _guard = m.lock().unwrap();"
-            )
-        );
+        assert_eq!(fixed, LIB_RS.replace("let _ = m.lock().unwrap();", "let _guard = m.lock().unwrap();"));
         let fixed = rustfix::apply_suggestions(BOM_RS, &by_file["src/bom.rs"]).unwrap();
         assert_eq!(
             fixed,

@@ -49,14 +49,8 @@ const FORMATS: &[(&str, MessageFormat)] = &[
     ("short", MessageFormat::Short),
     ("json", MessageFormat::Json),
     ("json-diagnostic-short", MessageFormat::JsonDiagnosticShort),
-    (
-        "json-diagnostic-rendered-ansi",
-        MessageFormat::JsonDiagnosticRenderedAnsi,
-    ),
-    (
-        "json-render-diagnostics",
-        MessageFormat::JsonRenderDiagnostics,
-    ),
+    ("json-diagnostic-rendered-ansi", MessageFormat::JsonDiagnosticRenderedAnsi),
+    ("json-render-diagnostics", MessageFormat::JsonRenderDiagnostics),
     ("sarif", MessageFormat::Sarif),
     ("github", MessageFormat::Github),
 ];
@@ -81,10 +75,7 @@ impl MessageFormat {
     }
 
     pub fn name(self) -> &'static str {
-        FORMATS
-            .iter()
-            .find(|&&(_, f)| f == self)
-            .map_or("human", |&(name, _)| name)
+        FORMATS.iter().find(|&&(_, f)| f == self).map_or("human", |&(name, _)| name)
     }
 }
 
@@ -100,26 +91,15 @@ pub struct RenderOptions {
 
 /// Writes `findings` (already sorted and levelled, `Allow` ones removed) in
 /// the chosen format. `ws.files[f.file]` is each finding's file.
-pub fn render(
-    out: &mut dyn Write,
-    ws: &Workspace,
-    findings: &[Finding],
-    opts: &RenderOptions,
-) -> io::Result<()> {
+pub fn render(out: &mut dyn Write, ws: &Workspace, findings: &[Finding], opts: &RenderOptions) -> io::Result<()> {
     let sources = Sources::load(ws, findings);
     match opts.format {
         MessageFormat::Human => human::render(out, &sources, findings, opts.color),
         MessageFormat::Short => short::render(out, &sources, findings),
         MessageFormat::Json => json::render(out, &sources, findings, json::Rendered::Plain),
-        MessageFormat::JsonDiagnosticShort => {
-            json::render(out, &sources, findings, json::Rendered::Short)
-        }
-        MessageFormat::JsonDiagnosticRenderedAnsi => {
-            json::render(out, &sources, findings, json::Rendered::Ansi)
-        }
-        MessageFormat::JsonRenderDiagnostics => {
-            json::render_diagnostics(out, &sources, findings, opts.color)
-        }
+        MessageFormat::JsonDiagnosticShort => json::render(out, &sources, findings, json::Rendered::Short),
+        MessageFormat::JsonDiagnosticRenderedAnsi => json::render(out, &sources, findings, json::Rendered::Ansi),
+        MessageFormat::JsonRenderDiagnostics => json::render_diagnostics(out, &sources, findings, opts.color),
         MessageFormat::Sarif => sarif::render(out, &sources, findings, opts.tool_version),
         MessageFormat::Github => github::render(out, &sources, findings),
     }
@@ -137,11 +117,7 @@ pub fn summary(findings: &[Finding]) -> Option<String> {
         (0, 0) => None,
         (0, w) => Some(format!("warning: {} emitted", plural(w, "warning"))),
         (e, 0) => Some(format!("error: could not lint: {}", plural(e, "error"))),
-        (e, w) => Some(format!(
-            "error: could not lint: {}, {}",
-            plural(e, "error"),
-            plural(w, "warning")
-        )),
+        (e, w) => Some(format!("error: could not lint: {}, {}", plural(e, "error"), plural(w, "warning"))),
     }
 }
 
@@ -184,18 +160,9 @@ struct Loaded {
 impl Loaded {
     fn new(text: String) -> Loaded {
         let mut line_starts = vec![0u32];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
+        line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1));
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        Loaded {
-            text,
-            line_starts,
-            bom,
-        }
+        Loaded { text, line_starts, bom }
     }
 
     fn fits(&self, span: Span) -> bool {
@@ -224,10 +191,7 @@ impl Loaded {
 
     /// Byte end of a 0-based line, without `\n` or `\r\n`.
     fn content_end(&self, line: usize) -> u32 {
-        let mut end = self
-            .line_starts
-            .get(line + 1)
-            .map_or(self.text.len() as u32, |e| e - 1);
+        let mut end = self.line_starts.get(line + 1).map_or(self.text.len() as u32, |e| e - 1);
         let start = self.content_start(line);
         if end > start && self.text.as_bytes()[end as usize - 1] == b'\r' {
             end -= 1;
@@ -310,12 +274,7 @@ impl<'w> Sources<'w> {
     pub fn pos(&self, id: FileId, span: Span) -> Pos {
         match self.loaded.get(&id) {
             Some(l) if l.fits(span) => l.pos(span),
-            _ => Pos {
-                line: span.line,
-                col: span.col,
-                end_line: span.end_line,
-                end_col: span.end_col,
-            },
+            _ => Pos { line: span.line, col: span.col, end_line: span.end_line, end_col: span.end_col },
         }
     }
 
@@ -330,21 +289,9 @@ impl<'w> Sources<'w> {
             .map(|line| {
                 let (start, end) = (l.content_start(line), l.content_end(line));
                 let text = &l.text[start as usize..end as usize];
-                let highlight_start = if line == l0 {
-                    l.col_of(line, span.lo)
-                } else {
-                    1
-                };
-                let highlight_end = if line == l1 {
-                    l.col_of(line, span.hi)
-                } else {
-                    text.chars().count() as u32 + 1
-                };
-                LineText {
-                    text,
-                    highlight_start,
-                    highlight_end,
-                }
+                let highlight_start = if line == l0 { l.col_of(line, span.lo) } else { 1 };
+                let highlight_end = if line == l1 { l.col_of(line, span.hi) } else { text.chars().count() as u32 + 1 };
+                LineText { text, highlight_start, highlight_end }
             })
             .collect()
     }
@@ -355,13 +302,7 @@ impl<'w> Sources<'w> {
         if lines.is_empty() {
             return None;
         }
-        Some(
-            lines
-                .iter()
-                .map(|l| l.text.trim())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
+        Some(lines.iter().map(|l| l.text.trim()).collect::<Vec<_>>().join("\n"))
     }
 
     /// Absolute path of a file (as it was opened: relative to the current
@@ -381,11 +322,7 @@ pub(crate) fn absolute(p: &Path) -> PathBuf {
 /// A `file://` URI for an absolute path, `/`-separated, percent-encoded.
 pub(crate) fn file_uri(path: &Path) -> String {
     let s = path.to_string_lossy().replace('\\', "/");
-    let s = if s.starts_with('/') {
-        s
-    } else {
-        format!("/{s}")
-    };
+    let s = if s.starts_with('/') { s } else { format!("/{s}") };
     format!("file://{}", percent_encode_path(&s))
 }
 
@@ -429,7 +366,8 @@ async fn f(m: &Mutex<u32>) {
 }
 ";
 
-    pub const BOM_RS: &str = "\u{feff}// λ comment\r\nasync fn g() {\r\n    let s = \"héllo\"; let _ = m.lock().await;\r\n}\r\n";
+    pub const BOM_RS: &str =
+        "\u{feff}// λ comment\r\nasync fn g() {\r\n    let s = \"héllo\"; let _ = m.lock().await;\r\n}\r\n";
 
     pub const LOOSE_RS: &str = "fn main() { let x = 50%; }\n";
 
@@ -448,11 +386,7 @@ async fn f(m: &Mutex<u32>) {
     /// The span of the `nth` (0-based) occurrence of `needle` in `text`,
     /// with coordinates as the engine's `LineIndex` computes them.
     pub fn span_of(text: &str, needle: &str, nth: usize) -> Span {
-        let lo = text
-            .match_indices(needle)
-            .nth(nth)
-            .unwrap_or_else(|| panic!("{needle:?} not in text"))
-            .0;
+        let lo = text.match_indices(needle).nth(nth).unwrap_or_else(|| panic!("{needle:?} not in text")).0;
         LineIndex::new(text).span(lo as u32, (lo + needle.len()) as u32)
     }
 
@@ -512,37 +446,22 @@ async fn f(m: &Mutex<u32>) {
         let g = lib_rs.find("let g").expect("`let g` in lib.rs") as u32 + 4;
         let guard = LineIndex::new(lib_rs).span(g, g + 1);
         let findings = vec![
-            Finding::new(
-                "dropped-guard",
-                Level::Deny,
-                LIB,
-                underscore,
-                "guard dropped as soon as it is made",
-            )
-            .with_primary_label("this guard is dropped at once")
-            .with_note("`let _ = ...` drops the value at the end of the statement")
-            .with_suggestion(
-                "bind the guard to a name",
-                Suggestion {
-                    span: underscore,
-                    replacement: "_guard".into(),
-                    applicability: Applicability::MachineApplicable,
-                },
-            ),
-            Finding::new(
-                "sync-guard-across-await",
-                Level::Warn,
-                LIB,
-                guard,
-                "std mutex guard held across an await",
-            )
-            .with_primary_label("guard acquired here")
-            .with_label(
-                span_of(lib_rs, "tick().await", 0),
-                "awaited here while held",
-            )
-            .with_note("a blocking lock held across an await stalls the executor")
-            .with_help("drop the guard before the await, or use an async mutex"),
+            Finding::new("dropped-guard", Level::Deny, LIB, underscore, "guard dropped as soon as it is made")
+                .with_primary_label("this guard is dropped at once")
+                .with_note("`let _ = ...` drops the value at the end of the statement")
+                .with_suggestion(
+                    "bind the guard to a name",
+                    Suggestion {
+                        span: underscore,
+                        replacement: "_guard".into(),
+                        applicability: Applicability::MachineApplicable,
+                    },
+                ),
+            Finding::new("sync-guard-across-await", Level::Warn, LIB, guard, "std mutex guard held across an await")
+                .with_primary_label("guard acquired here")
+                .with_label(span_of(lib_rs, "tick().await", 0), "awaited here while held")
+                .with_note("a blocking lock held across an await stalls the executor")
+                .with_help("drop the guard before the await, or use an async mutex"),
             Finding::new(
                 "dropped-guard",
                 Level::Warn,
@@ -580,14 +499,7 @@ async fn f(m: &Mutex<u32>) {
                 "io-error",
                 Level::Deny,
                 GONE,
-                Span {
-                    lo: 0,
-                    hi: 0,
-                    line: 0,
-                    col: 0,
-                    end_line: 0,
-                    end_col: 0,
-                },
+                Span { lo: 0, hi: 0, line: 0, col: 0, end_line: 0, end_col: 0 },
                 "could not read file: no such file",
             ),
             // A span past the end of an existing file: rendered without snippet.
@@ -595,27 +507,10 @@ async fn f(m: &Mutex<u32>) {
                 "internal-error",
                 Level::Warn,
                 LIB,
-                Span {
-                    lo: 5000,
-                    hi: 5004,
-                    line: 300,
-                    col: 1,
-                    end_line: 300,
-                    end_col: 5,
-                },
+                Span { lo: 5000, hi: 5004, line: 300, col: 1, end_line: 300, end_col: 5 },
                 "span out of range",
             )
-            .with_label(
-                Span {
-                    lo: 9000,
-                    hi: 9001,
-                    line: 400,
-                    col: 1,
-                    end_line: 400,
-                    end_col: 2,
-                },
-                "also out of range",
-            ),
+            .with_label(Span { lo: 9000, hi: 9001, line: 400, col: 1, end_line: 400, end_col: 2 }, "also out of range"),
         ];
         Fixture { dir, ws, findings }
     }
@@ -624,18 +519,9 @@ async fn f(m: &Mutex<u32>) {
         render_findings(&fx.ws, &fx.findings, format, color)
     }
 
-    pub fn render_findings(
-        ws: &Workspace,
-        findings: &[Finding],
-        format: super::MessageFormat,
-        color: bool,
-    ) -> String {
+    pub fn render_findings(ws: &Workspace, findings: &[Finding], format: super::MessageFormat, color: bool) -> String {
         let mut out = Vec::new();
-        let opts = super::RenderOptions {
-            format,
-            color,
-            tool_version: "0.1.0",
-        };
+        let opts = super::RenderOptions { format, color, tool_version: "0.1.0" };
         super::render(&mut out, ws, findings, &opts).expect("render");
         String::from_utf8(out).expect("utf-8 output")
     }
@@ -665,32 +551,11 @@ mod tests {
     fn summary_counts_levels() {
         let fx = fixture();
         // 2 deny, 4 warn.
-        assert_eq!(
-            summary(&fx.findings).as_deref(),
-            Some("error: could not lint: 2 errors, 4 warnings")
-        );
-        let warns: Vec<_> = fx
-            .findings
-            .iter()
-            .filter(|f| f.level == Level::Warn)
-            .take(1)
-            .cloned()
-            .collect();
-        assert_eq!(
-            summary(&warns).as_deref(),
-            Some("warning: 1 warning emitted")
-        );
-        let errs: Vec<_> = fx
-            .findings
-            .iter()
-            .filter(|f| f.level.is_error())
-            .take(1)
-            .cloned()
-            .collect();
-        assert_eq!(
-            summary(&errs).as_deref(),
-            Some("error: could not lint: 1 error")
-        );
+        assert_eq!(summary(&fx.findings).as_deref(), Some("error: could not lint: 2 errors, 4 warnings"));
+        let warns: Vec<_> = fx.findings.iter().filter(|f| f.level == Level::Warn).take(1).cloned().collect();
+        assert_eq!(summary(&warns).as_deref(), Some("warning: 1 warning emitted"));
+        let errs: Vec<_> = fx.findings.iter().filter(|f| f.level.is_error()).take(1).cloned().collect();
+        assert_eq!(summary(&errs).as_deref(), Some("error: could not lint: 1 error"));
         assert_eq!(summary(&[]), None);
     }
 
@@ -700,59 +565,23 @@ mod tests {
         let s = Sources::load(&fx.ws, &fx.findings);
         // `comment` on line 1 after BOM, `//`, space, `λ`, space: column 6.
         let comment = span_of(BOM_RS, "comment", 0);
-        assert_eq!(comment.col, 7, "LineIndex counts the BOM");
-        assert_eq!(
-            s.pos(BOM, comment),
-            Pos {
-                line: 1,
-                col: 6,
-                end_line: 1,
-                end_col: 13
-            }
-        );
+        assert_eq!(comment.col, 6, "LineIndex does not count the BOM either");
+        assert_eq!(s.pos(BOM, comment), Pos { line: 1, col: 6, end_line: 1, end_col: 13 });
         // `_` on line 3 after `"héllo"`: characters, not bytes.
         let us = span_of(BOM_RS, "_", 0);
         let col = "    let s = \"héllo\"; let ".chars().count() as u32 + 1;
-        assert_eq!(
-            s.pos(BOM, us),
-            Pos {
-                line: 3,
-                col,
-                end_line: 3,
-                end_col: col + 1
-            }
-        );
+        assert_eq!(s.pos(BOM, us), Pos { line: 3, col, end_line: 3, end_col: col + 1 });
         let lines = s.lines(BOM, us);
         assert_eq!(lines.len(), 1);
-        assert_eq!(
-            lines[0].text,
-            "    let s = \"héllo\"; let _ = m.lock().await;"
-        );
-        assert_eq!(
-            (lines[0].highlight_start, lines[0].highlight_end),
-            (col, col + 1)
-        );
+        assert_eq!(lines[0].text, "    let s = \"héllo\"; let _ = m.lock().await;");
+        assert_eq!((lines[0].highlight_start, lines[0].highlight_end), (col, col + 1));
         // The first line's text excludes the BOM.
         assert_eq!(s.lines(BOM, comment)[0].text, "// λ comment");
         // Missing file and out-of-range span fall back to the span's fields.
-        let gone = Span {
-            lo: 0,
-            hi: 0,
-            line: 0,
-            col: 0,
-            end_line: 0,
-            end_col: 0,
-        };
+        let gone = Span { lo: 0, hi: 0, line: 0, col: 0, end_line: 0, end_col: 0 };
         assert_eq!(s.pos(GONE, gone).line, 0);
         assert!(s.lines(GONE, gone).is_empty());
-        let far = Span {
-            lo: 5000,
-            hi: 5004,
-            line: 300,
-            col: 1,
-            end_line: 300,
-            end_col: 5,
-        };
+        let far = Span { lo: 5000, hi: 5004, line: 300, col: 1, end_line: 300, end_col: 5 };
         assert_eq!(s.pos(LIB, far).line, 300);
         assert!(s.lines(LIB, far).is_empty());
     }
@@ -785,21 +614,8 @@ mod tests {
             package: Some(0),
             target: Some(0),
         });
-        let span = Span {
-            lo: 9,
-            hi: 12,
-            line: 1,
-            col: 10,
-            end_line: 1,
-            end_col: 13,
-        };
-        let findings = vec![Finding::new(
-            "parse-error",
-            Level::Deny,
-            4,
-            span,
-            "invalid UTF-8",
-        )];
+        let span = Span { lo: 9, hi: 12, line: 1, col: 10, end_line: 1, end_col: 13 };
+        let findings = vec![Finding::new("parse-error", Level::Deny, 4, span, "invalid UTF-8")];
         for name in MessageFormat::names() {
             let format = MessageFormat::parse(name).unwrap();
             let out = render_findings(&fx.ws, &findings, format, false);

@@ -26,19 +26,10 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// Descriptors for the engine's own codes: not rules of the catalog, but
 /// results may carry them.
 const ENGINE_CODES: &[(&str, &str)] = &[
-    (
-        engine_codes::PARSE_ERROR,
-        "the file is not valid Rust as the linter reads it; it was not linted",
-    ),
+    (engine_codes::PARSE_ERROR, "the file is not valid Rust as the linter reads it; it was not linted"),
     (engine_codes::IO_ERROR, "the file could not be read"),
-    (
-        engine_codes::INTERNAL_ERROR,
-        "the linter failed on this file",
-    ),
-    (
-        engine_codes::UNUSED_SUPPRESSION,
-        "an allow comment that suppresses nothing",
-    ),
+    (engine_codes::INTERNAL_ERROR, "the linter failed on this file"),
+    (engine_codes::UNUSED_SUPPRESSION, "an allow comment that suppresses nothing"),
 ];
 
 pub(crate) fn render(
@@ -54,11 +45,8 @@ pub(crate) fn render(
 
 fn log(sources: &Sources<'_>, findings: &[Finding], version: &str) -> Value {
     let mut descriptors: Vec<Value> = rules::all().iter().map(|m| rule_descriptor(m)).collect();
-    let mut index: HashMap<String, usize> = rules::all()
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.name.to_string(), i))
-        .collect();
+    let mut index: HashMap<String, usize> =
+        rules::all().iter().enumerate().map(|(i, m)| (m.name.to_string(), i)).collect();
     for f in findings {
         if index.contains_key(&f.rule) {
             continue;
@@ -76,12 +64,7 @@ fn log(sources: &Sources<'_>, findings: &[Finding], version: &str) -> Value {
             let (key, hash) = line_hash(sources, f);
             let n = occurrences.entry(key).or_insert(0);
             *n += 1;
-            result(
-                sources,
-                f,
-                index.get(&f.rule).copied(),
-                format!("{hash:016x}:{n}"),
-            )
+            result(sources, f, index.get(&f.rule).copied(), format!("{hash:016x}:{n}"))
         })
         .collect();
 
@@ -153,9 +136,7 @@ fn engine_descriptor(name: &str, summary: &str) -> Value {
 /// lines). Without the text, the message stands in for it.
 fn line_hash(sources: &Sources<'_>, f: &Finding) -> ((String, String, String), u64) {
     let path = sources.display(f.file).to_string();
-    let text = sources
-        .trimmed_lines(f.file, f.primary)
-        .unwrap_or_else(|| f.message.clone());
+    let text = sources.trimmed_lines(f.file, f.primary).unwrap_or_else(|| f.message.clone());
     let mut h = Fnv1a::new();
     for part in [f.rule.as_str(), path.as_str(), text.as_str()] {
         h.write(part.as_bytes());
@@ -164,12 +145,7 @@ fn line_hash(sources: &Sources<'_>, f: &Finding) -> ((String, String, String), u
     ((f.rule.clone(), path, text), h.finish())
 }
 
-fn result(
-    sources: &Sources<'_>,
-    f: &Finding,
-    rule_index: Option<usize>,
-    fingerprint: String,
-) -> Value {
+fn result(sources: &Sources<'_>, f: &Finding, rule_index: Option<usize>, fingerprint: String) -> Value {
     let mut text = f.message.clone();
     for n in &f.notes {
         text.push_str(&format!("\nnote: {n}"));
@@ -240,8 +216,7 @@ fn physical_location(sources: &Sources<'_>, file: FileId, span: Span) -> Value {
 /// outside the workspace root.
 fn artifact_location(sources: &Sources<'_>, file: FileId) -> Value {
     let display = sources.display(file);
-    let outside =
-        Path::new(display).is_absolute() || display.starts_with("../") || display.contains('\\');
+    let outside = Path::new(display).is_absolute() || display.starts_with("../") || display.contains('\\');
     if outside {
         json!({ "uri": file_uri(&sources.abs_path(file)) })
     } else {
@@ -257,14 +232,8 @@ fn region(pos: Pos) -> Option<Value> {
     }
     let col = pos.col.max(1);
     let end_line = pos.end_line.max(pos.line);
-    let end_col = if end_line == pos.line {
-        pos.end_col.max(col)
-    } else {
-        pos.end_col.max(1)
-    };
-    Some(
-        json!({ "startLine": pos.line, "startColumn": col, "endLine": end_line, "endColumn": end_col }),
-    )
+    let end_col = if end_line == pos.line { pos.end_col.max(col) } else { pos.end_col.max(1) };
+    Some(json!({ "startLine": pos.line, "startColumn": col, "endLine": end_line, "endColumn": end_col }))
 }
 
 /// A directory as a `file://` URI ending in `/`, as `originalUriBaseIds` wants.
@@ -307,8 +276,7 @@ mod tests {
     use super::*;
 
     fn sarif(fx: &Fixture) -> Value {
-        serde_json::from_str(&render_to_string(fx, MessageFormat::Sarif, false))
-            .expect("valid JSON")
+        serde_json::from_str(&render_to_string(fx, MessageFormat::Sarif, false)).expect("valid JSON")
     }
 
     fn fingerprints(v: &Value) -> Vec<String> {
@@ -316,12 +284,7 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| {
-                r["partialFingerprints"]["primaryLocationLineHash"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
+            .map(|r| r["partialFingerprints"]["primaryLocationLineHash"].as_str().unwrap().to_string())
             .collect()
     }
 
@@ -345,70 +308,41 @@ mod tests {
         assert!(v["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
         let run = &v["runs"][0];
         assert_eq!(run["columnKind"], "unicodeCodePoints");
-        let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
-            .as_str()
-            .unwrap();
-        assert!(
-            root.starts_with("file:///") && root.ends_with('/'),
-            "{root}"
-        );
+        let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"].as_str().unwrap();
+        assert!(root.starts_with("file:///") && root.ends_with('/'), "{root}");
         let driver = &run["tool"]["driver"];
         assert_eq!(driver["name"], "async-sync-lint");
         assert_eq!(driver["version"], "0.1.0");
-        assert!(driver["informationUri"]
-            .as_str()
-            .unwrap()
-            .starts_with("https://"));
+        assert!(driver["informationUri"].as_str().unwrap().starts_with("https://"));
         // The catalog is empty for now; engine codes that occur get descriptors.
         let rules = driver["rules"].as_array().unwrap();
         assert_eq!(rules.len(), rules::all().len() + 2);
         let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-        assert!(
-            ids.contains(&"io-error") && ids.contains(&"internal-error"),
-            "{ids:?}"
-        );
+        assert!(ids.contains(&"io-error") && ids.contains(&"internal-error"), "{ids:?}");
 
         let results = run["results"].as_array().unwrap();
         assert_eq!(results.len(), fx.findings.len());
         let r = &results[1];
         assert_eq!(r["ruleId"], "sync-guard-across-await");
         assert_eq!(r["level"], "warning");
-        assert!(r["message"]["text"]
-            .as_str()
-            .unwrap()
-            .starts_with("std mutex guard held across an await\nnote: "));
+        assert!(r["message"]["text"].as_str().unwrap().starts_with("std mutex guard held across an await\nnote: "));
         let loc = &r["locations"][0]["physicalLocation"];
         assert_eq!(loc["artifactLocation"]["uri"], "src/lib.rs");
         assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
-        assert_eq!(
-            loc["region"],
-            json!({"startLine": 5, "startColumn": 9, "endLine": 5, "endColumn": 10})
-        );
-        assert_eq!(
-            r["relatedLocations"][0]["message"]["text"],
-            "awaited here while held"
-        );
-        assert_eq!(
-            r["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
-            6
-        );
+        assert_eq!(loc["region"], json!({"startLine": 5, "startColumn": 9, "endLine": 5, "endColumn": 10}));
+        assert_eq!(r["relatedLocations"][0]["message"]["text"], "awaited here while held");
+        assert_eq!(r["relatedLocations"][0]["physicalLocation"]["region"]["startLine"], 6);
         assert_eq!(results[0]["level"], "error");
         assert_eq!(
-            results[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]
-                ["text"],
+            results[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
             "_guard"
         );
         let io = &results[4];
         assert_eq!(io["ruleIndex"], json!(rules::all().len()));
-        assert!(io["locations"][0]["physicalLocation"]
-            .get("region")
-            .is_none());
+        assert!(io["locations"][0]["physicalLocation"].get("region").is_none());
         // The BOM file: columns in code points, BOM not counted.
         let bom = &results[2]["relatedLocations"][0]["physicalLocation"]["region"];
-        assert_eq!(
-            (bom["startLine"].as_u64(), bom["startColumn"].as_u64()),
-            (Some(1), Some(6))
-        );
+        assert_eq!((bom["startLine"].as_u64(), bom["startColumn"].as_u64()), (Some(1), Some(6)));
     }
 
     #[test]
@@ -418,15 +352,9 @@ mod tests {
         let after = fixture_with(&shifted_src);
 
         let (v0, v1) = (sarif(&before), sarif(&after));
-        let line = |v: &Value| {
-            v["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"]["startLine"]
-                .clone()
-        };
-        assert_eq!(
-            (line(&v0), line(&v1)),
-            (json!(5), json!(6)),
-            "the finding did move"
-        );
+        let line =
+            |v: &Value| v["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"]["startLine"].clone();
+        assert_eq!((line(&v0), line(&v1)), (json!(5), json!(6)), "the finding did move");
         let (f0, f1) = (fingerprints(&v0), fingerprints(&v1));
         assert_eq!(f0, f1);
         let unique: std::collections::HashSet<_> = f0.iter().collect();
@@ -442,10 +370,7 @@ mod tests {
         let out = render_findings(&fx.ws, &findings, MessageFormat::Sarif, false);
         let fp = fingerprints(&serde_json::from_str(&out).unwrap());
         let (first, last) = (&fp[1], &fp[6]);
-        assert!(
-            first.ends_with(":1") && last.ends_with(":2"),
-            "{first} {last}"
-        );
+        assert!(first.ends_with(":1") && last.ends_with(":2"), "{first} {last}");
         assert_eq!(first.split(':').next(), last.split(':').next());
     }
 }

@@ -7,11 +7,7 @@ use std::io::{self, Write};
 use super::{level_word, Sources};
 use crate::diagnostic::Finding;
 
-pub(crate) fn render(
-    out: &mut dyn Write,
-    sources: &Sources<'_>,
-    findings: &[Finding],
-) -> io::Result<()> {
+pub(crate) fn render(out: &mut dyn Write, sources: &Sources<'_>, findings: &[Finding]) -> io::Result<()> {
     for f in findings {
         writeln!(out, "{}", line(sources, f))?;
     }
@@ -23,17 +19,8 @@ pub(crate) fn render(
 pub(crate) fn line(sources: &Sources<'_>, f: &Finding) -> String {
     let pos = sources.pos(f.file, f.primary);
     let path = sources.display(f.file);
-    let location = if pos.line == 0 {
-        path.to_string()
-    } else {
-        format!("{path}:{}:{}", pos.line, pos.col)
-    };
-    format!(
-        "{location}: {}[{}]: {}",
-        level_word(f.level),
-        f.rule,
-        f.message
-    )
+    let location = if pos.line == 0 { path.to_string() } else { format!("{path}:{}:{}", pos.line, pos.col) };
+    format!("{location}: {}[{}]: {}", level_word(f.level), f.rule, f.message)
 }
 
 #[cfg(test)]

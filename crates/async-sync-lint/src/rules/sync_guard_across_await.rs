@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Finding, Span};
-use crate::facts::{AwaitKind, EndKind, Holder};
+use crate::facts::{AwaitKind, Body, EndKind, Holder, TempScope};
 use crate::index::Family;
 use crate::rules::CrateCx;
 
@@ -73,7 +73,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
         let mut by_site: BTreeMap<(u32, u32), Site> = BTreeMap::new();
         for body in facts.bodies.iter().filter(|b| b.kind.is_async()) {
             for acq in &body.acquisitions {
-                if acq.held_at.is_empty() {
+                if acq.held_at.is_empty() || runs_to_completion_under_lock(body, acq.captured_from.is_some()) {
                     continue;
                 }
                 let Some(resolved) = cx.index.resolve_acquisition(fi, body, acq) else { continue };
@@ -86,6 +86,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                     what: what(resolved.kind.type_name(), family),
                     family,
                     holder: acq.holder.clone(),
+                    temp_scope: acq.temp_scope,
                     receiver: acq.receiver.text.clone(),
                     awaits: Vec::new(),
                     end: None,
@@ -111,7 +112,16 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// A guard captured by a future that the enclosing code drives with
+/// `block_on`: the thread is blocked for the whole future anyway, and no
+/// other task runs on it, so holding the guard across its awaits changes
+/// nothing (the `block_on` itself is `blocking-in-async`'s business).
+fn runs_to_completion_under_lock(body: &Body, captured: bool) -> bool {
+    captured && body.passed_to.as_deref().is_some_and(|c| c.ends_with("block_on"))
+}
+
 struct Site {
+    temp_scope: TempScope,
     span: Span,
     what: String,
     family: Family,
@@ -143,8 +153,7 @@ impl Site {
             Holder::Binding { name, .. } => format!("`{name}` acquired here"),
             _ => "acquired here, held by a temporary".to_string(),
         };
-        let mut f = Finding::new(META.name, META.default_level, file, self.span, message)
-            .with_primary_label(acquired);
+        let mut f = Finding::new(META.name, META.default_level, file, self.span, message).with_primary_label(acquired);
         for (span, kind) in &self.awaits {
             let label = match kind {
                 AwaitKind::Await => "awaited here while still held",
@@ -158,21 +167,34 @@ impl Site {
                 f = f.with_label(end, "released here");
             }
         }
-        let fix = match (&self.holder, self.family) {
-            (_, Family::Cell) => {
+        let fix = match (&self.holder, self.family, self.temp_scope) {
+            (_, Family::Cell, _) => {
                 "end the borrow before the await: copy or clone what you need, then let the borrow go".to_string()
             }
-            (Holder::Binding { name, .. }, _) => format!(
+            (Holder::Binding { name, .. }, _, _) => format!(
                 "release it before the await: put the locked section in its own block `{{ … }}`, or call `drop({name})` before awaiting"
             ),
+            (_, _, TempScope::MatchScrutinee | TempScope::IfLetScrutinee) => format!(
+                "the guard in the scrutinee lives until the end of the `match`/`if let`: take the value out first (`let value = {}…;`) and match on `value`",
+                self.receiver
+            ),
+            (_, _, TempScope::WhileLetScrutinee) => format!(
+                "the guard in the `while let` scrutinee lives through the loop body: pop into a local first (`let next = {}…;`) and loop on `next`",
+                self.receiver
+            ),
+            (_, _, TempScope::ForIterator) => {
+                "the guard in the `for` iterator lives for the whole loop: collect or clone the items first, then iterate and await".to_string()
+            }
             _ => format!(
-                "take what you need into a local first (`let value = {}…;`), so the temporary guard is dropped before the await",
+                "the temporary guard from `{}` lives to the end of the statement: await first into a local (`let value = ….await;`), then lock in a statement of its own",
                 self.receiver
             ),
         };
         f = f.with_help(fix);
         if matches!(self.family, Family::Blocking) {
-            f = f.with_help("if the lock must stay held across the await, use an async lock such as `tokio::sync::Mutex`");
+            f = f.with_help(
+                "if the lock must stay held across the await, use an async lock such as `tokio::sync::Mutex`",
+            );
         }
         let why = match self.family {
             Family::Cell => "a `RefCell` borrow held while the task is suspended makes any other borrow panic",

@@ -1,0 +1,171 @@
+//! One whole run, minus printing: discover → configure → lint → levels →
+//! suppressions → sort. The CLI and the tests both go through here, so what
+//! the tests see is what users get.
+
+use std::path::Path;
+
+use crate::config::{self, Config, ConfigError, LevelFlag};
+use crate::diagnostic::{engine_codes, FileId, Finding, Level};
+use crate::discover::{discover, DiscoverOptions};
+use crate::engine::{self, EngineOptions, Stats};
+use crate::suppress;
+use crate::workspace::Workspace;
+
+/// The configuration file read from the workspace root.
+pub const CONFIG_FILE: &str = "async-sync-lint.toml";
+
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    pub discover: DiscoverOptions,
+    /// Level flags from the command line, in order.
+    pub level_flags: Vec<LevelFlag>,
+    pub engine: EngineOptions,
+}
+
+/// What a run produced: sorted findings at their effective levels (allowed
+/// ones removed), and the workspace they point into.
+pub struct Report {
+    pub workspace: Workspace,
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+}
+
+impl Report {
+    /// Exit code by the documented contract: 2 when the tool could not do its
+    /// job on some file (unreadable, internal error), else 1 when a finding
+    /// is at deny level or above, else 0.
+    pub fn exit_code(&self) -> u8 {
+        let tool_failed =
+            self.findings.iter().any(|f| f.rule == engine_codes::INTERNAL_ERROR || f.rule == engine_codes::IO_ERROR);
+        if tool_failed {
+            2
+        } else if self.findings.iter().any(|f| f.level.is_error()) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// A run that could not start: a bad path, manifest or configuration.
+#[derive(Debug)]
+pub struct RunError(pub String);
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RunError {}
+
+impl From<ConfigError> for RunError {
+    fn from(e: ConfigError) -> RunError {
+        RunError(e.to_string())
+    }
+}
+
+pub fn run(opts: &RunOptions) -> Result<Report, RunError> {
+    let ws = discover(&opts.discover).map_err(|e| RunError(e.to_string()))?;
+    run_on_workspace(ws, &opts.level_flags, &opts.engine)
+}
+
+/// Lints an already discovered workspace.
+pub fn run_on_workspace(
+    mut ws: Workspace,
+    flags: &[LevelFlag],
+    engine_opts: &EngineOptions,
+) -> Result<Report, RunError> {
+    let known = config::known_rule_names();
+    let toml_path = ws.root.join(CONFIG_FILE);
+    let toml_text = match std::fs::read_to_string(&toml_path) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(RunError(format!("{}: cannot read: {e}", toml_path.display()))),
+    };
+    let toml = toml_text.as_deref().map(|t| (toml_path.as_path(), t));
+    let base = config::load(ws.lint_metadata.as_ref(), None, toml, flags, &known)?;
+    let mut package_configs: Vec<Config> = Vec::with_capacity(ws.packages.len());
+    for p in &ws.packages {
+        package_configs.push(config::load(ws.lint_metadata.as_ref(), p.lint_metadata.as_ref(), toml, flags, &known)?);
+    }
+    exclude_files(&mut ws, &base);
+
+    let result = engine::lint(&ws, engine_opts);
+    let config_of = |file: FileId| -> &Config {
+        ws.files[file as usize].package.and_then(|p| package_configs.get(p)).unwrap_or(&base)
+    };
+
+    let mut findings = result.findings;
+    for f in &mut findings {
+        if f.rule != engine_codes::INTERNAL_ERROR && f.rule != engine_codes::IO_ERROR {
+            f.level = config_of(f.file).level_for(&f.rule, f.level);
+        }
+    }
+    // Suppressions, file by file. Only files whose text mentions the marker
+    // were kept by the engine.
+    for (file, text) in &result.outcomes_text {
+        let (sups, malformed) = suppress::scan(text, &known);
+        let (mut mine, rest): (Vec<Finding>, Vec<Finding>) = findings.into_iter().partition(|f| f.file == *file);
+        findings = rest;
+        let unused = suppress::apply(&mut mine, &sups, text);
+        let level = config_of(*file).level_for(engine_codes::UNUSED_SUPPRESSION, Level::Warn);
+        for i in unused {
+            mine.push(
+                Finding::new(
+                    engine_codes::UNUSED_SUPPRESSION,
+                    level,
+                    *file,
+                    sups[i].span,
+                    "this suppression allows nothing",
+                )
+                .with_primary_label("no finding of these rules here")
+                .with_help("remove it, or move it to the line of the finding it is meant for"),
+            );
+        }
+        for (span, message) in malformed {
+            mine.push(Finding::new(engine_codes::UNUSED_SUPPRESSION, level, *file, span, message));
+        }
+        findings.extend(mine);
+    }
+    findings.retain(|f| f.level != Level::Allow);
+    engine::sort_findings(&ws, &mut findings);
+    Ok(Report { workspace: ws, findings, stats: result.stats })
+}
+
+/// Drops files matched by the configuration's `exclude` globs.
+fn exclude_files(ws: &mut Workspace, config: &Config) {
+    if config.exclude_paths.is_empty() {
+        return;
+    }
+    let mut builder = ignore::gitignore::GitignoreBuilder::new(&ws.root);
+    for glob in &config.exclude_paths {
+        // Validated by `config::load`; a bad one here is simply skipped.
+        let _ = builder.add_line(None, glob);
+    }
+    let Ok(matcher) = builder.build() else { return };
+    let root = ws.root.clone();
+    ws.files.retain(|f| {
+        let rel = f.path.strip_prefix(&root).unwrap_or(&f.path);
+        !matcher.matched_path_or_any_parents(rel, false).is_ignore()
+    });
+}
+
+/// Lints one file on its own, outside any package (fixtures, tests): the
+/// file is shown by its name and no manifest is consulted.
+pub fn run_file(path: &Path, edition: crate::workspace::Edition, flags: &[LevelFlag]) -> Result<Report, RunError> {
+    let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let display = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let ws = Workspace {
+        root,
+        files: vec![crate::workspace::SourceFile {
+            path: path.to_path_buf(),
+            display,
+            edition,
+            package: None,
+            target: None,
+        }],
+        ..Workspace::default()
+    };
+    run_on_workspace(ws, flags, &EngineOptions { threads: Some(1) })
+}
