@@ -746,10 +746,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 }
             }
         }
-        if single {
-            if let Some((name, span)) = names.first() {
-                self.locals.push(LocalDecl { name: name.clone(), span: *span, origin: origin.clone() });
-            }
+        if let Pat::Ident(id) = pat {
+            let span = self.items.spans.of(id.ident.span());
+            self.locals.push(LocalDecl { name: id.ident.to_string(), span, origin: origin.clone() });
         }
         for (name, _) in &names {
             let o = if single { origin.clone() } else { LocalOrigin::Unknown };
