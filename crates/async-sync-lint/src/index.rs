@@ -260,7 +260,11 @@ enum Ty<'i> {
     Lock(LockKind),
     /// A struct (or enum) of this crate: the file it is declared in, its
     /// declaration, and its generic type arguments, resolved.
-    Struct { file: usize, def: &'i StructDef, args: Vec<Ty<'i>> },
+    Struct {
+        file: usize,
+        def: &'i StructDef,
+        args: Vec<Ty<'i>>,
+    },
     /// Any other type, kept for element lookups.
     Other(TypeRepr, usize, Vec<String>),
     Unknown,
@@ -303,7 +307,8 @@ pub fn module_of_path(path: &std::path::Path, root_dir: Option<&std::path::Path>
             None => return Vec::new(),
         },
     };
-    let mut out: Vec<String> = rel.into_iter().map(|c| c.strip_suffix(".rs").map(str::to_string).unwrap_or(c)).collect();
+    let mut out: Vec<String> =
+        rel.into_iter().map(|c| c.strip_suffix(".rs").map(str::to_string).unwrap_or(c)).collect();
     if out.len() == 1 && matches!(out[0].as_str(), "lib" | "main") {
         return Vec::new();
     }
@@ -320,7 +325,13 @@ fn kind_of_guard_path(segs: &[String]) -> Option<LockKind> {
     if !crate::extract::is_guard_type_name(last) {
         return None;
     }
-    let base = if last.contains("RwLock") { "RwLock" } else if last.contains("Reentrant") { "ReentrantMutex" } else { "Mutex" };
+    let base = if last.contains("RwLock") {
+        "RwLock"
+    } else if last.contains("Reentrant") {
+        "ReentrantMutex"
+    } else {
+        "Mutex"
+    };
     let mut p = segs[..segs.len() - 1].to_vec();
     p.push(base.to_string());
     kind_of_path(&p)
@@ -590,7 +601,13 @@ impl<'f> CrateIndex<'f> {
         Some(Resolved { kind, certainty: Certainty::CallShape })
     }
 
-    fn place_ty(&self, ctx: Ctx<'_>, body: &Body, place: &Place, depth: u32) -> Option<(Ty<'f>, Certainty, Option<DeclStep>)> {
+    fn place_ty(
+        &self,
+        ctx: Ctx<'_>,
+        body: &Body,
+        place: &Place,
+        depth: u32,
+    ) -> Option<(Ty<'f>, Certainty, Option<DeclStep>)> {
         if depth > MAX_DEPTH {
             return None;
         }

@@ -113,9 +113,10 @@ impl<'a> ItemWalker<'a> {
                             name: format!("{}.{name}", v.ident),
                             ty: type_repr(&f.ty),
                             is_pub: !matches!(e.vis, Visibility::Inherited),
-                            span: self.spans.of(
-                                f.ident.as_ref().map_or_else(|| syn::spanned::Spanned::span(&f.ty), |id| id.span()),
-                            ),
+                            span: self.spans.of(f
+                                .ident
+                                .as_ref()
+                                .map_or_else(|| syn::spanned::Spanned::span(&f.ty), |id| id.span())),
                         });
                     }
                 }

@@ -89,11 +89,7 @@ fn reported_kind(kind: LockKind) -> bool {
 }
 
 fn finding(file: u32, acq: &Acquisition, kind: LockKind) -> Finding {
-    let (what, name) = if kind.family() == Family::Semaphore {
-        ("permit", "_permit")
-    } else {
-        ("guard", "_guard")
-    };
+    let (what, name) = if kind.family() == Family::Semaphore { ("permit", "_permit") } else { ("guard", "_guard") };
     let message = format!("{what} from `{}.{}()` is dropped immediately", acq.receiver.text, acq.method);
     let protects = if kind.family() == Family::Semaphore {
         "the permit goes back to the semaphore before the code after it runs, so nothing is limited"
@@ -107,7 +103,7 @@ fn finding(file: u32, acq: &Acquisition, kind: LockKind) -> Finding {
                 .with_primary_label(format!("this {what} is dropped at the end of the statement"))
                 .with_label(us, "`_` does not bind: the value is dropped at once")
                 .with_suggestion(
-                    format!("bind it to a name to hold it to the end of the scope: `let {name} = …`"),
+                    format!("bind it to a name to hold it to the end of the scope"),
                     Suggestion {
                         span: us,
                         replacement: name.to_string(),
@@ -117,14 +113,16 @@ fn finding(file: u32, acq: &Acquisition, kind: LockKind) -> Finding {
         }
         _ => {
             let at = Span { hi: acq.span.lo, end_line: acq.span.line, end_col: acq.span.col, ..acq.span };
-            f = f.with_primary_label(format!("this {what} is the value of a statement: dropped at its end")).with_suggestion(
-                format!("bind it to a name to hold it to the end of the scope: `let {name} = …`"),
-                Suggestion {
-                    span: at,
-                    replacement: format!("let {name} = "),
-                    applicability: Applicability::MachineApplicable,
-                },
-            );
+            f = f
+                .with_primary_label(format!("this {what} is the value of a statement: dropped at its end"))
+                .with_suggestion(
+                    format!("bind it to a name to hold it to the end of the scope"),
+                    Suggestion {
+                        span: at,
+                        replacement: format!("let {name} = "),
+                        applicability: Applicability::MachineApplicable,
+                    },
+                );
         }
     }
     f.with_note(protects)
