@@ -103,7 +103,7 @@ fn finding(file: u32, acq: &Acquisition, kind: LockKind) -> Finding {
                 .with_primary_label(format!("this {what} is dropped at the end of the statement"))
                 .with_label(us, "`_` does not bind: the value is dropped at once")
                 .with_suggestion(
-                    format!("bind it to a name to hold it to the end of the scope"),
+                    "bind it to a name to hold it to the end of the scope",
                     Suggestion {
                         span: us,
                         replacement: name.to_string(),
@@ -116,7 +116,7 @@ fn finding(file: u32, acq: &Acquisition, kind: LockKind) -> Finding {
             f = f
                 .with_primary_label(format!("this {what} is the value of a statement: dropped at its end"))
                 .with_suggestion(
-                    format!("bind it to a name to hold it to the end of the scope"),
+                    "bind it to a name to hold it to the end of the scope",
                     Suggestion {
                         span: at,
                         replacement: format!("let {name} = "),
