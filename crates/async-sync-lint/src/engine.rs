@@ -232,7 +232,9 @@ fn lint_in_pool(ws: &Workspace) -> LintResult {
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|files| {
-            let index = CrateIndex::new(files);
+            let modules = files.iter().map(|&(id, _)| file_module(ws, id)).collect();
+            let mut index = CrateIndex::new(files);
+            index.set_file_modules(modules);
             let resolved = count_resolved(&index);
             let cx = CrateCx { index: &index };
             (rules::run(&cx), resolved)
@@ -243,6 +245,17 @@ fn lint_in_pool(ws: &Workspace) -> LintResult {
         stats.resolved += resolved;
     }
     LintResult { findings, outcomes_text: texts, stats }
+}
+
+/// A file's module path in its crate, from its target's root directory.
+fn file_module(ws: &Workspace, id: FileId) -> Vec<String> {
+    let f = &ws.files[id as usize];
+    let root = f
+        .package
+        .zip(f.target)
+        .and_then(|(p, t)| ws.packages.get(p)?.targets.get(t))
+        .and_then(|t| t.src_path.parent().map(|d| d.to_path_buf()));
+    crate::index::module_of_path(&f.path, root.as_deref())
 }
 
 /// Acquisition candidates whose receiver resolves to a known lock kind.

@@ -270,6 +270,10 @@ pub struct Acquisition {
     /// is bound, not counting `drop`.
     pub uses: u32,
     pub ctx: Option<u32>,
+    /// For `Holder::Wildcard`: the span of the `_` pattern (the place to
+    /// write a name that keeps the guard alive).
+    #[serde(default)]
+    pub wildcard_span: Option<Span>,
 }
 
 /// Any call in a body, for rules about what is called where.
@@ -377,6 +381,17 @@ pub struct Body {
     pub writes: Vec<Write>,
     /// Control constructs; `ctx` fields index into this.
     pub controls: Vec<Control>,
+    /// `let NAME = …;` bindings with a single-name pattern, where declared.
+    #[serde(default)]
+    pub locals: Vec<LocalDecl>,
+}
+
+/// A `let` binding of one name: where it was declared and what it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LocalDecl {
+    pub name: String,
+    pub span: Span,
+    pub origin: LocalOrigin,
 }
 
 impl Body {
@@ -423,6 +438,9 @@ pub struct StructDef {
     pub name: String,
     pub fields: Vec<FieldDef>,
     pub is_pub: bool,
+    /// Generic type parameters (`struct Shared<M> { m: M }` → `["M"]`).
+    #[serde(default)]
+    pub generics: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -258,11 +258,83 @@ pub struct Ctx<'m> {
 #[derive(Clone, Debug)]
 enum Ty<'i> {
     Lock(LockKind),
-    /// A struct of this crate (by name), with the file it is declared in.
-    Struct(&'i str),
+    /// A struct (or enum) of this crate: the file it is declared in, its
+    /// declaration, and its generic type arguments, resolved.
+    Struct {
+        file: usize,
+        def: &'i StructDef,
+        args: Vec<Ty<'i>>,
+    },
     /// Any other type, kept for element lookups.
     Other(TypeRepr, usize, Vec<String>),
     Unknown,
+}
+
+/// Generic parameters bound while looking into a generic struct.
+type Subst<'s, 'i> = &'s [(&'s str, Ty<'i>)];
+
+/// The declaration a lock is reached from: what `unnecessary-async-lock`
+/// reports on, and how acquisitions of one lock are grouped.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LockDecl {
+    /// A field: (file index, struct name, field name).
+    Field { file: usize, ty: String, field: String },
+    /// A `static` or `lazy_static!`: (file index, name).
+    Static { file: usize, name: String },
+    /// A `let` in a body: (file index, outermost body index, name).
+    Local { file: usize, body: usize, name: String },
+}
+
+/// What a declared module path names.
+enum Want {
+    /// `crate::a::b::T`: exactly this module.
+    Exact(Vec<String>),
+    /// `a::b::T` relative to somewhere: a module ending with these.
+    Suffix(Vec<String>),
+    Any,
+}
+
+/// The module path of a source file within its crate: `src/a/b.rs` and
+/// `src/a/b/mod.rs` are `a::b`; the crate root (`lib.rs`, `main.rs`) is
+/// empty. `root_dir` is the directory of the target's root file; without
+/// one, the last `src` directory of the path stands in.
+pub fn module_of_path(path: &std::path::Path, root_dir: Option<&std::path::Path>) -> Vec<String> {
+    let comps: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let rel: Vec<String> = match root_dir.and_then(|r| path.strip_prefix(r).ok()) {
+        Some(rel) => rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect(),
+        None => match comps.iter().rposition(|c| c == "src") {
+            Some(i) => comps[i + 1..].to_vec(),
+            None => return Vec::new(),
+        },
+    };
+    let mut out: Vec<String> =
+        rel.into_iter().map(|c| c.strip_suffix(".rs").map(str::to_string).unwrap_or(c)).collect();
+    if out.len() == 1 && matches!(out[0].as_str(), "lib" | "main") {
+        return Vec::new();
+    }
+    if out.last().is_some_and(|l| l == "mod") {
+        out.pop();
+    }
+    out
+}
+
+/// Maps a guard type's canonical path to the lock it guards
+/// (`tokio::sync::MutexGuard` → `TokioMutex`).
+fn kind_of_guard_path(segs: &[String]) -> Option<LockKind> {
+    let last = segs.last()?;
+    if !crate::extract::is_guard_type_name(last) {
+        return None;
+    }
+    let base = if last.contains("RwLock") {
+        "RwLock"
+    } else if last.contains("Reentrant") {
+        "ReentrantMutex"
+    } else {
+        "Mutex"
+    };
+    let mut p = segs[..segs.len() - 1].to_vec();
+    p.push(base.to_string());
+    kind_of_path(&p)
 }
 
 /// One package's facts, merged.
@@ -275,9 +347,21 @@ pub struct CrateIndex<'f> {
     derefs: HashMap<&'f str, Vec<(usize, &'f DerefImpl)>>,
     /// `pub use` re-exports anywhere in the crate, by local name.
     reexports: HashMap<&'f str, Vec<&'f Import>>,
+    /// Each file's module path in the crate (`src/a/b.rs` → `a::b`).
+    file_modules: Vec<Vec<String>>,
+    /// Every module name of the crate (files and inline `mod`s).
+    module_names: std::collections::HashSet<String>,
 }
 
 const MAX_DEPTH: u32 = 12;
+
+/// The last declaration step seen while resolving a place.
+#[derive(Clone, Debug)]
+enum DeclStep {
+    Field(usize, String, String),
+    Static(usize, String),
+    Local(String),
+}
 
 impl<'f> CrateIndex<'f> {
     pub fn new(files: Vec<(FileId, &'f FileFacts)>) -> CrateIndex<'f> {
@@ -289,6 +373,8 @@ impl<'f> CrateIndex<'f> {
             methods: HashMap::new(),
             derefs: HashMap::new(),
             reexports: HashMap::new(),
+            file_modules: Vec::new(),
+            module_names: Default::default(),
         };
         for (i, (_, f)) in ix.files.iter().enumerate() {
             for s in &f.structs {
@@ -314,23 +400,187 @@ impl<'f> CrateIndex<'f> {
                 }
             }
         }
+        ix.set_file_modules(vec![Vec::new(); ix.files.len()]);
         ix
+    }
+
+    /// Sets each file's module path (same order as `files`), so that
+    /// `crate::a::T`, `super::T` and same-named types in different modules
+    /// resolve to the right declaration.
+    pub fn set_file_modules(&mut self, modules: Vec<Vec<String>>) {
+        self.module_names.clear();
+        for m in &modules {
+            self.module_names.extend(m.iter().cloned());
+        }
+        for (_, f) in &self.files {
+            for s in &f.structs {
+                self.module_names.extend(s.module.iter().cloned());
+            }
+            for b in &f.bodies {
+                self.module_names.extend(b.module.iter().cloned());
+            }
+        }
+        self.file_modules = modules;
+    }
+
+    fn full_module(&self, file: usize, inline: &[String]) -> Vec<String> {
+        let mut m = self.file_modules.get(file).cloned().unwrap_or_default();
+        m.extend_from_slice(inline);
+        m
+    }
+
+    /// Which module a (canonical) path's last segment is declared in.
+    fn want_of(&self, ctx: Ctx<'_>, canonical: &[String]) -> Option<Want> {
+        let n = canonical.len();
+        if n <= 1 {
+            return Some(Want::Any);
+        }
+        let here = self.full_module(ctx.file, ctx.module);
+        let mut segs = &canonical[..n - 1];
+        let mut base: Vec<String> = match segs[0].as_str() {
+            "crate" => {
+                segs = &segs[1..];
+                Vec::new()
+            }
+            "self" => {
+                segs = &segs[1..];
+                here
+            }
+            "super" => {
+                let mut m = here;
+                while segs.first().is_some_and(|s| s == "super") {
+                    m.pop();
+                    segs = &segs[1..];
+                }
+                m
+            }
+            "Self" => return None,
+            first if self.module_names.contains(first) => {
+                return Some(Want::Suffix(segs.to_vec()));
+            }
+            _ => return None,
+        };
+        base.extend_from_slice(segs);
+        Some(Want::Exact(base))
+    }
+
+    /// Picks among same-named declarations the one `want` names, else the
+    /// one in the context's own module, else the only one.
+    fn pick<T>(
+        &self,
+        ctx: Ctx<'_>,
+        cands: &[(usize, &'f T)],
+        want: &Want,
+        module_of: impl Fn(&T) -> &[String],
+    ) -> Option<(usize, &'f T)> {
+        if let [one] = cands {
+            return Some(*one);
+        }
+        let full = |c: &(usize, &'f T)| self.full_module(c.0, module_of(c.1));
+        let only = |f: &dyn Fn(&(usize, &'f T)) -> bool| {
+            let mut it = cands.iter().filter(|c| f(c));
+            match (it.next(), it.next()) {
+                (Some(one), None) => Some(*one),
+                _ => None,
+            }
+        };
+        match want {
+            Want::Exact(m) => {
+                if let Some(c) = only(&|c| full(c) == *m) {
+                    return Some(c);
+                }
+            }
+            Want::Suffix(m) => {
+                if let Some(c) = only(&|c| full(c).ends_with(m)) {
+                    return Some(c);
+                }
+            }
+            Want::Any => {}
+        }
+        let here = self.full_module(ctx.file, ctx.module);
+        only(&|c| full(c) == here)
+    }
+
+    /// A struct of the crate by the name `self`'s type was written with.
+    fn self_struct(&self, ctx: Ctx<'_>, name: &str) -> Option<Ty<'f>> {
+        let cands = self.structs.get(name)?;
+        let (file, def) = self.pick(ctx, cands, &Want::Any, |s| &s.module)?;
+        Some(Ty::Struct { file, def, args: Vec::new() })
     }
 
     /// Resolves the receiver of an acquisition in `body` of file `file`.
     pub fn resolve_place(&self, file: usize, body: &Body, place: &Place) -> Option<Resolved> {
         let ctx = Ctx { file, module: &body.module };
-        self.place_ty(ctx, body, place, 0).and_then(|(ty, certainty)| match ty {
+        self.place_ty(ctx, body, place, 0).and_then(|(ty, certainty, _)| match ty {
             Ty::Lock(kind) => Some(Resolved { kind, certainty }),
-            Ty::Struct(name) => self.deref_lock(name, 0).map(|kind| Resolved { kind, certainty }),
+            Ty::Struct { def, .. } => self.deref_lock(&def.name, 0).map(|kind| Resolved { kind, certainty }),
             _ => None,
         })
+    }
+
+    /// The declaration of the lock an acquisition's receiver reaches (a
+    /// field, a static, or a local), when resolution can tell.
+    pub fn lock_decl(&self, file: usize, body_idx: usize, place: &Place) -> Option<LockDecl> {
+        let facts = self.files[file].1;
+        let body = &facts.bodies[body_idx];
+        let ctx = Ctx { file, module: &body.module };
+        let (ty, _, decl) = self.place_ty(ctx, body, place, 0)?;
+        if !matches!(ty, Ty::Lock(_)) {
+            return None;
+        }
+        match decl? {
+            DeclStep::Field(file, ty, field) => Some(LockDecl::Field { file, ty, field }),
+            DeclStep::Static(file, name) => Some(LockDecl::Static { file, name }),
+            DeclStep::Local(name) => {
+                // The nearest body that declares it: captured copies in
+                // nested async blocks share that declaration.
+                let mut b = body_idx;
+                while !facts.bodies[b].locals.iter().any(|l| l.name == name) {
+                    b = facts.bodies[b].parent? as usize;
+                }
+                Some(LockDecl::Local { file, body: b, name })
+            }
+        }
+    }
+
+    /// Where a lock declaration is written, and whether code outside the
+    /// crate can reach it (a `pub` field of a `pub` struct, a `pub static`).
+    pub fn decl_site(&self, decl: &LockDecl) -> Option<(crate::diagnostic::FileId, crate::diagnostic::Span, bool)> {
+        match decl {
+            LockDecl::Field { file, ty, field } => {
+                let (fid, facts) = self.files[*file];
+                let s = facts.structs.iter().find(|s| s.name == *ty)?;
+                let fd = s.fields.iter().find(|f| f.name == *field)?;
+                Some((fid, fd.span, s.is_pub && fd.is_pub))
+            }
+            LockDecl::Static { file, name } => {
+                let (fid, facts) = self.files[*file];
+                let st = facts.statics.iter().find(|s| s.name == *name)?;
+                Some((fid, st.span, st.is_pub))
+            }
+            LockDecl::Local { file, body, name } => {
+                let (fid, facts) = self.files[*file];
+                let l = facts.bodies[*body].locals.iter().find(|l| l.name == *name)?;
+                Some((fid, l.span, false))
+            }
+        }
     }
 
     /// Resolves an acquisition: by receiver type, else by call shape.
     pub fn resolve_acquisition(&self, file: usize, body: &Body, acq: &Acquisition) -> Option<Resolved> {
         if let Some(r) = self.resolve_place(file, body, &acq.receiver) {
             return r.kind.is_guard_method(&acq.method).then_some(r);
+        }
+        // A method of the crate declared to return a guard
+        // (`fn state(&self) -> MutexGuard<'_, State>`).
+        let ctx = Ctx { file, module: &body.module };
+        if let Some((Ty::Struct { def, .. }, certainty, _)) = self.place_ty(ctx, body, &acq.receiver, 0) {
+            if let Some(cands) = self.methods.get(&(def.name.as_str(), acq.method.as_str())) {
+                let (f, sig) = self.pick(ctx, cands, &Want::Any, |s| &s.module)?;
+                let Some(TypeRepr::Path { segments, .. }) = &sig.ret else { return None };
+                let canonical = self.canonical_path(Ctx { file: f, module: &sig.module }, segments, 0);
+                return kind_of_guard_path(&canonical).map(|kind| Resolved { kind, certainty });
+            }
         }
         // DESIGN §3 step 3: the call shape. `.lock().unwrap()` only type-checks
         // on a `LockResult`, i.e. a std lock.
@@ -351,33 +601,66 @@ impl<'f> CrateIndex<'f> {
         Some(Resolved { kind, certainty: Certainty::CallShape })
     }
 
-    fn place_ty(&self, ctx: Ctx<'_>, body: &Body, place: &Place, depth: u32) -> Option<(Ty<'f>, Certainty)> {
+    fn place_ty(
+        &self,
+        ctx: Ctx<'_>,
+        body: &Body,
+        place: &Place,
+        depth: u32,
+    ) -> Option<(Ty<'f>, Certainty, Option<DeclStep>)> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let (mut ty, certainty) = match &place.root {
-            PlaceRoot::SelfValue => (Ty::Struct(self.struct_name(body.self_ty.as_deref()?)?), Certainty::Declared),
-            PlaceRoot::Local { origin, .. } => match origin {
-                LocalOrigin::Declared(t) => (self.type_ty(ctx, t, 0), Certainty::Declared),
-                LocalOrigin::Constructed(t) => (self.type_ty(ctx, t, 0), Certainty::Constructor),
+        let self_ty = |t: &TypeRepr| -> TypeRepr {
+            // `Self::new()` / `let x: Self`: the `impl` target.
+            match (t, &body.self_ty) {
+                (TypeRepr::Path { segments, args }, Some(st)) if segments.len() == 1 && segments[0] == "Self" => {
+                    TypeRepr::Path { segments: vec![st.clone()], args: args.clone() }
+                }
+                _ => t.clone(),
+            }
+        };
+        let (mut ty, certainty, mut decl) = match &place.root {
+            PlaceRoot::SelfValue => (self.self_struct(ctx, body.self_ty.as_deref()?)?, Certainty::Declared, None),
+            PlaceRoot::Local { origin, name } => match origin {
+                LocalOrigin::Declared(t) => {
+                    (self.type_ty(ctx, &self_ty(t), 0), Certainty::Declared, Some(DeclStep::Local(name.clone())))
+                }
+                LocalOrigin::Constructed(t) => {
+                    (self.type_ty(ctx, &self_ty(t), 0), Certainty::Constructor, Some(DeclStep::Local(name.clone())))
+                }
                 LocalOrigin::Alias(p) => self.place_ty(ctx, body, p, depth + 1)?,
                 LocalOrigin::Unknown => return None,
             },
             PlaceRoot::Path(segs) => {
                 let name = segs.last()?;
                 let candidates = self.statics.get(name.as_str())?;
-                let (file, s) = self.unique(candidates)?;
-                (self.type_ty(Ctx { file, module: &s.module }, &s.ty, 0), Certainty::Declared)
+                let want = self.want_of(ctx, &self.canonical_path(ctx, segs, 0)).unwrap_or(Want::Any);
+                let (file, s) = self.pick(ctx, candidates, &want, |s| &s.module)?;
+                (
+                    self.type_ty(Ctx { file, module: &s.module }, &s.ty, 0),
+                    Certainty::Declared,
+                    Some(DeclStep::Static(file, s.name.clone())),
+                )
             }
             PlaceRoot::Unknown => return None,
         };
         for proj in &place.projections {
+            let before = ty.clone();
             ty = self.project(ty, proj, 0);
             if matches!(ty, Ty::Unknown) {
                 return None;
             }
+            match (proj, &before) {
+                (Projection::Field(f), Ty::Struct { file, def, .. }) if def.fields.iter().any(|fd| fd.name == *f) => {
+                    decl = Some(DeclStep::Field(*file, def.name.clone(), f.clone()));
+                }
+                (Projection::Deref, _) | (Projection::Index, _) => {}
+                (Projection::Method(m), _) if is_see_through_method(m) => {}
+                _ => decl = None,
+            }
         }
-        Some((ty, certainty))
+        Some((ty, certainty, decl))
     }
 
     fn project(&self, ty: Ty<'f>, proj: &Projection, depth: u32) -> Ty<'f> {
@@ -387,21 +670,30 @@ impl<'f> CrateIndex<'f> {
         match (proj, ty) {
             (Projection::Deref, t) => t,
             (Projection::Method(m), t) if is_see_through_method(m) => t,
-            (Projection::Field(f), Ty::Struct(name)) => {
-                if let Some(t) = self.field_ty(name, f) {
+            (Projection::Field(f), Ty::Struct { file, def, args }) => {
+                if let Some(t) = self.field_ty(file, def, &args, f) {
                     return t;
                 }
                 // A newtype with `Deref`: the field is on the target.
-                match self.deref_target(name) {
+                match self.deref_target(&def.name) {
                     Some(target) => self.project(target, proj, depth + 1),
                     None => Ty::Unknown,
                 }
             }
-            (Projection::Method(m), Ty::Struct(name)) => {
-                let Some(cands) = self.methods.get(&(name, m.as_str())) else { return Ty::Unknown };
-                let Some((file, sig)) = self.unique(cands) else { return Ty::Unknown };
+            (Projection::Method(m), Ty::Struct { file, def, .. }) => {
+                let Some(cands) = self.methods.get(&(def.name.as_str(), m.as_str())) else { return Ty::Unknown };
+                let ctx = Ctx { file, module: &def.module };
+                let Some((file, sig)) = self.pick(ctx, cands, &Want::Any, |s| &s.module) else { return Ty::Unknown };
                 match &sig.ret {
-                    Some(ret) => self.type_ty(Ctx { file, module: &sig.module }, ret, 0),
+                    Some(ret) => {
+                        let ret = match ret {
+                            TypeRepr::Path { segments, args } if segments.len() == 1 && segments[0] == "Self" => {
+                                TypeRepr::Path { segments: vec![def.name.clone()], args: args.clone() }
+                            }
+                            r => r.clone(),
+                        };
+                        self.type_ty(Ctx { file, module: &sig.module }, &ret, 0)
+                    }
                     None => Ty::Unknown,
                 }
             }
@@ -413,21 +705,10 @@ impl<'f> CrateIndex<'f> {
         }
     }
 
-    fn field_ty(&self, struct_name: &str, field: &str) -> Option<Ty<'f>> {
-        let cands = self.structs.get(struct_name)?;
-        // Same-named structs in different modules: accept only if they agree.
-        let mut found: Option<Ty<'f>> = None;
-        for (file, s) in cands {
-            let Some(fd) = s.fields.iter().find(|fd| fd.name == field) else { continue };
-            let t = self.type_ty(Ctx { file: *file, module: &s.module }, &fd.ty, 0);
-            match (&found, &t) {
-                (None, _) => found = Some(t),
-                (Some(Ty::Lock(a)), Ty::Lock(b)) if a == b => {}
-                (Some(Ty::Struct(a)), Ty::Struct(b)) if a == b => {}
-                _ => return Some(Ty::Unknown),
-            }
-        }
-        found
+    fn field_ty(&self, file: usize, def: &'f StructDef, args: &[Ty<'f>], field: &str) -> Option<Ty<'f>> {
+        let fd = def.fields.iter().find(|fd| fd.name == field)?;
+        let subst: Vec<(&str, Ty<'f>)> = def.generics.iter().map(String::as_str).zip(args.iter().cloned()).collect();
+        Some(self.type_ty_in(Ctx { file, module: &def.module }, &fd.ty, 0, &subst))
     }
 
     fn deref_target(&self, name: &str) -> Option<Ty<'f>> {
@@ -442,13 +723,9 @@ impl<'f> CrateIndex<'f> {
         }
         match self.deref_target(name)? {
             Ty::Lock(k) => Some(k),
-            Ty::Struct(n) => self.deref_lock(n, depth + 1),
+            Ty::Struct { def, .. } => self.deref_lock(&def.name, depth + 1),
             _ => None,
         }
-    }
-
-    fn struct_name(&self, name: &str) -> Option<&'f str> {
-        self.structs.get_key_value(name).map(|(k, _)| *k)
     }
 
     fn unique<T>(&self, cands: &[(usize, &'f T)]) -> Option<(usize, &'f T)> {
@@ -460,12 +737,22 @@ impl<'f> CrateIndex<'f> {
 
     /// Resolves a written type in a file's context.
     fn type_ty(&self, ctx: Ctx<'_>, ty: &TypeRepr, depth: u32) -> Ty<'f> {
+        self.type_ty_in(ctx, ty, depth, &[])
+    }
+
+    /// Resolves a written type, with generic parameters bound by `subst`.
+    fn type_ty_in(&self, ctx: Ctx<'_>, ty: &TypeRepr, depth: u32, subst: Subst<'_, 'f>) -> Ty<'f> {
         if depth > MAX_DEPTH {
             return Ty::Unknown;
         }
         match ty {
-            TypeRepr::Ref(inner) => self.type_ty(ctx, inner, depth + 1),
+            TypeRepr::Ref(inner) => self.type_ty_in(ctx, inner, depth + 1, subst),
             TypeRepr::Path { segments, args } => {
+                if let [one] = segments.as_slice() {
+                    if let Some((_, t)) = subst.iter().find(|(n, _)| *n == one) {
+                        return t.clone();
+                    }
+                }
                 let canonical = self.canonical_path(ctx, segments, 0);
                 if let Some(kind) = kind_of_path(&canonical) {
                     return Ty::Lock(kind);
@@ -473,18 +760,22 @@ impl<'f> CrateIndex<'f> {
                 let last = segments.last().map(String::as_str).unwrap_or("");
                 if is_see_through_type(last) {
                     return match args.first() {
-                        Some(inner) => self.type_ty(ctx, inner, depth + 1),
+                        Some(inner) => self.type_ty_in(ctx, inner, depth + 1, subst),
                         None => Ty::Unknown,
                     };
                 }
-                if segments.len() == 1 || matches!(segments[0].as_str(), "crate" | "self" | "super" | "Self") {
-                    if let Some(cands) = self.aliases.get(last) {
-                        if let Some((file, a)) = self.unique(cands) {
-                            return self.type_ty(Ctx { file, module: &a.module }, &a.ty, depth + 1);
+                if let Some(want) = self.want_of(ctx, &canonical) {
+                    let name = canonical.last().map(String::as_str).unwrap_or(last);
+                    if let Some(cands) = self.aliases.get(name) {
+                        if let Some((file, a)) = self.pick(ctx, cands, &want, |a| &a.module) {
+                            return self.type_ty_in(Ctx { file, module: &a.module }, &a.ty, depth + 1, subst);
                         }
                     }
-                    if let Some(name) = self.struct_name(last) {
-                        return Ty::Struct(name);
+                    if let Some(cands) = self.structs.get(name) {
+                        if let Some((file, def)) = self.pick(ctx, cands, &want, |s| &s.module) {
+                            let args = args.iter().map(|a| self.type_ty_in(ctx, a, depth + 1, subst)).collect();
+                            return Ty::Struct { file, def, args };
+                        }
                     }
                 }
                 Ty::Other(ty.clone(), ctx.file, ctx.module.to_vec())

@@ -225,6 +225,7 @@ pub struct BodyWalker<'w, 'a> {
     control_by_span: HashMap<(u32, u32, ControlKind), u32>,
     /// Enclosing controls, innermost last.
     ctx_stack: Vec<u32>,
+    locals: Vec<LocalDecl>,
 }
 
 impl<'w, 'a> BodyWalker<'w, 'a> {
@@ -252,6 +253,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             writes: Vec::new(),
             writes_seen: HashSet::new(),
             controls: Vec::new(),
+            locals: Vec::new(),
             control_by_span: HashMap::new(),
             ctx_stack: Vec::new(),
         }
@@ -275,6 +277,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         body.calls = self.calls;
         body.writes = self.writes;
         body.controls = self.controls;
+        body.locals = self.locals;
     }
 
     // ----- control contexts -----
@@ -449,6 +452,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     held_on_acquire,
                     uses: 0,
                     ctx: self.ctx(),
+                    wildcard_span: None,
                 });
                 self.acq_by_span.insert(key, id);
                 id
@@ -599,6 +603,30 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
     }
 
+    /// `if let Some(x) = <place>`: `x` is the place seen through `Option`
+    /// (and `&`), which resolution sees through.
+    fn some_binding(&self, cond: &Expr) -> Option<(String, LocalOrigin)> {
+        let Expr::Let(l) = strip(cond) else { return None };
+        let Pat::TupleStruct(ts) = &*l.pat else { return None };
+        if ts.qself.is_some() || ts.path.segments.last()?.ident != "Some" || ts.elems.len() != 1 {
+            return None;
+        }
+        let inner = match &ts.elems[0] {
+            Pat::Ident(id) if id.subpat.is_none() => id.ident.to_string(),
+            _ => return None,
+        };
+        match self.alias_of(&l.expr) {
+            LocalOrigin::Unknown => None,
+            o => Some((inner, o)),
+        }
+    }
+
+    /// A method that yields a guard: a known acquire method, or a method of
+    /// this file declared to return a guard type.
+    fn is_acquire(&self, name: &str) -> bool {
+        is_acquire_method(name) || self.items.guard_fns.contains(name)
+    }
+
     fn alias_of(&self, e: &Expr) -> LocalOrigin {
         let place = self.place(e);
         if place.root == PlaceRoot::Unknown {
@@ -718,13 +746,18 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 }
             }
         }
+        if let Pat::Ident(id) = pat {
+            let span = self.items.spans.of(id.ident.span());
+            self.locals.push(LocalDecl { name: id.ident.to_string(), span, origin: origin.clone() });
+        }
         for (name, _) in &names {
             let o = if single { origin.clone() } else { LocalOrigin::Unknown };
             self.declare(name.clone(), o);
         }
         if let Some(id) = value {
-            if matches!(pat, Pat::Wild(_)) {
+            if let Pat::Wild(w) = pat {
                 self.acqs[id as usize].holder = Holder::Wildcard;
+                self.acqs[id as usize].wildcard_span = Some(self.items.spans.of(w.underscore_token.span));
                 let span = self.items.spans.of(local.let_token.span);
                 self.move_out(id, span, EndKind::TemporaryEnd, false);
             } else if let Some((name, span)) = names.first() {
@@ -761,11 +794,11 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     /// through adapters (`m.lock().unwrap()` → span of `m.lock()`).
     fn guard_value_span(&self, e: &Expr) -> Option<Span> {
         match strip(e) {
-            Expr::MethodCall(m) if is_acquire_method(&m.method.to_string()) => Some(self.span_expr(strip(e))),
+            Expr::MethodCall(m) if self.is_acquire(&m.method.to_string()) => Some(self.span_expr(strip(e))),
             Expr::MethodCall(m) if is_guard_adapter(&m.method.to_string()) => self.guard_value_span(&m.receiver),
             Expr::Try(t) => self.guard_value_span(&t.expr),
             Expr::Await(a) => match strip(&a.base) {
-                Expr::MethodCall(m) if is_acquire_method(&m.method.to_string()) => Some(self.span_expr(strip(e))),
+                Expr::MethodCall(m) if self.is_acquire(&m.method.to_string()) => Some(self.span_expr(strip(e))),
                 _ => None,
             },
             _ => None,
@@ -780,7 +813,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         match e {
             Expr::Await(a) => {
                 if let Expr::MethodCall(mc) = strip(&a.base) {
-                    if is_acquire_method(&mc.method.to_string()) {
+                    if self.is_acquire(&mc.method.to_string()) {
                         self.call_parts(mc);
                         let span = self.span_expr(e);
                         self.record_await(self.items.spans.of(a.await_token.span), AwaitKind::Await);
@@ -1021,7 +1054,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     fn method_call(&mut self, e: &Expr, mc: &syn::ExprMethodCall) -> Option<u32> {
         let name = mc.method.to_string();
-        if is_acquire_method(&name) {
+        if self.is_acquire(&name) {
             self.call_parts(mc);
             let span = self.span_expr(e);
             let id = self.acquire(mc, span, false);
@@ -1177,8 +1210,13 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         self.push_scope();
         let mut names = Vec::new();
         let_names(&i.cond, &mut names);
+        let some_alias = self.some_binding(&i.cond);
         for (n, _) in names {
-            self.declare(n, LocalOrigin::Unknown);
+            let origin = match &some_alias {
+                Some((name, origin)) if *name == n => origin.clone(),
+                _ => LocalOrigin::Unknown,
+            };
+            self.declare(n, origin);
         }
         let then_span = self.block_span(&i.then_branch);
         self.enter(ControlKind::IfThen, then_span);

@@ -19,15 +19,49 @@ pub struct ItemWalker<'a> {
     /// Macro-expansion depth guard: items inside item macros are walked, but
     /// not without bound.
     macro_depth: u32,
+    /// Methods of this file declared to return a guard type
+    /// (`fn state(&self) -> MutexGuard<'_, State>`): calling one acquires.
+    pub guard_fns: std::collections::HashSet<String>,
 }
 
 impl<'a> ItemWalker<'a> {
     pub fn new(spans: SpanMap<'a>, raw: &'a str, _offset: u32, edition: Edition) -> ItemWalker<'a> {
-        ItemWalker { spans, raw, edition, facts: FileFacts::default(), module: Vec::new(), macro_depth: 0 }
+        ItemWalker {
+            spans,
+            raw,
+            edition,
+            facts: FileFacts::default(),
+            module: Vec::new(),
+            macro_depth: 0,
+            guard_fns: Default::default(),
+        }
     }
 
     pub fn finish(self) -> FileFacts {
         self.facts
+    }
+
+    /// Before any body is walked: which methods of this file return guards.
+    pub fn prescan(&mut self, items: &[Item]) {
+        for item in items {
+            match item {
+                Item::Impl(i) => {
+                    for it in &i.items {
+                        if let ImplItem::Fn(f) = it {
+                            if returns_guard(&f.sig) {
+                                self.guard_fns.insert(f.sig.ident.to_string());
+                            }
+                        }
+                    }
+                }
+                Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        self.prescan(items);
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     pub fn walk_items(&mut self, items: &[Item]) {
@@ -65,6 +99,33 @@ impl<'a> ItemWalker<'a> {
                     name: s.ident.to_string(),
                     fields,
                     is_pub: !matches!(s.vis, Visibility::Inherited),
+                    generics: type_params(&s.generics),
+                });
+            }
+            Item::Enum(e) => {
+                // Variant fields, keyed `Variant.field` / `Variant.0`; the
+                // enum itself is a type whose `impl` gives `self` a type.
+                let mut fields = Vec::new();
+                for v in &e.variants {
+                    for (i, f) in v.fields.iter().enumerate() {
+                        let name = f.ident.as_ref().map_or_else(|| i.to_string(), |id| id.to_string());
+                        fields.push(FieldDef {
+                            name: format!("{}.{name}", v.ident),
+                            ty: type_repr(&f.ty),
+                            is_pub: !matches!(e.vis, Visibility::Inherited),
+                            span: self.spans.of(f
+                                .ident
+                                .as_ref()
+                                .map_or_else(|| syn::spanned::Spanned::span(&f.ty), |id| id.span())),
+                        });
+                    }
+                }
+                self.facts.structs.push(StructDef {
+                    module: self.module.clone(),
+                    name: e.ident.to_string(),
+                    fields,
+                    is_pub: !matches!(e.vis, Visibility::Inherited),
+                    generics: type_params(&e.generics),
                 });
             }
             Item::Type(t) => self.facts.aliases.push(TypeAlias {
@@ -260,6 +321,7 @@ impl ItemWalker<'_> {
             calls: Vec::new(),
             writes: Vec::new(),
             controls: Vec::new(),
+            locals: Vec::new(),
         });
         self.facts.bodies.len() as u32 - 1
     }
@@ -268,6 +330,23 @@ impl ItemWalker<'_> {
     pub fn nested_item(&mut self, item: &Item) {
         self.walk_item(item);
     }
+}
+
+/// The names of a type's generic type parameters, in order.
+fn type_params(g: &syn::Generics) -> Vec<String> {
+    g.type_params().map(|p| p.ident.to_string()).collect()
+}
+
+/// Does the signature return a lock guard (`MutexGuard<'_, T>`,
+/// `RwLockReadGuard<T>`, `parking_lot::MappedMutexGuard<T>` …)?
+fn returns_guard(sig: &Signature) -> bool {
+    let ReturnType::Type(_, t) = &sig.output else { return false };
+    type_repr(t).last_segment().is_some_and(is_guard_type_name)
+}
+
+/// Guard type names of the lock crates DESIGN §3 lists.
+pub fn is_guard_type_name(name: &str) -> bool {
+    name.ends_with("Guard") && (name.contains("Mutex") || name.contains("RwLock"))
 }
 
 fn parse_items(input: ParseStream) -> syn::Result<Vec<Item>> {

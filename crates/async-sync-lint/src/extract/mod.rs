@@ -14,6 +14,7 @@ use crate::facts::FileFacts;
 use crate::source::LineIndex;
 use crate::workspace::Edition;
 
+pub use items::is_guard_type_name;
 pub use types::type_repr;
 
 /// Extracts facts from a parsed file. `raw` is the file as read (spans are
@@ -21,6 +22,7 @@ pub use types::type_repr;
 pub fn extract(file: &syn::File, raw: &str, offset: u32, edition: Edition) -> FileFacts {
     let lines = LineIndex::new(raw);
     let mut cx = items::ItemWalker::new(spans::SpanMap { lines, offset }, raw, offset, edition);
+    cx.prescan(&file.items);
     cx.walk_items(&file.items);
     cx.finish()
 }

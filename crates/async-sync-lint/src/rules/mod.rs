@@ -5,7 +5,9 @@
 use crate::diagnostic::{Finding, Level};
 use crate::index::CrateIndex;
 
+pub mod dropped_guard;
 pub mod sync_guard_across_await;
+pub mod unnecessary_async_lock;
 
 /// What every rule declares about itself.
 #[derive(Debug)]
@@ -46,7 +48,11 @@ pub struct CrateCx<'a> {
 type Check = fn(&CrateCx<'_>, &mut Vec<Finding>);
 
 /// The registry: every rule with its check, in catalog order.
-static RULES: &[(&RuleMeta, Check)] = &[(&sync_guard_across_await::META, sync_guard_across_await::check)];
+static RULES: &[(&RuleMeta, Check)] = &[
+    (&sync_guard_across_await::META, sync_guard_across_await::check),
+    (&unnecessary_async_lock::META, unnecessary_async_lock::check),
+    (&dropped_guard::META, dropped_guard::check),
+];
 
 /// Every rule, in catalog order.
 pub fn all() -> Vec<&'static RuleMeta> {

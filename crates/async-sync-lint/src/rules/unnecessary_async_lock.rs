@@ -1,0 +1,188 @@
+//! `unnecessary-async-lock`: an async lock none of whose guards spans an
+//! await. Crate-wide: every acquisition of the lock must be seen.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::{FileId, Finding, Span};
+use crate::facts::{Acquisition, EndKind};
+use crate::index::{Family, LockDecl, LockKind};
+use crate::rules::CrateCx;
+
+crate::declare_rule! {
+    name: "unnecessary-async-lock",
+    level: Warn,
+    summary: "an async lock whose guards are never held across an `.await`: a std lock is cheaper",
+    docs: r#"## What it does
+Finds an async lock (`tokio::sync::Mutex`/`RwLock`, `futures::lock::Mutex`,
+`async_lock::Mutex`/`RwLock`, `async_std::sync::Mutex`/`RwLock`) none of whose
+guards is ever alive at an await point, anywhere in the crate. It is reported
+on the lock's declaration (a struct field, a static, or a `let` in a
+function) with a label on each acquisition.
+
+## Why is this bad?
+An async lock is slower than a blocking one: each acquisition allocates or
+queues a waiter and goes through the executor. Its one advantage is that its
+guard may be held across an `.await`. When no guard ever is, a
+`std::sync::Mutex` (or `parking_lot::Mutex`) does the same job faster and
+more simply, which is tokio's own advice in the documentation of
+`tokio::sync::Mutex`.
+
+## Example
+```rust
+use tokio::sync::Mutex;
+
+struct Counter {
+    hits: Mutex<u64>,
+}
+
+impl Counter {
+    async fn hit(&self) {
+        *self.hits.lock().await += 1;
+    }
+}
+```
+
+## Use instead
+```rust
+use std::sync::Mutex;
+
+struct Counter {
+    hits: Mutex<u64>,
+}
+
+impl Counter {
+    async fn hit(&self) {
+        *self.hits.lock().unwrap() += 1;
+    }
+}
+```
+At each call site `.lock().await` becomes `.lock().unwrap()` (and
+`.read().await` / `.write().await` become `.read().unwrap()` /
+`.write().unwrap()`).
+
+## Known problems
+The rule must see every acquisition, so it stays silent when it cannot:
+- a field is reported only when code outside the crate cannot reach it: not
+  when the field and its struct are both `pub` (any `pub`, including
+  `pub(crate)`, counts), since the crate may be a library whose users lock
+  it; a `pub static` is never reported;
+- a guard that escapes (returned, stored, moved into a call or another
+  task), an owned guard (`lock_owned()`, `lock_arc()`), or any guard that is
+  alive at an await means no finding;
+- an acquisition whose lock cannot be traced to its declaration (through a
+  function parameter, say) that spans an await or escapes silences the rule
+  for every lock of that type in the crate;
+- a lock reached through a generic parameter or a trait object stays unknown.
+A lock moved out of a local into a struct or a function that locks it
+elsewhere is not followed.
+"#,
+}
+
+/// What is known about one lock declaration.
+#[derive(Default)]
+struct LockUse<'a> {
+    kind: Option<LockKind>,
+    sites: Vec<(usize, &'a Acquisition)>,
+    needed: bool,
+}
+
+pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
+    let ix = cx.index;
+    let mut locks: BTreeMap<LockDecl, LockUse<'_>> = BTreeMap::new();
+    // Kinds with an untraceable acquisition that needs an async lock.
+    let mut poisoned: BTreeSet<LockKind> = BTreeSet::new();
+    for (fi, &(_, facts)) in ix.files.iter().enumerate() {
+        for (bi, body) in facts.bodies.iter().enumerate() {
+            for acq in &body.acquisitions {
+                let Some(resolved) = ix.resolve_acquisition(fi, body, acq) else { continue };
+                if resolved.kind.family() != Family::Async {
+                    continue;
+                }
+                let needed = needs_async(acq);
+                match ix.lock_decl(fi, bi, &acq.receiver) {
+                    Some(decl) => {
+                        let u = locks.entry(decl).or_default();
+                        u.kind = Some(resolved.kind);
+                        u.needed |= needed;
+                        if acq.captured_from.is_none() {
+                            u.sites.push((fi, acq));
+                        }
+                    }
+                    None if needed => {
+                        poisoned.insert(resolved.kind);
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+    for (decl, u) in locks {
+        let Some(kind) = u.kind else { continue };
+        if u.needed || poisoned.contains(&kind) || u.sites.is_empty() {
+            continue;
+        }
+        let Some((file_id, span, public)) = ix.decl_site(&decl) else { continue };
+        if public {
+            continue;
+        }
+        let here: Vec<&Acquisition> =
+            u.sites.iter().filter(|(fi, _)| ix.files[*fi].0 == file_id).map(|(_, a)| *a).collect();
+        let elsewhere = u.sites.len() - here.len();
+        out.push(finding(file_id, span, &decl, kind, &here, elsewhere));
+    }
+}
+
+/// Does this acquisition need an async lock: its guard is alive at an
+/// await, leaves the body, is moved, or is an owned guard?
+fn needs_async(acq: &Acquisition) -> bool {
+    !acq.held_at.is_empty()
+        || acq.escapes
+        || acq.captured_from.is_some()
+        || acq.method.ends_with("_owned")
+        || acq.method.ends_with("_arc")
+        || acq.end.as_ref().is_some_and(|e| e.kind == EndKind::Move)
+}
+
+fn finding(
+    file: FileId,
+    span: Span,
+    decl: &LockDecl,
+    kind: LockKind,
+    here: &[&Acquisition],
+    elsewhere: usize,
+) -> Finding {
+    let name = match decl {
+        LockDecl::Field { ty, field, .. } => format!("`{ty}::{field}`"),
+        LockDecl::Static { name, .. } | LockDecl::Local { name, .. } => format!("`{name}`"),
+    };
+    let total = here.len() + elsewhere;
+    let message = format!("`{}` {name} is never held across an await", kind.type_name());
+    let mut f = Finding::new(META.name, META.default_level, file, span, message).with_primary_label(format!(
+        "an async lock, but none of its {} is alive at an await",
+        if total == 1 { "1 guard".to_string() } else { format!("{total} guards") }
+    ));
+    for acq in here {
+        f = f.with_label(acq.span, "locked here; the guard is released before any await");
+    }
+    if elsewhere > 0 {
+        f = f.with_note(format!(
+            "{elsewhere} more acquisition{} in other files of the crate, none held across an await",
+            if elsewhere == 1 { "" } else { "s" }
+        ));
+    }
+    let (std_ty, calls) = if kind_is_rwlock(kind) {
+        ("std::sync::RwLock", "`.read().await` / `.write().await` become `.read().unwrap()` / `.write().unwrap()`")
+    } else {
+        ("std::sync::Mutex", "`.lock().await` becomes `.lock().unwrap()`")
+    };
+    f.with_help(format!(
+        "use `{std_ty}` (or the `parking_lot` lock) instead; at each call site {calls}"
+    ))
+    .with_note(
+        "an async lock costs more than a blocking one on every acquisition; it only pays off when a guard must be held across an `.await`",
+    )
+}
+
+fn kind_is_rwlock(kind: LockKind) -> bool {
+    matches!(kind, LockKind::TokioRwLock | LockKind::AsyncLockRwLock | LockKind::AsyncStdRwLock)
+}
