@@ -372,6 +372,10 @@ pub struct Body {
     /// Inline module path inside the file (`mod a { mod b { … } }`).
     pub module: Vec<String>,
     pub parent: Option<u32>,
+    /// Test code: inside a `#[test]`-like function or a `#[cfg(test)]`
+    /// module (nested blocks inherit it).
+    #[serde(default)]
+    pub is_test: bool,
     /// For an async block or closure written as a call argument: the callee
     /// (`tokio::spawn`, `.block_on`), as written.
     pub passed_to: Option<String>,

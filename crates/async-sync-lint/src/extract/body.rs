@@ -201,6 +201,7 @@ pub struct BodyWalker<'w, 'a> {
     idx: u32,
     header_self_ty: Option<String>,
     mut_self: bool,
+    is_test: bool,
     awaits: Vec<AwaitPoint>,
     acqs: Vec<Acquisition>,
     calls: Vec<Call>,
@@ -236,6 +237,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             idx,
             header_self_ty: header.self_ty,
             mut_self: header.mut_self,
+            is_test: header.is_test,
             awaits: Vec::new(),
             acqs: Vec::new(),
             calls: Vec::new(),
@@ -1448,6 +1450,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             mut_self: self.mut_self,
             parent: Some(self.idx),
             passed_to: self.arg_of.clone().filter(|c| !c.is_empty()),
+            is_test: self.is_test,
         };
         let parent = self.idx;
         let inherited: Vec<(Acquisition, String)> = captured

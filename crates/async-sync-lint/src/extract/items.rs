@@ -19,6 +19,8 @@ pub struct ItemWalker<'a> {
     /// Macro-expansion depth guard: items inside item macros are walked, but
     /// not without bound.
     macro_depth: u32,
+    /// Depth of enclosing test items (`#[cfg(test)] mod`, `#[test] fn`).
+    in_test: u32,
     /// Methods of this file declared to return a guard type
     /// (`fn state(&self) -> MutexGuard<'_, State>`): calling one acquires.
     pub guard_fns: std::collections::HashSet<String>,
@@ -33,6 +35,7 @@ impl<'a> ItemWalker<'a> {
             facts: FileFacts::default(),
             module: Vec::new(),
             macro_depth: 0,
+            in_test: 0,
             guard_fns: Default::default(),
         }
     }
@@ -62,6 +65,14 @@ impl<'a> ItemWalker<'a> {
                 _ => {}
             }
         }
+    }
+
+    /// Walks a whole file; `#![cfg(test)]` makes all of it test code.
+    pub fn walk_file(&mut self, file: &syn::File) {
+        let test = is_cfg_test(&file.attrs);
+        self.in_test += u32::from(test);
+        self.walk_items(&file.items);
+        self.in_test -= u32::from(test);
     }
 
     pub fn walk_items(&mut self, items: &[Item]) {
@@ -135,14 +146,24 @@ impl<'a> ItemWalker<'a> {
             }),
             Item::Static(s) => self.static_def(&s.ident, &s.ty, &s.vis, Some(&s.expr)),
             Item::Const(c) => self.static_def(&c.ident, &c.ty, &c.vis, Some(&c.expr)),
-            Item::Fn(f) => self.function(&f.sig, &f.block, None, false),
+            Item::Fn(f) => {
+                let test = is_test_fn(&f.attrs);
+                self.in_test += u32::from(test);
+                self.function(&f.sig, &f.block, None, false);
+                self.in_test -= u32::from(test);
+            }
             Item::Impl(i) => {
                 let self_ty = type_repr(&i.self_ty).last_segment().map(str::to_string);
                 let is_deref =
                     i.trait_.as_ref().is_some_and(|(_, p, _)| p.segments.last().is_some_and(|s| s.ident == "Deref"));
                 for it in &i.items {
                     match it {
-                        ImplItem::Fn(f) => self.function(&f.sig, &f.block, self_ty.clone(), false),
+                        ImplItem::Fn(f) => {
+                            let test = is_test_fn(&f.attrs);
+                            self.in_test += u32::from(test);
+                            self.function(&f.sig, &f.block, self_ty.clone(), false);
+                            self.in_test -= u32::from(test);
+                        }
                         ImplItem::Type(t) if is_deref && t.ident == "Target" => {
                             if let Some(st) = &self_ty {
                                 self.facts.derefs.push(DerefImpl { self_ty: st.clone(), target: type_repr(&t.ty) });
@@ -165,9 +186,12 @@ impl<'a> ItemWalker<'a> {
             }
             Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
+                    let test = is_cfg_test(&m.attrs);
+                    self.in_test += u32::from(test);
                     self.module.push(m.ident.to_string());
                     self.walk_items(items);
                     self.module.pop();
+                    self.in_test -= u32::from(test);
                 }
             }
             Item::Macro(m) => self.item_macro(&m.mac),
@@ -286,7 +310,16 @@ impl<'a> ItemWalker<'a> {
             Some(a) => self.spans.between(a.span, sig.ident.span()),
             None => span,
         };
-        let header = BodyHeader { kind, name, span, self_ty, mut_self, parent: None, passed_to: None };
+        let header = BodyHeader {
+            kind,
+            name,
+            span,
+            self_ty,
+            mut_self,
+            parent: None,
+            passed_to: None,
+            is_test: self.in_test > 0,
+        };
         let walker = BodyWalker::new(self, header, params);
         walker.walk_fn_block(block);
     }
@@ -301,6 +334,8 @@ pub struct BodyHeader {
     pub mut_self: bool,
     pub parent: Option<u32>,
     pub passed_to: Option<String>,
+    /// Test code: a `#[test]`-like function or inside `#[cfg(test)]`.
+    pub is_test: bool,
 }
 
 impl ItemWalker<'_> {
@@ -316,6 +351,7 @@ impl ItemWalker<'_> {
             module: self.module.clone(),
             parent: h.parent,
             passed_to: h.passed_to.clone(),
+            is_test: h.is_test,
             awaits: Vec::new(),
             acquisitions: Vec::new(),
             calls: Vec::new(),
@@ -378,4 +414,19 @@ fn parse_static_decls(input: ParseStream) -> syn::Result<Vec<(syn::Ident, syn::T
         out.push((ident, ty));
     }
     Ok(out)
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[async_std::test]`, `#[rstest]` …
+fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let last = a.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        matches!(last.as_str(), "test" | "rstest" | "bench" | "test_case")
+    })
+}
+
+/// `#[cfg(test)]`
+pub fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .any(|a| a.path().is_ident("cfg") && a.parse_args::<syn::Meta>().is_ok_and(|m| m.path().is_ident("test")))
 }

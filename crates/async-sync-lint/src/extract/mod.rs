@@ -23,6 +23,6 @@ pub fn extract(file: &syn::File, raw: &str, offset: u32, edition: Edition) -> Fi
     let lines = LineIndex::new(raw);
     let mut cx = items::ItemWalker::new(spans::SpanMap { lines, offset }, raw, offset, edition);
     cx.prescan(&file.items);
-    cx.walk_items(&file.items);
+    cx.walk_file(file);
     cx.finish()
 }

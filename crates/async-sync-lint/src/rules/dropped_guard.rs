@@ -53,13 +53,20 @@ bare statement gets `let _guard = ` in front.
 `MutexGuard` (`unused_must_use`). Only receivers whose type is known (a
 declared type, a constructor) are reported. Awaiting a lock only to wait for
 its current holder (`m.lock().await;` as a barrier) is reported too: write
-`drop(m.lock().await);` to say that it is meant.
+`drop(m.lock().await);` to say that it is meant. Test code (`#[test]`,
+`#[tokio::test]`, `#[cfg(test)]` modules) is not checked: tests of locks and
+semaphores drop guards on purpose.
 "#,
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
         for body in &facts.bodies {
+            // Tests of locks and semaphores drop guards on purpose to probe
+            // the primitive; outside tests a dropped guard is a bug.
+            if body.is_test {
+                continue;
+            }
             for acq in &body.acquisitions {
                 if acq.captured_from.is_some() || !matches!(acq.holder, Holder::Wildcard | Holder::Discarded) {
                     continue;

@@ -72,7 +72,10 @@ The rule must see every acquisition, so it stays silent when it cannot:
 - an acquisition whose lock cannot be traced to its declaration (through a
   function parameter, say) that spans an await or escapes silences the rule
   for every lock of that type in the crate;
-- a lock reached through a generic parameter or a trait object stays unknown.
+- a lock reached through a generic parameter or a trait object stays unknown;
+- a lock only ever taken in test code (`#[test]`, `#[tokio::test]`,
+  `#[cfg(test)]` modules) is not reported: the cost advice does not matter
+  there, and tests of the lock itself must use it.
 A lock moved out of a local into a struct or a function that locks it
 elsewhere is not followed.
 "#,
@@ -84,6 +87,10 @@ struct LockUse<'a> {
     kind: Option<LockKind>,
     sites: Vec<(usize, &'a Acquisition)>,
     needed: bool,
+    /// Some acquisition is outside test code. A lock only ever taken in
+    /// tests is test scaffolding (often a test of the lock itself): the
+    /// cost advice does not apply.
+    used_outside_tests: bool,
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
@@ -104,6 +111,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                         let u = locks.entry(decl).or_default();
                         u.kind = Some(resolved.kind);
                         u.needed |= needed;
+                        u.used_outside_tests |= !body.is_test;
                         if acq.captured_from.is_none() {
                             u.sites.push((fi, acq));
                         }
@@ -118,7 +126,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     }
     for (decl, u) in locks {
         let Some(kind) = u.kind else { continue };
-        if u.needed || poisoned.contains(&kind) || u.sites.is_empty() {
+        if u.needed || poisoned.contains(&kind) || u.sites.is_empty() || !u.used_outside_tests {
             continue;
         }
         let Some((file_id, span, public)) = ix.decl_site(&decl) else { continue };
@@ -157,10 +165,12 @@ fn finding(
     };
     let total = here.len() + elsewhere;
     let message = format!("`{}` {name} is never held across an await", kind.type_name());
-    let mut f = Finding::new(META.name, META.default_level, file, span, message).with_primary_label(format!(
-        "an async lock, but none of its {} is alive at an await",
-        if total == 1 { "1 guard".to_string() } else { format!("{total} guards") }
-    ));
+    let label = if total == 1 {
+        "an async lock, but its only guard is never alive at an await".to_string()
+    } else {
+        format!("an async lock, but none of its {total} guards is alive at an await")
+    };
+    let mut f = Finding::new(META.name, META.default_level, file, span, message).with_primary_label(label);
     for acq in here {
         f = f.with_label(acq.span, "locked here; the guard is released before any await");
     }
