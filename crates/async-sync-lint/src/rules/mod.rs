@@ -5,7 +5,12 @@
 use crate::diagnostic::{Finding, Level};
 use crate::index::CrateIndex;
 
+pub mod busy_wait;
+pub mod lost_wakeup;
+pub mod signal_as_queue;
+pub mod signals;
 pub mod sync_guard_across_await;
+pub mod wait_without_loop;
 
 /// What every rule declares about itself.
 #[derive(Debug)]
@@ -46,7 +51,13 @@ pub struct CrateCx<'a> {
 type Check = fn(&CrateCx<'_>, &mut Vec<Finding>);
 
 /// The registry: every rule with its check, in catalog order.
-static RULES: &[(&RuleMeta, Check)] = &[(&sync_guard_across_await::META, sync_guard_across_await::check)];
+static RULES: &[(&RuleMeta, Check)] = &[
+    (&sync_guard_across_await::META, sync_guard_across_await::check),
+    (&signal_as_queue::META, signal_as_queue::check),
+    (&lost_wakeup::META, lost_wakeup::check),
+    (&wait_without_loop::META, wait_without_loop::check),
+    (&busy_wait::META, busy_wait::check),
+];
 
 /// Every rule, in catalog order.
 pub fn all() -> Vec<&'static RuleMeta> {
