@@ -65,6 +65,12 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             for call in &body.calls {
                 let Some(what) = sleep_like(cx, fi, body, call) else { continue };
                 let Some(lp) = innermost_loop(body, call.ctx) else { continue };
+                // The sleep must be a statement of the loop body itself: a
+                // sleep in one arm of a `match` that does work in the others
+                // is a back-off, not a wait.
+                if loop_body_of(body, lp) != call.ctx {
+                    continue;
+                }
                 if let Some(check) = polled_flag(body, lp) {
                     out.push(finding(file_id, call, what, check, body.controls[lp as usize].span));
                 }

@@ -127,6 +127,9 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let Some(check) = check_before(w) else { continue };
+        if rechecked_after(w) {
+            continue;
+        }
         let Some(s) = setters.iter().find(|s| s.key.matches(&w.key)) else { continue };
         let mut f = Finding::new(
             META.name,
@@ -157,7 +160,11 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let mine: Vec<&Site<'_>> = waiters.iter().filter(|w| w.key.matches(&s.key)).collect();
-        if mine.is_empty() || mine.iter().any(|w| waiter_checks_state(w)) {
+        // A `Notified` made in a plain fn (returned or stored) or bound to a
+        // local is managed by code we cannot follow: created first, enabled
+        // or polled before a check. Only naive `notified().await`s count.
+        let naive = |w: &&Site<'_>| w.body.kind.is_async() && w.call.bound_to.is_none() && !waiter_checks_state(w);
+        if mine.is_empty() || !mine.iter().all(naive) {
             continue;
         }
         let mut f = Finding::new(
@@ -232,4 +239,16 @@ fn check_before(w: &Site<'_>) -> Option<Span> {
 
 fn waiter_checks_state(w: &Site<'_>) -> bool {
     !conditional_reads(w.body).is_empty()
+}
+
+/// The `Notified` is bound to a local and the state is read again after it
+/// was created (before awaiting it, or in a `poll_fn` that polls it first):
+/// the registration precedes that check, so nothing is lost.
+fn rechecked_after(w: &Site<'_>) -> bool {
+    w.call.bound_to.is_some()
+        && (w.body.calls.iter().any(|c| {
+            c.span.lo >= w.call.span.hi
+                && method(c)
+                    .is_some_and(|(m, _)| matches!(m, "load" | "is_empty" | "len" | "contains" | "contains_key"))
+        }) || w.body.acquisitions.iter().any(|a| a.span.lo >= w.call.span.hi))
 }
