@@ -13,7 +13,7 @@ crate::declare_rule! {
 Finds a notification primitive used as if it were a queue:
 
 - a producer pushes into a shared collection (`push`, `push_back`,
-  `push_front`) and calls `notify_one`/`notify_waiters` on a `Notify`, while
+  `push_front`, `insert`, `send`) and calls `notify_one`/`notify_waiters` on a `Notify`, while
   the consumer awaits `notified()` and then takes **one** item
   (`pop_front()`, `pop()`, `take()`) per wake-up instead of draining;
 - a single slot overwritten before it is taken:
@@ -125,7 +125,9 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             let mut items = Vec::new();
             for c in &body.calls {
                 if let Some((m, Some(r))) = method(c) {
-                    if matches!(m, "push" | "push_back" | "push_front") && c.arg_count == 1 {
+                    let push = matches!(m, "push" | "push_back" | "push_front" | "send") && c.arg_count == 1
+                        || m == "insert" && matches!(c.arg_count, 1 | 2);
+                    if push {
                         if let Some(k) = key(body, r) {
                             items.push((k, c.span, false));
                         }
