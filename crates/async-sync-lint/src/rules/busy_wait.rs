@@ -72,7 +72,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                     continue;
                 }
                 if let Some(check) = polled_flag(body, lp) {
-                    out.push(finding(file_id, call, what, check, body.controls[lp as usize].span));
+                    out.push(finding(file_id, call, what, check));
                 }
             }
         }
@@ -164,8 +164,7 @@ fn polled_flag(body: &Body, lp: u32) -> Option<Span> {
     }
 }
 
-fn finding(file: u32, call: &Call, what: &str, check: Span, loop_span: Span) -> Finding {
-    let _ = loop_span;
+fn finding(file: u32, call: &Call, what: &str, check: Span) -> Finding {
     Finding::new(
         META.name,
         META.default_level,
@@ -173,7 +172,7 @@ fn finding(file: u32, call: &Call, what: &str, check: Span, loop_span: Span) -> 
         call.span,
         format!("flag polled in a `{what}` loop instead of awaiting a notification"),
     )
-    .with_primary_label(format!("the task wakes up here each round only to re-check the flag"))
+    .with_primary_label("the task wakes up here each round only to re-check the flag")
     .with_label(check, "flag checked here")
     .with_help(
         "wake the task when the state changes: `watch::Receiver::wait_for`, `Notify` (re-check the flag in a loop), `CancellationToken::cancelled()` for shutdown, or a `oneshot` channel",

@@ -226,7 +226,7 @@ fn check_before(w: &Site<'_>) -> Option<Span> {
         .into_iter()
         .filter(|(s, ctx)| s.hi <= w.call.span.lo && innermost_loop(w.body, *ctx) == lp)
         .map(|(s, _)| s)
-        .last()?;
+        .next_back()?;
     let created_first = w.body.calls.iter().any(|c| {
         c.span.hi <= check.lo
             && innermost_loop(w.body, c.ctx) == lp
