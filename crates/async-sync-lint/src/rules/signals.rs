@@ -223,3 +223,100 @@ pub fn shown(body: &Body, place: &Place) -> String {
     }
     t.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::FileFacts;
+    use crate::index::CrateIndex;
+    use crate::workspace::Edition;
+
+    fn facts(src: &str) -> FileFacts {
+        let file = syn::parse_file(src).expect("parses");
+        crate::extract::extract(&file, src, 0, Edition::E2021)
+    }
+
+    fn receivers<'a>(body: &'a Body, name: &str) -> Vec<&'a Place> {
+        body.calls.iter().filter_map(|c| method(c).filter(|(m, _)| *m == name).and_then(|(_, r)| r)).collect()
+    }
+
+    #[test]
+    fn keys_name_the_same_primitive_across_bodies() {
+        let f = facts(
+            r#"
+struct Q { items: std::sync::Mutex<Vec<u32>>, wake: tokio::sync::Notify }
+impl Q {
+    fn push(&self, x: u32) {
+        let mut g = self.items.lock().unwrap();
+        g.push(x);
+        self.wake.notify_one();
+    }
+    async fn pop(&self) {
+        self.wake.notified().await;
+        self.items.lock().unwrap().pop();
+    }
+}
+"#,
+        );
+        let push = f.bodies.iter().find(|b| b.name.ends_with("push")).expect("push");
+        let pop = f.bodies.iter().find(|b| b.name.ends_with("pop")).expect("pop");
+        let pushed = key(push, receivers(push, "push")[0]).expect("key");
+        let popped = key(pop, receivers(pop, "pop")[0]).expect("key");
+        assert_eq!(pushed, Key { owner: Some("Q".into()), name: "items".into() });
+        assert!(pushed.matches(&popped));
+        let notified = key(pop, receivers(pop, "notified")[0]).expect("key");
+        assert!(notified.matches(&key(push, receivers(push, "notify_one")[0]).expect("key")));
+        assert!(!notified.matches(&pushed));
+    }
+
+    #[test]
+    fn classifies_signal_types_through_imports_and_wrappers() {
+        let f = facts(
+            r#"
+use std::sync::{Arc, Condvar};
+use std::sync::atomic::AtomicBool;
+use tokio::sync::{watch, Notify};
+struct S { n: Arc<Notify>, tx: watch::Sender<u32>, cv: Condvar, flag: AtomicBool, other: Vec<u32> }
+impl S {
+    fn f(&self) {
+        self.n.notify_one();
+        self.tx.send(1);
+        self.cv.wait(1);
+        self.flag.load(1);
+        self.other.push(1);
+    }
+}
+"#,
+        );
+        let files = vec![(0, &f)];
+        let index = CrateIndex::new(files);
+        let cx = CrateCx { index: &index };
+        let body = &f.bodies[0];
+        let kind = |m: &str| classify(&cx, 0, body, receivers(body, m)[0]);
+        assert_eq!(kind("notify_one"), Some(SigKind::Notify));
+        assert_eq!(kind("send"), Some(SigKind::WatchSender));
+        assert_eq!(kind("wait"), Some(SigKind::Condvar));
+        assert_eq!(kind("load"), Some(SigKind::Atomic));
+        assert_eq!(kind("push"), None);
+    }
+
+    #[test]
+    fn loop_bodies_count_their_statements() {
+        let f = facts(
+            r#"
+async fn f(flag: &std::sync::atomic::AtomicBool) {
+    while !flag.load(1) {
+        tokio::time::sleep(1).await;
+    }
+    loop {
+        work();
+        tokio::time::sleep(1).await;
+    }
+}
+"#,
+        );
+        let stmts: Vec<u32> =
+            f.bodies[0].controls.iter().filter(|c| c.kind == ControlKind::LoopBody).map(|c| c.stmts).collect();
+        assert_eq!(stmts, vec![1, 2]);
+    }
+}
