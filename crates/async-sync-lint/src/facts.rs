@@ -337,6 +337,11 @@ pub struct Control {
     pub kind: ControlKind,
     pub span: Span,
     pub parent: Option<u32>,
+    /// For a block (`IfThen`, a block `IfElse`, `LoopBody`): how many
+    /// statements it holds, so rules can tell a loop that only waits from
+    /// one that does work. 0 for other kinds.
+    #[serde(default)]
+    pub stmts: u32,
 }
 
 /// An assignment `place = value` or `place op= value`.

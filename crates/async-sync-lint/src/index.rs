@@ -566,6 +566,23 @@ impl<'f> CrateIndex<'f> {
         }
     }
 
+    /// The canonical path (after imports and re-exports) of the type a place
+    /// reaches, with how sure that is, for types outside [`LockKind`]
+    /// (`Notify`, `Condvar`, atomics, `watch::Sender`). A known lock kind
+    /// answers with its `type_name` path; a struct of this crate, or an
+    /// unknown type, answers `None`.
+    pub fn place_type_path(&self, file: usize, body: &Body, place: &Place) -> Option<(Vec<String>, Certainty)> {
+        let ctx = Ctx { file, module: &body.module };
+        let (ty, certainty, _) = self.place_ty(ctx, body, place, 0)?;
+        match ty {
+            Ty::Other(TypeRepr::Path { segments, .. }, f, module) => {
+                Some((self.canonical_path(Ctx { file: f, module: &module }, &segments, 0), certainty))
+            }
+            Ty::Lock(kind) => Some((kind.type_name().split("::").map(str::to_string).collect(), certainty)),
+            _ => None,
+        }
+    }
+
     /// Resolves an acquisition: by receiver type, else by call shape.
     pub fn resolve_acquisition(&self, file: usize, body: &Body, acq: &Acquisition) -> Option<Resolved> {
         if let Some(r) = self.resolve_place(file, body, &acq.receiver) {

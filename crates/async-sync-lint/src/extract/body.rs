@@ -294,13 +294,20 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let next = self.controls.len() as u32;
         let id = *self.control_by_span.entry((span.lo, span.hi, kind)).or_insert(next);
         if id == next {
-            self.controls.push(Control { kind, span, parent });
+            self.controls.push(Control { kind, span, parent, stmts: 0 });
         }
         self.ctx_stack.push(id);
     }
 
     fn leave(&mut self) {
         self.ctx_stack.pop();
+    }
+
+    /// Records the statement count of the block the current control is.
+    fn note_block(&mut self, b: &Block) {
+        if let Some(id) = self.ctx() {
+            self.controls[id as usize].stmts = b.stmts.len() as u32;
+        }
     }
 
     // ----- spans -----
@@ -1222,6 +1229,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
         let then_span = self.block_span(&i.then_branch);
         self.enter(ControlKind::IfThen, then_span);
+        self.note_block(&i.then_branch);
         self.visit_block(&i.then_branch);
         self.leave();
         self.pop_scope(self.items.spans.of(i.then_branch.brace_token.span.close()));
@@ -1232,6 +1240,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
         if let Some((_, els)) = &i.else_branch {
             self.enter(ControlKind::IfElse, self.span_expr(els));
+            if let Expr::Block(b) = &**els {
+                self.note_block(&b.block);
+            }
             self.visit_expr(els);
             self.leave();
         }
@@ -1325,6 +1336,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
             let body_span = this.block_span(&w.body);
             this.enter(ControlKind::LoopBody, body_span);
+            this.note_block(&w.body);
             this.visit_block(&w.body);
             this.leave();
             this.pop_scope(this.items.spans.of(w.body.brace_token.span.close()));
@@ -1349,6 +1361,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
             let body_span = this.block_span(&f.body);
             this.enter(ControlKind::LoopBody, body_span);
+            this.note_block(&f.body);
             this.visit_block(&f.body);
             this.leave();
             this.pop_scope(this.items.spans.of(f.body.brace_token.span.close()));
@@ -1361,6 +1374,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         self.run_loop(label, false, |this| {
             let body_span = this.block_span(&l.body);
             this.enter(ControlKind::LoopBody, body_span);
+            this.note_block(&l.body);
             this.visit_block(&l.body);
             this.leave();
         });

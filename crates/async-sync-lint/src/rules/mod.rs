@@ -5,9 +5,14 @@
 use crate::diagnostic::{Finding, Level};
 use crate::index::CrateIndex;
 
+pub mod busy_wait;
 pub mod dropped_guard;
+pub mod lost_wakeup;
+pub mod signal_as_queue;
+pub mod signals;
 pub mod sync_guard_across_await;
 pub mod unnecessary_async_lock;
+pub mod wait_without_loop;
 
 /// What every rule declares about itself.
 #[derive(Debug)]
@@ -52,6 +57,10 @@ static RULES: &[(&RuleMeta, Check)] = &[
     (&sync_guard_across_await::META, sync_guard_across_await::check),
     (&unnecessary_async_lock::META, unnecessary_async_lock::check),
     (&dropped_guard::META, dropped_guard::check),
+    (&signal_as_queue::META, signal_as_queue::check),
+    (&lost_wakeup::META, lost_wakeup::check),
+    (&wait_without_loop::META, wait_without_loop::check),
+    (&busy_wait::META, busy_wait::check),
 ];
 
 /// Every rule, in catalog order.

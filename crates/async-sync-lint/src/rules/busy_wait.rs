@@ -1,0 +1,181 @@
+//! `busy-wait`: a flag polled with a sleep or `yield_now` in async code.
+
+use crate::diagnostic::{Finding, Span};
+use crate::facts::{Body, Call, Callee, ControlKind, Holder};
+use crate::index::Ctx;
+use crate::rules::signals::{cond_of, innermost_loop, loop_body_of, method, state_reads};
+use crate::rules::CrateCx;
+
+crate::declare_rule! {
+    name: "busy-wait",
+    level: Warn,
+    summary: "a flag polled with a sleep or `yield_now` in async code instead of awaiting a notification",
+    docs: r#"## What it does
+Finds async loops that do nothing but check a flag and sleep (or
+`yield_now`): `while !flag.load(..) { sleep(d).await }`,
+`loop { if done.load(..) { break } sleep(d).await }`, the same with a
+`Mutex<bool>` checked under the lock, and `yield_now()` spins.
+
+A loop that does other work besides the check and the sleep (a ticker that
+flushes, polls a socket or awaits anything else each round) is periodic
+work, not a wait, and is not reported.
+
+## Why is this bad?
+The task wakes up every period for nothing, and notices the change up to one
+period late. A `yield_now` spin keeps a worker thread busy. The executor has
+primitives that wake the task exactly when the state changes.
+
+## Example
+```rust
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+async fn wait_ready(ready: &AtomicBool) {
+    while !ready.load(Ordering::Acquire) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+```
+
+## Use instead
+```rust
+use tokio::sync::watch;
+
+async fn wait_ready(ready: &mut watch::Receiver<bool>) {
+    let _ = ready.wait_for(|r| *r).await;
+}
+```
+`tokio::sync::Notify` (with the flag re-checked), `watch`,
+`tokio_util::sync::CancellationToken` for shutdown, or a `oneshot` channel for
+a single event all wake the task when it matters.
+
+## Known problems
+Only flags read with an atomic `load`, a lock or borrow, or a collection query
+(`is_empty`, `len`, `contains`) in the loop condition (or in an `if` of the
+loop body) are recognised; a flag behind a method call (`while !self.ready()`)
+is not. A loop whose body has any statement besides the checks and the sleep
+counts as real work. `std::thread::sleep` in async code is
+`blocking-in-async`'s business.
+"#,
+}
+
+pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
+    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
+        for body in facts.bodies.iter().filter(|b| b.kind.is_async()) {
+            for call in &body.calls {
+                let Some(what) = sleep_like(cx, fi, body, call) else { continue };
+                let Some(lp) = innermost_loop(body, call.ctx) else { continue };
+                // The sleep must be a statement of the loop body itself: a
+                // sleep in one arm of a `match` that does work in the others
+                // is a back-off, not a wait.
+                if loop_body_of(body, lp) != call.ctx {
+                    continue;
+                }
+                if let Some(check) = polled_flag(body, lp) {
+                    out.push(finding(file_id, call, what, check));
+                }
+            }
+        }
+    }
+}
+
+/// `sleep(..)` / `tokio::time::sleep(..)` / `yield_now()`, not a thread sleep.
+fn sleep_like(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<&'static str> {
+    let Callee::Path(segs) = &call.callee else { return None };
+    let canonical = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, segs, 0);
+    if canonical.iter().any(|s| s == "thread") {
+        return None;
+    }
+    match canonical.last()?.as_str() {
+        "sleep" => Some("sleep"),
+        "yield_now" => Some("yield_now"),
+        _ => None,
+    }
+}
+
+/// The flag check of a loop that does nothing but check and sleep.
+fn polled_flag(body: &Body, lp: u32) -> Option<Span> {
+    let loop_ctl = &body.controls[lp as usize];
+    let lbody = loop_body_of(body, lp)?;
+    let stmts = body.controls[lbody as usize].stmts;
+    // Every await in the loop: only the sleep's may be there.
+    let awaits = body.awaits.iter().filter(|a| crate::rules::signals::within(body, a.ctx, lp)).count();
+    if awaits != 1 {
+        return None;
+    }
+    // Statements that are not work: the sleep, `if` checks, `let`s bound to a
+    // state read.
+    let ifs: Vec<u32> = (0..body.controls.len() as u32)
+        .filter(|&i| {
+            body.controls[i as usize].parent == Some(lbody) && body.controls[i as usize].kind == ControlKind::If
+        })
+        .collect();
+    // `let done = *state.lock().unwrap();` / `let g = state.lock().unwrap();`
+    // / `let n = flag.load(..);`: a read bound for the `if` to test.
+    let mut bound_reads: Vec<Span> = body
+        .calls
+        .iter()
+        .filter(|c| {
+            c.ctx == Some(lbody)
+                && c.bound_to.is_some()
+                && method(c)
+                    .is_some_and(|(m, _)| matches!(m, "load" | "is_empty" | "len" | "contains" | "contains_key"))
+        })
+        .map(|c| c.span)
+        .collect();
+    bound_reads.extend(
+        body.acquisitions
+            .iter()
+            .filter(|a| {
+                a.ctx == Some(lbody) && (matches!(a.holder, Holder::Binding { .. }) || a.value_bound_to.is_some())
+            })
+            .map(|a| a.span),
+    );
+    bound_reads.sort();
+    let non_work = 1 + ifs.len() + bound_reads.len();
+    if stmts as usize > non_work {
+        return None;
+    }
+    if loop_ctl.kind == ControlKind::While {
+        if let Some(first) = cond_of(body, lp).and_then(|c| state_reads(body, c).first().copied()) {
+            return Some(first);
+        }
+    }
+    // `loop { if flag { break } sleep().await }`: a state read in the
+    // condition of an `if` of the body, or bound by a `let` of the body.
+    let has_if = !ifs.is_empty();
+    for i in ifs {
+        // An `if` that does work in its branch is not a bare check.
+        let branch_work = body
+            .controls
+            .iter()
+            .any(|c| c.parent == Some(i) && matches!(c.kind, ControlKind::IfThen | ControlKind::IfElse) && c.stmts > 1);
+        if branch_work {
+            return None;
+        }
+        if let Some(first) = cond_of(body, i).and_then(|c| state_reads(body, c).first().copied()) {
+            return Some(first);
+        }
+    }
+    if has_if {
+        bound_reads.first().copied()
+    } else {
+        None
+    }
+}
+
+fn finding(file: u32, call: &Call, what: &str, check: Span) -> Finding {
+    Finding::new(
+        META.name,
+        META.default_level,
+        file,
+        call.span,
+        format!("flag polled in a `{what}` loop instead of awaiting a notification"),
+    )
+    .with_primary_label("the task wakes up here each round only to re-check the flag")
+    .with_label(check, "flag checked here")
+    .with_help(
+        "wake the task when the state changes: `watch::Receiver::wait_for`, `Notify` (re-check the flag in a loop), `CancellationToken::cancelled()` for shutdown, or a `oneshot` channel",
+    )
+    .with_note("a sleep loop wakes up every period for nothing and sees the change up to a period late; a `yield_now` spin keeps a worker busy")
+}

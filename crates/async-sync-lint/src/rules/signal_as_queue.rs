@@ -1,0 +1,268 @@
+//! `signal-as-queue`: a notification used to hand over items.
+
+use crate::diagnostic::{FileId, Finding, Span};
+use crate::facts::{Body, Call, ControlKind};
+use crate::rules::signals::{bodies, classify, describe, innermost_loop, key, method, shown, Key, SigKind};
+use crate::rules::CrateCx;
+
+crate::declare_rule! {
+    name: "signal-as-queue",
+    level: Warn,
+    summary: "a `Notify` or `watch` channel used to hand over items: merged notifications strand or lose them",
+    docs: r#"## What it does
+Finds a notification primitive used as if it were a queue:
+
+- a producer pushes into a shared collection (`push`, `push_back`,
+  `push_front`, `insert`, `send`) and calls `notify_one`/`notify_waiters` on a `Notify`, while
+  the consumer awaits `notified()` and then takes **one** item
+  (`pop_front()`, `pop()`, `take()`) per wake-up instead of draining;
+- a single slot overwritten before it is taken:
+  `*slot.lock().unwrap() = Some(item); notify.notify_one()` with a consumer
+  that `take()`s after `notified()`;
+- a `watch::Sender` sent to once per item, in a loop over items or in a loop
+  forwarding items received from elsewhere.
+
+## Why is this bad?
+`Notify` holds at most one permit: two pushes before the consumer runs leave
+one permit, so the second item is stranded until the next push (or forever).
+An overwritten slot loses the earlier item outright. A `watch` receiver only
+ever sees the latest value, so items sent in a burst are skipped.
+
+## Example
+```rust
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use tokio::sync::Notify;
+
+struct Jobs {
+    queue: Mutex<VecDeque<u32>>,
+    ready: Notify,
+}
+
+impl Jobs {
+    fn submit(&self, job: u32) {
+        self.queue.lock().unwrap().push_back(job);
+        self.ready.notify_one();
+    }
+
+    async fn worker(&self) {
+        loop {
+            self.ready.notified().await;
+            let job = self.queue.lock().unwrap().pop_front();
+            if let Some(job) = job {
+                run(job).await;
+            }
+        }
+    }
+}
+async fn run(_: u32) {}
+```
+
+## Use instead
+```rust
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use tokio::sync::Notify;
+
+struct Jobs {
+    queue: Mutex<VecDeque<u32>>,
+    ready: Notify,
+}
+
+impl Jobs {
+    fn submit(&self, job: u32) {
+        self.queue.lock().unwrap().push_back(job);
+        self.ready.notify_one();
+    }
+
+    async fn worker(&self) {
+        loop {
+            self.ready.notified().await;
+            loop {
+                let job = self.queue.lock().unwrap().pop_front();
+                let Some(job) = job else { break };
+                run(job).await;
+            }
+        }
+    }
+}
+async fn run(_: u32) {}
+```
+Or use `tokio::sync::mpsc`, which is a queue. For `watch`, use `mpsc` or
+`broadcast` when every value matters.
+
+## Known problems
+Producer and consumer are matched by the field or binding names of the
+`Notify` and of the collection (and the `impl` type for `self.field`),
+across the crate. Any loop around the take after the wake-up counts as a
+drain. The `watch` shape needs the sender's declared type, and cannot tell a
+stream of jobs from a stream of progress updates sent from a loop, for which
+keeping only the latest is intended.
+"#,
+}
+
+struct Producer<'a> {
+    file: FileId,
+    body: &'a Body,
+    notify: &'a Call,
+    notify_key: Key,
+    /// What was handed over: (collection key, span, overwrite of a slot).
+    items: Vec<(Key, Span, bool)>,
+}
+
+pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
+    let mut producers: Vec<Producer<'_>> = Vec::new();
+    for (fi, file, body) in bodies(cx) {
+        for call in &body.calls {
+            let Some((name, Some(recv))) = method(call) else { continue };
+            if !matches!(name, "notify_one" | "notify_waiters") {
+                continue;
+            }
+            if !matches!(classify(cx, fi, body, recv), Some(SigKind::Notify) | None) {
+                continue;
+            }
+            let Some(notify_key) = key(body, recv) else { continue };
+            let mut items = Vec::new();
+            for c in &body.calls {
+                if let Some((m, Some(r))) = method(c) {
+                    let push = matches!(m, "push" | "push_back" | "push_front" | "send") && c.arg_count == 1
+                        || m == "insert" && matches!(c.arg_count, 1 | 2);
+                    if push {
+                        if let Some(k) = key(body, r) {
+                            items.push((k, c.span, false));
+                        }
+                    }
+                }
+            }
+            for w in &body.writes {
+                let through_lock = w.through_guard.is_some();
+                if through_lock && !w.compound && !w.value_idents.is_empty() {
+                    if let Some(k) = key(body, &w.target) {
+                        items.push((k, w.span, true));
+                    }
+                }
+            }
+            if !items.is_empty() {
+                producers.push(Producer { file, body, notify: call, notify_key, items });
+            }
+        }
+    }
+    for (fi, file, body) in bodies(cx) {
+        if body.kind.is_async() {
+            consumer(cx, fi, file, body, &producers, out);
+        }
+        for call in &body.calls {
+            watch_per_item(cx, fi, file, body, call, out);
+        }
+    }
+}
+
+fn consumer(
+    cx: &CrateCx<'_>,
+    fi: usize,
+    file: FileId,
+    body: &Body,
+    producers: &[Producer<'_>],
+    out: &mut Vec<Finding>,
+) {
+    for n in &body.calls {
+        let Some(("notified", Some(recv))) = method(n) else { continue };
+        if !matches!(classify(cx, fi, body, recv), Some(SigKind::Notify) | None) {
+            continue;
+        }
+        let Some(nkey) = key(body, recv) else { continue };
+        let level = innermost_loop(body, n.ctx);
+        for t in &body.calls {
+            let Some((m, Some(r))) = method(t) else { continue };
+            if !matches!(m, "pop" | "pop_front" | "pop_back" | "take") || t.arg_count != 0 {
+                continue;
+            }
+            // After the wake-up, at the same loop level: one item per wake.
+            if t.span.lo < n.span.hi || innermost_loop(body, t.ctx) != level || in_while_cond(body, t.ctx) {
+                continue;
+            }
+            let Some(tkey) = key(body, r) else { continue };
+            let slot = m == "take";
+            let Some((p, item)) = producers.iter().find_map(|p| {
+                if !p.notify_key.matches(&nkey) {
+                    return None;
+                }
+                p.items.iter().find(|(k, _, overwrite)| k.matches(&tkey) && *overwrite == slot).map(|i| (p, i))
+            }) else {
+                continue;
+            };
+            let what = shown(body, r);
+            let (message, label, fix) = if slot {
+                (
+                    format!("`{what}` is a single slot handed over with a notification: a second item overwrites the first before it is taken"),
+                    "takes the one item the slot holds",
+                    "use `tokio::sync::mpsc` to hand over every item, or a `oneshot` if there is only ever one",
+                )
+            } else {
+                (
+                    format!("one item taken from `{what}` per wake-up: notifications merge, so items pushed together are stranded"),
+                    "takes one item per wake-up",
+                    "drain after each wake-up: `while let Some(item) = … { … }` (pop into a local, not in the `while let` scrutinee of a held lock), or use `tokio::sync::mpsc`",
+                )
+            };
+            let mut f = Finding::new(META.name, META.default_level, file, t.span, message)
+                .with_primary_label(label)
+                .with_label(n.span, "woken here");
+            if p.file == file {
+                f = f
+                    .with_label(item.1, if slot { "the slot is overwritten here" } else { "items pushed here" })
+                    .with_label(p.notify.span, "notified here: at most one permit is stored");
+            } else {
+                f = f.with_note(format!("{} hands over the items and notifies", describe(p.body)));
+            }
+            out.push(f.with_help(fix).with_note(
+                "a `Notify` stores at most one permit: two notifications before the consumer runs wake it once",
+            ));
+        }
+    }
+}
+
+fn in_while_cond(body: &Body, ctx: Option<u32>) -> bool {
+    body.control_chain(ctx)
+        .take_while(|c| !matches!(c.kind, ControlKind::Closure | ControlKind::LoopBody))
+        .any(|c| c.kind == ControlKind::WhileCond)
+}
+
+/// `watch::Sender::send*` once per item: in a `for` loop, or in a loop
+/// forwarding items received from a channel or popped from a queue.
+fn watch_per_item(cx: &CrateCx<'_>, fi: usize, file: FileId, body: &Body, call: &Call, out: &mut Vec<Finding>) {
+    let Some((m, Some(r))) = method(call) else { return };
+    if !matches!(m, "send" | "send_replace" | "send_modify") {
+        return;
+    }
+    if classify(cx, fi, body, r) != Some(SigKind::WatchSender) {
+        return;
+    }
+    let Some(lp) = innermost_loop(body, call.ctx) else { return };
+    let ctl = &body.controls[lp as usize];
+    let per_item = match ctl.kind {
+        ControlKind::For => true,
+        ControlKind::While => body.calls.iter().any(|c| {
+            in_while_cond(body, c.ctx)
+                && innermost_loop(body, c.ctx) == Some(lp)
+                && method(c).is_some_and(|(m, _)| matches!(m, "recv" | "pop" | "pop_front" | "pop_back"))
+        }),
+        _ => false,
+    };
+    if !per_item {
+        return;
+    }
+    out.push(
+        Finding::new(
+            META.name,
+            META.default_level,
+            file,
+            call.span,
+            format!("`watch` value sent once per item: receivers of `{}` only see the latest", r.text),
+        )
+        .with_primary_label("sent for each item")
+        .with_label(ctl.span, "in this loop over items")
+        .with_help("use `tokio::sync::mpsc` (one consumer) or `broadcast` (every receiver) when every item matters")
+        .with_note("a `watch` channel keeps only the last value: a receiver that is busy while several are sent skips all but the last"),
+    );
+}

@@ -1,0 +1,322 @@
+//! Shared queries for the signalling rules (`signal-as-queue`, `lost-wakeup`,
+//! `wait-without-loop`, `busy-wait`): what a receiver is, which receivers in
+//! different bodies name the same primitive, and where a call sits among the
+//! `if`s and loops of its body.
+
+use crate::diagnostic::{FileId, Span};
+use crate::facts::{Body, Call, Callee, ControlKind, LocalOrigin, Place, PlaceRoot, Projection};
+use crate::rules::CrateCx;
+
+/// The signalling primitives these rules care about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SigKind {
+    Notify,
+    WatchSender,
+    Condvar,
+    Atomic,
+}
+
+/// What a receiver's declared or constructed type is, by its canonical path.
+pub fn classify(cx: &CrateCx<'_>, file: usize, body: &Body, place: &Place) -> Option<SigKind> {
+    let (path, _) = cx.index.place_type_path(file, body, place)?;
+    let last = path.last()?.as_str();
+    let in_watch = path.iter().any(|s| s == "watch");
+    Some(match last {
+        "Notify" => SigKind::Notify,
+        "Condvar" => SigKind::Condvar,
+        "Sender" if in_watch => SigKind::WatchSender,
+        l if l.starts_with("Atomic") => SigKind::Atomic,
+        _ => return None,
+    })
+}
+
+/// A name for "the same primitive" across bodies: the field it lives in
+/// (with the owning `impl` type when reached as `self.field`), or the local
+/// or static it is bound to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub owner: Option<String>,
+    pub name: String,
+}
+
+impl Key {
+    pub fn matches(&self, other: &Key) -> bool {
+        self.name == other.name
+            && match (&self.owner, &other.owner) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+}
+
+pub fn key(body: &Body, place: &Place) -> Option<Key> {
+    key_at(body, place, 0)
+}
+
+fn key_at(body: &Body, place: &Place, depth: u32) -> Option<Key> {
+    if depth > 4 {
+        return None;
+    }
+    let fields: Vec<&str> = place
+        .projections
+        .iter()
+        .filter_map(|p| match p {
+            Projection::Field(f) => Some(f.as_str()),
+            _ => None,
+        })
+        .collect();
+    if let Some(last) = fields.last() {
+        let owner = match place.root {
+            PlaceRoot::SelfValue if fields.len() == 1 => body.self_ty.clone(),
+            _ => None,
+        };
+        return Some(Key { owner, name: last.to_string() });
+    }
+    match &place.root {
+        PlaceRoot::Local { name, origin } => {
+            // A guard binding names the lock it came from.
+            let from_guard = body
+                .acquisitions
+                .iter()
+                .rev()
+                .find(|a| matches!(&a.holder, crate::facts::Holder::Binding { name: n, .. } if n == name));
+            if let Some(acq) = from_guard {
+                return key_at(body, &acq.receiver, depth + 1);
+            }
+            if let LocalOrigin::Alias(p) = origin {
+                if let Some(k) = key_at(body, p, depth + 1) {
+                    return Some(k);
+                }
+            }
+            Some(Key { owner: None, name: name.clone() })
+        }
+        PlaceRoot::Path(segs) => Some(Key { owner: None, name: segs.last()?.clone() }),
+        _ => None,
+    }
+}
+
+/// A method call's name and receiver.
+pub fn method(call: &Call) -> Option<(&str, Option<&Place>)> {
+    match &call.callee {
+        Callee::Method { receiver, name } => Some((name.as_str(), receiver.as_ref())),
+        _ => None,
+    }
+}
+
+/// Is control `ancestor` on the chain from `ctx` outwards (not crossing a
+/// closure)?
+pub fn within(body: &Body, ctx: Option<u32>, ancestor: u32) -> bool {
+    let mut cur = ctx;
+    while let Some(id) = cur {
+        if id == ancestor {
+            return true;
+        }
+        let c = &body.controls[id as usize];
+        if c.kind == ControlKind::Closure {
+            return false;
+        }
+        cur = c.parent;
+    }
+    false
+}
+
+/// The innermost loop (`Loop`/`While`/`For` control) whose body or
+/// condition encloses `ctx`, not crossing a closure.
+pub fn innermost_loop(body: &Body, ctx: Option<u32>) -> Option<u32> {
+    let mut cur = ctx;
+    while let Some(id) = cur {
+        let c = &body.controls[id as usize];
+        match c.kind {
+            ControlKind::Closure => return None,
+            ControlKind::LoopBody | ControlKind::WhileCond => return c.parent,
+            _ => {}
+        }
+        cur = c.parent;
+    }
+    None
+}
+
+/// The closest `IfThen`/`IfElse` branch enclosing `ctx` before any loop or
+/// closure, with the `If` it belongs to.
+pub fn enclosing_branch(body: &Body, ctx: Option<u32>) -> Option<(u32, u32)> {
+    let mut cur = ctx;
+    while let Some(id) = cur {
+        let c = &body.controls[id as usize];
+        match c.kind {
+            ControlKind::Closure | ControlKind::LoopBody | ControlKind::WhileCond => return None,
+            ControlKind::IfThen | ControlKind::IfElse => return Some((id, c.parent?)),
+            _ => {}
+        }
+        cur = c.parent;
+    }
+    None
+}
+
+/// The condition control (`IfCond`/`WhileCond`) that is a child of `parent`.
+pub fn cond_of(body: &Body, parent: u32) -> Option<u32> {
+    body.controls
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.parent == Some(parent) && matches!(c.kind, ControlKind::IfCond | ControlKind::WhileCond))
+        .map(|(i, _)| i as u32)
+}
+
+/// The body control (`LoopBody`) of a loop.
+pub fn loop_body_of(body: &Body, lp: u32) -> Option<u32> {
+    body.controls
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.parent == Some(lp) && c.kind == ControlKind::LoopBody)
+        .map(|(i, _)| i as u32)
+}
+
+/// Methods that read shared state a wait is conditioned on.
+fn is_state_read_method(name: &str) -> bool {
+    matches!(name, "load" | "is_empty" | "len" | "contains" | "contains_key")
+}
+
+/// Reads of shared state (an atomic `load`, a lock or borrow, a collection
+/// query) made inside control `within_ctl`, by span.
+pub fn state_reads(body: &Body, within_ctl: u32) -> Vec<Span> {
+    let mut out: Vec<Span> = body
+        .calls
+        .iter()
+        .filter(|c| within(body, c.ctx, within_ctl))
+        .filter(|c| method(c).is_some_and(|(m, _)| is_state_read_method(m)))
+        .map(|c| c.span)
+        .collect();
+    out.extend(body.acquisitions.iter().filter(|a| within(body, a.ctx, within_ctl)).map(|a| a.span));
+    out.sort();
+    out
+}
+
+/// Every body of the crate with its file index and id.
+pub fn bodies<'a>(cx: &'a CrateCx<'_>) -> impl Iterator<Item = (usize, FileId, &'a Body)> + 'a {
+    cx.index.files.iter().enumerate().flat_map(|(fi, (id, facts))| facts.bodies.iter().map(move |b| (fi, *id, b)))
+}
+
+/// Where a body is, for notes that point into another file.
+pub fn describe(body: &Body) -> String {
+    format!("`{}`", body.name)
+}
+
+/// A receiver as the user thinks of it: `self.queue` rather than
+/// `self.queue.lock().unwrap()`, the lock a guard binding came from.
+pub fn shown(body: &Body, place: &Place) -> String {
+    if let PlaceRoot::Local { name, .. } = &place.root {
+        if place.projections.is_empty() {
+            let from_guard = body
+                .acquisitions
+                .iter()
+                .rev()
+                .find(|a| matches!(&a.holder, crate::facts::Holder::Binding { name: n, .. } if n == name));
+            if let Some(acq) = from_guard {
+                return acq.receiver.text.clone();
+            }
+        }
+    }
+    let t = place.text.trim_start_matches('*');
+    for cut in [".lock(", ".read(", ".write(", ".borrow(", ".borrow_mut(", ".try_lock("] {
+        if let Some(i) = t.find(cut) {
+            return t[..i].to_string();
+        }
+    }
+    t.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::FileFacts;
+    use crate::index::CrateIndex;
+    use crate::workspace::Edition;
+
+    fn facts(src: &str) -> FileFacts {
+        let file = syn::parse_file(src).expect("parses");
+        crate::extract::extract(&file, src, 0, Edition::E2021)
+    }
+
+    fn receivers<'a>(body: &'a Body, name: &str) -> Vec<&'a Place> {
+        body.calls.iter().filter_map(|c| method(c).filter(|(m, _)| *m == name).and_then(|(_, r)| r)).collect()
+    }
+
+    #[test]
+    fn keys_name_the_same_primitive_across_bodies() {
+        let f = facts(
+            r#"
+struct Q { items: std::sync::Mutex<Vec<u32>>, wake: tokio::sync::Notify }
+impl Q {
+    fn push(&self, x: u32) {
+        let mut g = self.items.lock().unwrap();
+        g.push(x);
+        self.wake.notify_one();
+    }
+    async fn pop(&self) {
+        self.wake.notified().await;
+        self.items.lock().unwrap().pop();
+    }
+}
+"#,
+        );
+        let push = f.bodies.iter().find(|b| b.name.ends_with("push")).expect("push");
+        let pop = f.bodies.iter().find(|b| b.name.ends_with("pop")).expect("pop");
+        let pushed = key(push, receivers(push, "push")[0]).expect("key");
+        let popped = key(pop, receivers(pop, "pop")[0]).expect("key");
+        assert_eq!(pushed, Key { owner: Some("Q".into()), name: "items".into() });
+        assert!(pushed.matches(&popped));
+        let notified = key(pop, receivers(pop, "notified")[0]).expect("key");
+        assert!(notified.matches(&key(push, receivers(push, "notify_one")[0]).expect("key")));
+        assert!(!notified.matches(&pushed));
+    }
+
+    #[test]
+    fn classifies_signal_types_through_imports_and_wrappers() {
+        let f = facts(
+            r#"
+use std::sync::{Arc, Condvar};
+use std::sync::atomic::AtomicBool;
+use tokio::sync::{watch, Notify};
+struct S { n: Arc<Notify>, tx: watch::Sender<u32>, cv: Condvar, flag: AtomicBool, other: Vec<u32> }
+impl S {
+    fn f(&self) {
+        self.n.notify_one();
+        self.tx.send(1);
+        self.cv.wait(1);
+        self.flag.load(1);
+        self.other.push(1);
+    }
+}
+"#,
+        );
+        let files = vec![(0, &f)];
+        let index = CrateIndex::new(files);
+        let cx = CrateCx { index: &index };
+        let body = &f.bodies[0];
+        let kind = |m: &str| classify(&cx, 0, body, receivers(body, m)[0]);
+        assert_eq!(kind("notify_one"), Some(SigKind::Notify));
+        assert_eq!(kind("send"), Some(SigKind::WatchSender));
+        assert_eq!(kind("wait"), Some(SigKind::Condvar));
+        assert_eq!(kind("load"), Some(SigKind::Atomic));
+        assert_eq!(kind("push"), None);
+    }
+
+    #[test]
+    fn loop_bodies_count_their_statements() {
+        let f = facts(
+            r#"
+async fn f(flag: &std::sync::atomic::AtomicBool) {
+    while !flag.load(1) {
+        tokio::time::sleep(1).await;
+    }
+    loop {
+        work();
+        tokio::time::sleep(1).await;
+    }
+}
+"#,
+        );
+        let stmts: Vec<u32> =
+            f.bodies[0].controls.iter().filter(|c| c.kind == ControlKind::LoopBody).map(|c| c.stmts).collect();
+        assert_eq!(stmts, vec![1, 2]);
+    }
+}

@@ -1,0 +1,131 @@
+//! `wait-without-loop`: a wait for a predicate guarded by `if` instead of a
+//! re-checking loop.
+
+use crate::diagnostic::Finding;
+use crate::facts::{Body, Call, Holder};
+use crate::rules::signals::{classify, cond_of, enclosing_branch, method, state_reads, SigKind};
+use crate::rules::CrateCx;
+
+crate::declare_rule! {
+    name: "wait-without-loop",
+    level: Warn,
+    summary: "a wait for a predicate (`notified().await`, `Condvar::wait`) under `if` instead of a re-checking loop",
+    docs: r#"## What it does
+Finds a wait for a condition that checks the condition once, with `if`, and
+does not check it again after waking up:
+`if !ready.load(..) { notify.notified().await }` and
+`if !*ready { ready = condvar.wait(ready).unwrap() }` (std and parking_lot
+`Condvar`, in async or sync code), when the wait is in no loop.
+
+## Why is this bad?
+Waking up does not mean the condition holds. A `Notify` may hold a stale
+permit from an earlier `notify_one`, another waiter may have consumed the
+state first, and a `Condvar` may wake up spuriously. The code after the `if`
+then runs on a false predicate.
+
+## Example
+```rust
+use std::sync::{Condvar, Mutex};
+
+fn wait_ready(lock: &Mutex<bool>, cv: &Condvar) {
+    let mut ready = lock.lock().unwrap();
+    if !*ready {
+        ready = cv.wait(ready).unwrap();
+    }
+    assert!(*ready);
+}
+```
+
+## Use instead
+```rust
+use std::sync::{Condvar, Mutex};
+
+fn wait_ready(lock: &Mutex<bool>, cv: &Condvar) {
+    let ready = lock.lock().unwrap();
+    let ready = cv.wait_while(ready, |r| !*r).unwrap();
+    assert!(*ready);
+}
+```
+Or `while !pred { … wait … }`; for a `Notify`, create the `Notified` and
+`enable()` it, then check the predicate, in a loop.
+
+## Known problems
+A wait inside a helper that its caller calls in a loop is reported. A
+`notified()` wait is only reported when the `if` condition visibly reads
+shared state (an atomic `load`, a lock or borrow, a collection query); a
+`Condvar::wait` is recognised by the receiver's type or by a guard passed to
+it.
+"#,
+}
+
+pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
+    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
+        for body in &facts.bodies {
+            for call in &body.calls {
+                let Some(kind) = wait_kind(cx, fi, body, call) else { continue };
+                if body.in_loop(call.ctx) {
+                    continue;
+                }
+                let Some((_, the_if)) = enclosing_branch(body, call.ctx) else { continue };
+                let Some(cond) = cond_of(body, the_if) else { continue };
+                if kind == Wait::Notified && state_reads(body, cond).is_empty() {
+                    continue;
+                }
+                let cond_span = body.controls[cond as usize].span;
+                let (what, fix) = match kind {
+                    Wait::Notified => (
+                        "`notified().await`",
+                        "re-check in a loop: `while !pred { notified.await }`, creating and `enable()`-ing the `Notified` before each check",
+                    ),
+                    Wait::Condvar => (
+                        "`Condvar::wait`",
+                        "re-check in a loop: `while !pred { guard = cv.wait(guard).unwrap(); }`, or use `Condvar::wait_while`",
+                    ),
+                };
+                out.push(
+                    Finding::new(
+                        META.name,
+                        META.default_level,
+                        file_id,
+                        call.span,
+                        format!("{what} guarded by `if`: the predicate is not re-checked after waking"),
+                    )
+                    .with_primary_label("waits once")
+                    .with_label(cond_span, "predicate checked only once, here")
+                    .with_help(fix)
+                    .with_note(match kind {
+                        Wait::Notified => "a stored permit from an earlier notification, or another waiter getting there first, wakes this task while the predicate is still false",
+                        Wait::Condvar => "a condition variable may wake up spuriously, and another thread may change the state before this one runs",
+                    }),
+                );
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    Notified,
+    Condvar,
+}
+
+fn wait_kind(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<Wait> {
+    let (name, recv) = method(call)?;
+    match name {
+        "notified" if call.arg_count == 0 => {
+            let recv = recv?;
+            match classify(cx, fi, body, recv) {
+                Some(SigKind::Notify) | None => Some(Wait::Notified),
+                _ => None,
+            }
+        }
+        "wait" if call.arg_count == 1 => {
+            let by_type = recv.is_some_and(|r| classify(cx, fi, body, r) == Some(SigKind::Condvar));
+            let guard_arg = call.arg_idents.iter().any(|a| {
+                body.acquisitions.iter().any(|acq| matches!(&acq.holder, Holder::Binding { name, .. } if name == a))
+            });
+            (by_type || guard_arg).then_some(Wait::Condvar)
+        }
+        _ => None,
+    }
+}
