@@ -5,6 +5,7 @@
 use crate::diagnostic::{Finding, Level};
 use crate::index::CrateIndex;
 
+pub mod race_across_await;
 pub mod sync_guard_across_await;
 
 /// What every rule declares about itself.
@@ -46,7 +47,10 @@ pub struct CrateCx<'a> {
 type Check = fn(&CrateCx<'_>, &mut Vec<Finding>);
 
 /// The registry: every rule with its check, in catalog order.
-static RULES: &[(&RuleMeta, Check)] = &[(&sync_guard_across_await::META, sync_guard_across_await::check)];
+static RULES: &[(&RuleMeta, Check)] = &[
+    (&sync_guard_across_await::META, sync_guard_across_await::check),
+    (&race_across_await::META, race_across_await::check),
+];
 
 /// Every rule, in catalog order.
 pub fn all() -> Vec<&'static RuleMeta> {
