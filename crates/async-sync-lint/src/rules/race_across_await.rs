@@ -98,7 +98,9 @@ enum StateKind {
     Cell,
     RefCell,
     /// Through a lock guard.
-    Lock { is_async: bool },
+    Lock {
+        is_async: bool,
+    },
     /// A concurrent map or a container with interior mutability (DashMap).
     Map,
 }
@@ -171,7 +173,8 @@ fn ops(cx: &CrateCx<'_>, fi: usize, body: &Body) -> (Vec<Op>, Vec<Op>) {
         if !is_read && !is_write {
             continue;
         }
-        let Some((identity, text, kind, guard)) = call_target(cx, fi, body, call.span, recv, &call.held, name, call.arg_count)
+        let Some((identity, text, kind, guard)) =
+            call_target(cx, fi, body, call.span, recv, &call.held, name, call.arg_count)
         else {
             continue;
         };
@@ -272,8 +275,7 @@ fn call_target(
     });
     let guard = guard.or_else(|| match &recv.root {
         PlaceRoot::Local { name, .. } => held.iter().copied().find(|&a| {
-            matches!(&body.acquisitions[a as usize].holder, Holder::Binding { name: n, .. } if n == name)
-                && is_guard(a)
+            matches!(&body.acquisitions[a as usize].holder, Holder::Binding { name: n, .. } if n == name) && is_guard(a)
         }),
         _ => None,
     });
@@ -360,7 +362,8 @@ fn root_shared(cx: &CrateCx<'_>, fi: usize, body: &Body, root: &PlaceRoot, typed
 }
 
 fn is_static_name(s: &str) -> bool {
-    s.chars().any(|c| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    s.chars().any(|c| c.is_ascii_uppercase())
+        && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// `Arc<T>`, `Rc<T>`, `&T` (when `T` is known to be interior-mutable: a
@@ -397,8 +400,8 @@ fn classify(t: &TypeRepr) -> Class {
             Class::Concurrent
         }
         "HashMap" | "BTreeMap" | "HashSet" | "BTreeSet" | "Vec" | "VecDeque" | "String" | "IndexMap" | "IndexSet"
-        | "BinaryHeap" | "LinkedList" | "Option" | "usize" | "u8" | "u16" | "u32" | "u64" | "u128" | "isize"
-        | "i8" | "i16" | "i32" | "i64" | "i128" | "bool" | "f32" | "f64" => Class::Plain,
+        | "BinaryHeap" | "LinkedList" | "Option" | "usize" | "u8" | "u16" | "u32" | "u64" | "u128" | "isize" | "i8"
+        | "i16" | "i32" | "i64" | "i128" | "bool" | "f32" | "f64" => Class::Plain,
         _ => Class::Other,
     }
 }
@@ -483,7 +486,16 @@ fn stale_read<'o>(body: &Body, guards: &[u32], reads: &'o [Op], w: &Op) -> Optio
                 w.held.contains(a) && guards.contains(a) && body.acquisitions[*a as usize].held_at.contains(&aw)
             })
         };
-        let Some(aw) = awaits_between(body, r, w).find(|&aw| !spanned(aw)) else { continue };
+        // After an early-exit check, an await inside the `if` (a retry
+        // branch that loops back) is not between the check and the write.
+        let after = match dep {
+            Dep::EarlyExit => cond_construct(body, r).map_or(0, |(_, c)| body.controls[c as usize].span.hi),
+            _ => 0,
+        };
+        let Some(aw) = awaits_between(body, r, w).find(|&aw| !spanned(aw) && body.awaits[aw as usize].span.lo >= after)
+        else {
+            continue;
+        };
         // A later read bound to the same name shadows this one.
         if dep == Dep::Data {
             let shadowed = same.iter().any(|r2| r2.span.lo > r.span.hi && r2.bound == r.bound);
@@ -500,7 +512,9 @@ fn stale_read<'o>(body: &Body, guards: &[u32], reads: &'o [Op], w: &Op) -> Optio
 /// run both.
 fn awaits_between<'b>(body: &'b Body, r: &'b Op, w: &'b Op) -> impl Iterator<Item = u32> + 'b {
     body.awaits.iter().enumerate().filter_map(move |(i, a)| {
-        let between = a.span.lo >= r.span.hi && a.span.hi <= w.span.lo;
+        // An await inside the write's arguments (or in acquiring its guard)
+        // runs before the write happens.
+        let between = a.span.lo >= r.span.hi && a.span.hi <= w.span.hi;
         let in_closure = body.control_chain(a.ctx).any(|c| c.kind == ControlKind::Closure);
         (between && !in_closure && !exclusive(body, a.ctx, r.ctx) && !exclusive(body, a.ctx, w.ctx)).then_some(i as u32)
     })
@@ -513,13 +527,8 @@ fn dependency(body: &Body, r: &Op, w: &Op) -> Option<Dep> {
         }
     }
     // The read is (part of) a condition or scrutinee.
-    let cond = body
-        .control_chain(r.ctx)
-        .take_while(|c| c.kind != ControlKind::Closure)
-        .enumerate()
-        .find(|(_, c)| matches!(c.kind, ControlKind::IfCond | ControlKind::WhileCond | ControlKind::MatchScrutinee));
-    let (_, cond) = cond?;
-    let construct = cond.parent?;
+    let (cond, construct) = cond_construct(body, r)?;
+    let cond = &body.controls[cond as usize];
     let construct_span = body.controls[construct as usize].span;
     let inside = {
         let mut cur = w.ctx;
@@ -544,6 +553,23 @@ fn dependency(body: &Body, r: &Op, w: &Op) -> Option<Dep> {
     let is_if = body.controls[construct as usize].kind == ControlKind::If;
     if is_if && w.span.lo >= construct_span.hi && (checks_key || checks_len) && r.kind != StateKind::Atomic {
         return Some(Dep::EarlyExit);
+    }
+    None
+}
+
+/// The innermost condition or scrutinee the read is part of, and the
+/// `if`/`while`/`match` it belongs to.
+fn cond_construct(body: &Body, r: &Op) -> Option<(u32, u32)> {
+    let mut cur = r.ctx;
+    while let Some(c) = cur {
+        let control = &body.controls[c as usize];
+        match control.kind {
+            ControlKind::Closure => return None,
+            ControlKind::IfCond | ControlKind::WhileCond | ControlKind::MatchScrutinee => {
+                return control.parent.map(|p| (c, p));
+            }
+            _ => cur = control.parent,
+        }
     }
     None
 }
