@@ -205,7 +205,7 @@ fn ops(cx: &CrateCx<'_>, fi: usize, body: &Body) -> (Vec<Op>, Vec<Op>) {
             continue;
         }
         let Some(kind) = guard_kind(cx, fi, body, i as u32) else { continue };
-        if !is_shared(cx, fi, body, &acq.receiver, true) {
+        if !is_shared(body, &acq.receiver, true) {
             continue;
         }
         let Some(id) = acq.receiver.identity() else { continue };
@@ -231,7 +231,7 @@ fn ops(cx: &CrateCx<'_>, fi: usize, body: &Body) -> (Vec<Op>, Vec<Op>) {
         }
         let acq = &body.acquisitions[g as usize];
         let Some(kind) = guard_kind(cx, fi, body, g) else { continue };
-        if !is_shared(cx, fi, body, &acq.receiver, true) {
+        if !is_shared(body, &acq.receiver, true) {
             continue;
         }
         let Some(id) = acq.receiver.identity() else { continue };
@@ -282,13 +282,13 @@ fn call_target(
     if let Some(g) = guard {
         let acq = &body.acquisitions[g as usize];
         let kind = guard_kind(cx, fi, body, g)?;
-        if !is_shared(cx, fi, body, &acq.receiver, true) {
+        if !is_shared(body, &acq.receiver, true) {
             return None;
         }
         return Some((format!("guard:{}", acq.receiver.identity()?), acq.receiver.text.clone(), kind, Some(g)));
     }
     // No guard: the receiver itself must be shared interior-mutable state.
-    let ty = declared_type(cx, fi, body, recv, 0);
+    let ty = declared_type(cx, body, recv, 0);
     let class = ty.as_ref().map(classify);
     let kind = match method {
         "load" if arg_count == 1 => StateKind::Atomic,
@@ -309,7 +309,7 @@ fn call_target(
         Some(Class::Cell | Class::RefCell) if kind == StateKind::Atomic => return None,
         _ => {}
     }
-    if !is_shared(cx, fi, body, recv, class.is_some_and(|c| c != Class::Other)) {
+    if !is_shared(body, recv, class.is_some_and(|c| c != Class::Other)) {
         return None;
     }
     Some((format!("place:{}", recv.identity()?), recv.text.clone(), kind, None))
@@ -341,11 +341,11 @@ fn guard_kind(cx: &CrateCx<'_>, fi: usize, body: &Body, g: u32) -> Option<StateK
 /// Is the state behind `place` reachable by other tasks? `typed` says the
 /// receiver's type is known to be interior-mutable (or it is a lock), so a
 /// reference to it is a shared one.
-fn is_shared(cx: &CrateCx<'_>, fi: usize, body: &Body, place: &Place, typed: bool) -> bool {
-    root_shared(cx, fi, body, &place.root, typed, 0)
+fn is_shared(body: &Body, place: &Place, typed: bool) -> bool {
+    root_shared(body, &place.root, typed, 0)
 }
 
-fn root_shared(cx: &CrateCx<'_>, fi: usize, body: &Body, root: &PlaceRoot, typed: bool, depth: u32) -> bool {
+fn root_shared(body: &Body, root: &PlaceRoot, typed: bool, depth: u32) -> bool {
     if depth > 8 {
         return false;
     }
@@ -354,7 +354,7 @@ fn root_shared(cx: &CrateCx<'_>, fi: usize, body: &Body, root: &PlaceRoot, typed
         PlaceRoot::Path(segs) => segs.last().is_some_and(|s| is_static_name(s)),
         PlaceRoot::Local { origin, .. } => match origin {
             LocalOrigin::Declared(t) | LocalOrigin::Constructed(t) => type_shared(t, typed),
-            LocalOrigin::Alias(p) => root_shared(cx, fi, body, &p.root, typed, depth + 1),
+            LocalOrigin::Alias(p) => root_shared(body, &p.root, typed, depth + 1),
             LocalOrigin::Unknown => false,
         },
         PlaceRoot::Unknown => false,
@@ -420,7 +420,7 @@ fn peel(t: &TypeRepr) -> &TypeRepr {
 /// The declared type of a place, from field, parameter, `let` and static
 /// declarations of this crate. Structs are looked up by name; an ambiguous
 /// name gives `None`.
-fn declared_type(cx: &CrateCx<'_>, fi: usize, body: &Body, place: &Place, depth: u32) -> Option<TypeRepr> {
+fn declared_type(cx: &CrateCx<'_>, body: &Body, place: &Place, depth: u32) -> Option<TypeRepr> {
     if depth > 6 {
         return None;
     }
@@ -428,7 +428,7 @@ fn declared_type(cx: &CrateCx<'_>, fi: usize, body: &Body, place: &Place, depth:
         PlaceRoot::SelfValue => TypeRepr::path(&[body.self_ty.as_deref()?], Vec::new()),
         PlaceRoot::Local { origin, .. } => match origin {
             LocalOrigin::Declared(t) | LocalOrigin::Constructed(t) => t.clone(),
-            LocalOrigin::Alias(p) => declared_type(cx, fi, body, p, depth + 1)?,
+            LocalOrigin::Alias(p) => declared_type(cx, body, p, depth + 1)?,
             LocalOrigin::Unknown => return None,
         },
         PlaceRoot::Path(segs) => {
@@ -442,7 +442,6 @@ fn declared_type(cx: &CrateCx<'_>, fi: usize, body: &Body, place: &Place, depth:
         }
         PlaceRoot::Unknown => return None,
     };
-    let _ = fi;
     for p in &place.projections {
         match p {
             Projection::Field(f) => {
@@ -668,7 +667,6 @@ fn helps(r: &Op, w: &Op, dep: Dep) -> Vec<String> {
             out.push("for lazy initialisation, `tokio::sync::OnceCell::get_or_init` runs the initialiser once and other tasks wait for it".into());
         }
     }
-    let _ = r;
     out
 }
 
