@@ -8,6 +8,7 @@ use crate::index::CrateIndex;
 pub mod busy_wait;
 pub mod dropped_guard;
 pub mod lost_wakeup;
+pub mod race_across_await;
 pub mod signal_as_queue;
 pub mod signals;
 pub mod sync_guard_across_await;
@@ -61,6 +62,7 @@ static RULES: &[(&RuleMeta, Check)] = &[
     (&lost_wakeup::META, lost_wakeup::check),
     (&wait_without_loop::META, wait_without_loop::check),
     (&busy_wait::META, busy_wait::check),
+    (&race_across_await::META, race_across_await::check),
 ];
 
 /// Every rule, in catalog order.
