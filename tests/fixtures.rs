@@ -118,12 +118,17 @@ fn human(report: &Report) -> String {
 fn check_fixture(f: &Fixture) -> Result<(), String> {
     let (report, expected) = lint_fixture(f);
     let mut found = Expectations::new();
+    let mut problems = String::new();
     for finding in &report.findings {
+        // rustc's convention: lowercase start, no trailing period.
+        let msg = &finding.message;
+        if msg.starts_with(|c: char| c.is_uppercase()) || msg.ends_with('.') {
+            let _ = writeln!(problems, "  message breaks the convention (lowercase, no final period): {msg:?}");
+        }
         let display = &report.workspace.files[finding.file as usize].display;
         found.entry((display.clone(), finding.primary.line)).or_default().push(finding.rule.clone());
     }
     let keys: BTreeSet<&(String, u32)> = found.keys().chain(expected.keys()).collect();
-    let mut problems = String::new();
     for key in keys {
         let got = found.get(key).cloned().unwrap_or_default();
         let want = expected.get(key).cloned().unwrap_or_default();

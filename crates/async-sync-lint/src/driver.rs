@@ -67,14 +67,18 @@ impl From<ConfigError> for RunError {
 
 pub fn run(opts: &RunOptions) -> Result<Report, RunError> {
     let ws = discover(&opts.discover).map_err(|e| RunError(e.to_string()))?;
-    run_on_workspace(ws, &opts.level_flags, &opts.engine)
+    let walked = opts.discover.paths.is_empty();
+    run_on_workspace(ws, &opts.level_flags, &opts.engine, walked)
 }
 
-/// Lints an already discovered workspace.
+/// Lints an already discovered workspace. `walked`: the files were found by
+/// walking the workspace, not named on the command line; only then do the
+/// configuration's `exclude` globs apply (a path you name is always linted).
 pub fn run_on_workspace(
     mut ws: Workspace,
     flags: &[LevelFlag],
     engine_opts: &EngineOptions,
+    walked: bool,
 ) -> Result<Report, RunError> {
     let known = config::known_rule_names();
     let toml_path = ws.root.join(CONFIG_FILE);
@@ -89,7 +93,9 @@ pub fn run_on_workspace(
     for p in &ws.packages {
         package_configs.push(config::load(ws.lint_metadata.as_ref(), p.lint_metadata.as_ref(), toml, flags, &known)?);
     }
-    exclude_files(&mut ws, &base);
+    if walked {
+        exclude_files(&mut ws, &base);
+    }
 
     let result = engine::lint(&ws, engine_opts);
     let config_of = |file: FileId| -> &Config {
@@ -167,5 +173,5 @@ pub fn run_file(path: &Path, edition: crate::workspace::Edition, flags: &[LevelF
         }],
         ..Workspace::default()
     };
-    run_on_workspace(ws, flags, &EngineOptions { threads: Some(1) })
+    run_on_workspace(ws, flags, &EngineOptions { threads: Some(1) }, false)
 }

@@ -28,16 +28,10 @@ pub const MAX_NESTING: usize = 512;
 /// Worker stack size: the parser and the extractor recurse on deep code.
 const WORKER_STACK: usize = 256 << 20;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct EngineOptions {
     /// Worker threads; `None` = one per core.
     pub threads: Option<usize>,
-}
-
-impl Default for EngineOptions {
-    fn default() -> EngineOptions {
-        EngineOptions { threads: None }
-    }
 }
 
 /// What one file task hands back: facts (if it parsed) and the engine's own

@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 /// A Rust edition. Scope rules for temporaries differ before and after 2024.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Edition {
     E2015,
     E2018,
+    /// Outside any package, files are read as 2021.
+    #[default]
     E2021,
     E2024,
 }
@@ -37,12 +39,6 @@ impl Edition {
     /// Edition 2024 shortened `if let` scrutinee and block-tail temporaries.
     pub fn has_2024_temporary_scopes(self) -> bool {
         self >= Edition::E2024
-    }
-}
-
-impl Default for Edition {
-    fn default() -> Edition {
-        Edition::E2021
     }
 }
 

@@ -1298,14 +1298,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let entry = self.state.clone();
         iteration(self);
         let mut head = vec![entry.clone(), std::mem::take(&mut self.state)];
-        head.extend(self.loops.last_mut().expect("pushed").continues.drain(..));
+        head.append(&mut self.loops.last_mut().expect("pushed").continues);
         self.join(head);
         let known: HashSet<u32> = entry.live.iter().map(|l| l.acq).collect();
         if self.state.live.iter().any(|l| !known.contains(&l.acq)) {
             let head_state = self.state.clone();
             iteration(self);
             let mut again = vec![head_state, std::mem::take(&mut self.state)];
-            again.extend(self.loops.last_mut().expect("pushed").continues.drain(..));
+            again.append(&mut self.loops.last_mut().expect("pushed").continues);
             self.join(again);
         }
         self.loop_depth -= 1;
@@ -1395,12 +1395,12 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 _ => None,
             })
             .collect();
-        if c.asyncness.is_some() {
+        if let Some(async_token) = c.asyncness {
             let block = match &*c.body {
                 Expr::Block(b) => b.block.clone(),
                 other => Block { brace_token: Default::default(), stmts: vec![Stmt::Expr(other.clone(), None)] },
             };
-            let span = self.items.spans.of(c.asyncness.expect("checked").span);
+            let span = self.items.spans.of(async_token.span);
             self.nested_async(BodyKind::AsyncClosure, c.capture.is_some(), params, &block, span);
             return;
         }

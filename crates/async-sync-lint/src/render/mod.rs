@@ -107,7 +107,7 @@ pub fn render(out: &mut dyn Write, ws: &Workspace, findings: &[Finding], opts: &
 
 /// The one-line summary for humans, printed to stderr by the CLI in human
 /// and short modes: `warning: 3 warnings emitted`, or
-/// `error: could not lint: 2 errors, 1 warning`. `None` when there is
+/// `error: 2 errors and 1 warning emitted`. `None` when there is
 /// nothing to say.
 pub fn summary(findings: &[Finding]) -> Option<String> {
     let errors = findings.iter().filter(|f| f.level.is_error()).count();
@@ -116,8 +116,10 @@ pub fn summary(findings: &[Finding]) -> Option<String> {
     match (errors, warnings) {
         (0, 0) => None,
         (0, w) => Some(format!("warning: {} emitted", plural(w, "warning"))),
-        (e, 0) => Some(format!("error: could not lint: {}", plural(e, "error"))),
-        (e, w) => Some(format!("error: could not lint: {}, {}", plural(e, "error"), plural(w, "warning"))),
+        // Deny-level findings fail the run; "could not lint" would suggest
+        // the tool failed, which it did not.
+        (e, 0) => Some(format!("error: {} emitted", plural(e, "error"))),
+        (e, w) => Some(format!("error: {} and {} emitted", plural(e, "error"), plural(w, "warning"))),
     }
 }
 
@@ -551,11 +553,11 @@ mod tests {
     fn summary_counts_levels() {
         let fx = fixture();
         // 2 deny, 4 warn.
-        assert_eq!(summary(&fx.findings).as_deref(), Some("error: could not lint: 2 errors, 4 warnings"));
+        assert_eq!(summary(&fx.findings).as_deref(), Some("error: 2 errors and 4 warnings emitted"));
         let warns: Vec<_> = fx.findings.iter().filter(|f| f.level == Level::Warn).take(1).cloned().collect();
         assert_eq!(summary(&warns).as_deref(), Some("warning: 1 warning emitted"));
         let errs: Vec<_> = fx.findings.iter().filter(|f| f.level.is_error()).take(1).cloned().collect();
-        assert_eq!(summary(&errs).as_deref(), Some("error: could not lint: 1 error"));
+        assert_eq!(summary(&errs).as_deref(), Some("error: 1 error emitted"));
         assert_eq!(summary(&[]), None);
     }
 

@@ -1,0 +1,106 @@
+//! The binary as users run it: argument forms, exit codes, the example
+//! project's findings.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cargo-async-sync-lint"))
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    bin().args(args).current_dir(dir).env("NO_COLOR", "1").output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+const HELD: &str = "use std::sync::Mutex;\nasync fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    g2().await;\n    let _ = *g;\n}\nasync fn g2() {}\n";
+const CLEAN: &str = "async fn f() {\n    g2().await;\n}\nasync fn g2() {}\n";
+
+#[test]
+fn exit_codes_follow_the_contract() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let held = write(dir.path(), "held.rs", HELD);
+    let clean = write(dir.path(), "clean.rs", CLEAN);
+    let held = held.to_str().expect("utf-8 path");
+    let clean = clean.to_str().expect("utf-8 path");
+
+    assert_eq!(run(&[clean], dir.path()).status.code(), Some(0), "clean file");
+    assert_eq!(run(&[held], dir.path()).status.code(), Some(0), "warnings only");
+    assert_eq!(run(&[held, "--", "-D", "warnings"], dir.path()).status.code(), Some(1), "-D warnings after --");
+    assert_eq!(run(&[held, "-D", "sync-guard-across-await"], dir.path()).status.code(), Some(1), "-D RULE");
+    assert_eq!(run(&[held, "--deny", "warnings", "--exit-zero"], dir.path()).status.code(), Some(0), "--exit-zero");
+    assert_eq!(run(&[held, "-A", "sync-guard-across-await", "-D", "warnings"], dir.path()).status.code(), Some(0));
+    let bad_rule = run(&[held, "-D", "sync-guard-across-awiat"], dir.path());
+    assert_eq!(bad_rule.status.code(), Some(2), "unknown rule is a usage error");
+    assert!(String::from_utf8_lossy(&bad_rule.stderr).contains("did you mean `sync-guard-across-await`"));
+    assert_eq!(run(&["--message-format", "xml", clean], dir.path()).status.code(), Some(2));
+    assert_eq!(run(&["--no-such-flag"], dir.path()).status.code(), Some(2));
+    let missing = run(&["no/such/file.rs"], dir.path());
+    assert_eq!(missing.status.code(), Some(2), "a missing path is an I/O error");
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no/such/file.rs"));
+}
+
+#[test]
+fn runs_as_a_cargo_subcommand_and_directly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let held = write(dir.path(), "held.rs", HELD);
+    let held = held.to_str().expect("utf-8 path");
+    let direct = run(&[held, "--message-format", "short"], dir.path());
+    let via_cargo = run(&["async-sync-lint", held, "--message-format", "short"], dir.path());
+    assert_eq!(stdout(&direct), stdout(&via_cargo));
+    assert!(stdout(&direct).contains("held.rs:3:13: warning[sync-guard-across-await]"), "{}", stdout(&direct));
+}
+
+#[test]
+fn explain_and_list_rules() {
+    let list = run(&["--list-rules"], &repo());
+    assert_eq!(list.status.code(), Some(0));
+    for rule in async_sync_lint::rules::all() {
+        assert!(stdout(&list).contains(rule.name), "--list-rules lacks {}", rule.name);
+        let explain = run(&["--explain", rule.name], &repo());
+        assert_eq!(explain.status.code(), Some(0));
+        assert!(stdout(&explain).contains("## Why is this bad?"), "--explain {} prints the docs", rule.name);
+    }
+    assert_eq!(run(&["--explain", "no-such-rule"], &repo()).status.code(), Some(2));
+}
+
+#[test]
+fn unparsable_file_is_reported_and_others_still_linted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "broken.rs", "fn f( {\n");
+    write(dir.path(), "held.rs", HELD);
+    let out = run(&[".", "--message-format", "short"], dir.path());
+    let text = stdout(&out);
+    assert!(text.contains("broken.rs:1:") && text.contains("warning[parse-error]"), "{text}");
+    assert!(text.contains("held.rs:3:13: warning[sync-guard-across-await]"), "{text}");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// The example project the README sends newcomers to: its findings are a
+/// snapshot (`BLESS=1` updates `examples/async-app/expected.txt`).
+#[test]
+fn example_project_findings() {
+    let out = run(&["examples/async-app", "--message-format", "short"], &repo());
+    let text = stdout(&out);
+    let expected_path = repo().join("examples/async-app/expected.txt");
+    if std::env::var_os("BLESS").is_some() && std::env::var_os("CI").is_none() {
+        std::fs::write(&expected_path, &text).expect("bless");
+    }
+    let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+    assert_eq!(text, expected, "example project output changed; BLESS=1 to update");
+    assert!(text.lines().count() >= 6, "the example should show several rules at work");
+    assert_eq!(out.status.code(), Some(1), "the example has a deny-level finding");
+}

@@ -1,0 +1,199 @@
+//! Meta-tests: the catalog, its documentation and the generated docs stay
+//! honest, and the linter is clean on its own workspace.
+
+use std::path::{Path, PathBuf};
+
+use async_sync_lint::discover::DiscoverOptions;
+use async_sync_lint::driver::{self, RunOptions};
+use async_sync_lint::engine::EngineOptions;
+use async_sync_lint::rules::{self, RuleMeta};
+use async_sync_lint::workspace::Edition;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+const SECTIONS: [&str; 5] =
+    ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Known problems"];
+
+#[test]
+fn rule_docs_have_every_section_in_order() {
+    for rule in rules::all() {
+        let mut at = 0;
+        for section in SECTIONS {
+            let pos = rule.docs[at..]
+                .find(section)
+                .unwrap_or_else(|| panic!("`{}` docs lack `{section}` (or it is out of order)", rule.name));
+            at += pos + section.len();
+        }
+    }
+}
+
+#[test]
+fn rule_names_are_kebab_case_unique_and_match_their_files() {
+    let mut seen = std::collections::BTreeSet::new();
+    for rule in rules::all() {
+        assert!(seen.insert(rule.name), "duplicate rule name `{}`", rule.name);
+        assert!(
+            rule.name.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !rule.name.starts_with('-'),
+            "`{}` is not kebab-case",
+            rule.name
+        );
+        let file = repo().join("crates/async-sync-lint/src/rules").join(format!("{}.rs", rule.name.replace('-', "_")));
+        assert!(file.exists(), "rule `{}` should live in {}", rule.name, file.display());
+        assert!(rules::find(rule.name).is_some());
+    }
+}
+
+#[test]
+fn summaries_follow_the_message_convention() {
+    for rule in rules::all() {
+        assert_message_convention(rule.summary, rule.name);
+    }
+}
+
+/// Messages start lowercase and have no trailing period (rustc's style).
+pub fn assert_message_convention(msg: &str, what: &str) {
+    let first = msg.chars().next().unwrap_or(' ');
+    assert!(!first.is_uppercase(), "{what}: message should start lowercase: {msg:?}");
+    assert!(!msg.ends_with('.'), "{what}: message should not end with a period: {msg:?}");
+}
+
+/// The ```rust blocks under a heading, up to the next `## `.
+fn code_blocks<'d>(docs: &'d str, heading: &str) -> Vec<&'d str> {
+    let Some(start) = docs.find(heading) else { return Vec::new() };
+    let section = &docs[start + heading.len()..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let mut out = Vec::new();
+    let mut rest = section;
+    while let Some(open) = rest.find("```rust") {
+        let body = &rest[open + "```rust".len()..];
+        let close = body.find("```").expect("closed code block");
+        out.push(&body[..close]);
+        rest = &body[close + 3..];
+    }
+    out
+}
+
+fn lint_snippet(rule: &RuleMeta, code: &str, n: usize, dir: &Path) -> Vec<String> {
+    let path = dir.join(format!("{}_{n}.rs", rule.name.replace('-', "_")));
+    std::fs::write(&path, code).expect("write snippet");
+    let report = driver::run_file(&path, Edition::E2021, &[]).expect("snippet lints");
+    report.findings.iter().map(|f| f.rule.clone()).collect()
+}
+
+/// biome's habit: the "bad" example produces exactly one finding of the
+/// rule, and the "good" examples produce none, so the docs cannot rot.
+#[test]
+fn rule_doc_examples_do_what_they_say() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut problems = Vec::new();
+    for rule in rules::all() {
+        let bad = code_blocks(rule.docs, "## Example");
+        let good = code_blocks(rule.docs, "## Use instead");
+        assert!(!bad.is_empty(), "`{}` has no rust block under ## Example", rule.name);
+        assert!(!good.is_empty(), "`{}` has no rust block under ## Use instead", rule.name);
+        let found = lint_snippet(rule, bad[0], 0, dir.path());
+        let n = found.iter().filter(|r| *r == rule.name).count();
+        if n != 1 {
+            problems.push(format!("`{}`: the Example gives {n} findings of the rule (want 1): {found:?}", rule.name));
+        }
+        for (i, block) in good.iter().enumerate() {
+            let found = lint_snippet(rule, block, i + 1, dir.path());
+            if found.iter().any(|r| r == rule.name) {
+                problems.push(format!("`{}`: Use instead block {i} still gives the rule: {found:?}", rule.name));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `docs/rules.md` is generated from the rule metadata; so is the table in
+/// the README. `BLESS=1` rewrites both.
+#[test]
+fn generated_docs_are_fresh() {
+    let mut doc = String::from(
+        "# Rules\n\n<!-- Generated from the rule metadata by tests/meta.rs; `BLESS=1 cargo test --test meta` refreshes it. -->\n\n",
+    );
+    doc.push_str(&rules_table());
+    for rule in rules::all() {
+        doc.push_str(&format!(
+            "\n## {}\n\nDefault level: `{}`. {}.\n\n{}\n",
+            rule.name,
+            rule.default_level.as_str(),
+            capitalize(rule.summary),
+            demote_headings(rule.docs.trim())
+        ));
+    }
+    check_or_bless(&repo().join("docs/rules.md"), &doc);
+
+    let readme_path = repo().join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).expect("README.md");
+    let (start, end) = ("<!-- rules-table:start -->\n", "<!-- rules-table:end -->");
+    let a = readme.find(start).expect("README has the rules-table:start marker") + start.len();
+    let b = readme.find(end).expect("README has the rules-table:end marker");
+    let fresh = format!("{}{}{}", &readme[..a], rules_table(), &readme[b..]);
+    check_or_bless(&readme_path, &fresh);
+}
+
+fn rules_table() -> String {
+    let mut t = String::from("| rule | default | finds |\n|---|---|---|\n");
+    for rule in rules::all() {
+        t.push_str(&format!("| `{}` | {} | {} |\n", rule.name, rule.default_level.as_str(), rule.summary));
+    }
+    t
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Rule docs use `##` headings; under a `## rule` heading they become `###`.
+fn demote_headings(docs: &str) -> String {
+    docs.lines()
+        .map(|l| if l.starts_with("## ") { format!("#{l}") } else { l.to_string() })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn check_or_bless(path: &Path, want: &str) {
+    let have = std::fs::read_to_string(path).unwrap_or_default();
+    if have == want {
+        return;
+    }
+    if std::env::var_os("BLESS").is_some() && std::env::var_os("CI").is_none() {
+        std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+        std::fs::write(path, want).expect("write generated doc");
+        return;
+    }
+    panic!("{} is stale; run `BLESS=1 cargo test --test meta` and commit the result", path.display());
+}
+
+/// The linter finds nothing in its own workspace (fixtures and the example
+/// project are excluded by `async-sync-lint.toml`).
+#[test]
+fn dogfood_own_workspace_is_clean() {
+    let opts = RunOptions {
+        discover: DiscoverOptions { cwd: repo(), workspace: true, ..Default::default() },
+        level_flags: Vec::new(),
+        engine: EngineOptions { threads: Some(2) },
+    };
+    let report = driver::run(&opts).expect("the workspace lints");
+    assert!(report.workspace.files.len() > 20, "dogfood saw only {} files", report.workspace.files.len());
+    assert!(
+        report.workspace.files.iter().all(|f| !f.display.starts_with("fixtures/")),
+        "fixtures should be excluded by async-sync-lint.toml"
+    );
+    let findings: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| {
+            format!("{}:{}: {} {}", report.workspace.files[f.file as usize].display, f.primary.line, f.rule, f.message)
+        })
+        .collect();
+    assert!(findings.is_empty(), "findings on our own code:\n{}", findings.join("\n"));
+}
