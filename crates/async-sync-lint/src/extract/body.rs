@@ -167,6 +167,22 @@ fn is_interesting_fn(last: &str) -> bool {
     )
 }
 
+/// `self.helper(..)`: recorded always, so lock summaries can follow calls
+/// to methods of the same type.
+fn is_self_receiver(e: &Expr) -> bool {
+    matches!(strip(e), Expr::Path(p) if p.qself.is_none() && p.path.is_ident("self"))
+}
+
+/// Paths recorded always: calls of crate functions that lock summaries may
+/// follow (`helper(..)`, `Self::helper(..)`, `crate::m::helper(..)`), and
+/// anything under a `blocking` module (`reqwest::blocking::get`).
+fn is_followable_path(path: &[String]) -> bool {
+    let lowercase_fn = path.last().is_some_and(|l| l.starts_with(|c: char| c.is_lowercase() || c == '_'));
+    let first = path.first().map(String::as_str).unwrap_or("");
+    (lowercase_fn && (path.len() == 1 || matches!(first, "Self" | "self" | "crate" | "super")))
+        || path.iter().any(|s| s == "blocking")
+}
+
 fn is_diverging_macro(name: &str) -> bool {
     matches!(name, "panic" | "unreachable" | "todo" | "unimplemented")
 }
@@ -200,6 +216,8 @@ pub struct BodyWalker<'w, 'a> {
     items: &'w mut ItemWalker<'a>,
     idx: u32,
     header_self_ty: Option<String>,
+    /// The body is async: every path call is recorded (blocking-in-async).
+    is_async: bool,
     mut_self: bool,
     awaits: Vec<AwaitPoint>,
     acqs: Vec<Acquisition>,
@@ -234,6 +252,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             items,
             idx,
             header_self_ty: header.self_ty,
+            is_async: header.kind.is_async(),
             mut_self: header.mut_self,
             awaits: Vec::new(),
             acqs: Vec::new(),
@@ -494,6 +513,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             in_loop: self.loop_depth > 0,
             bound_to: None,
             arg_idents,
+            awaited: false,
             ctx: self.ctx(),
         });
     }
@@ -788,6 +808,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     }
                 }
                 self.visit_expr(&a.base);
+                let base = self.span_expr(strip(&a.base));
+                if let Some(c) = self.calls.iter_mut().find(|c| c.span == base) {
+                    c.awaited = true;
+                }
                 self.record_await(self.items.spans.of(a.await_token.span), AwaitKind::Await);
                 None
             }
@@ -1034,7 +1058,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         self.consume_all(mc.args.iter());
         self.arg_of = saved;
         let span = self.span_expr(e);
-        let interesting = is_interesting_method(&name);
+        let interesting = is_interesting_method(&name) || is_self_receiver(&mc.receiver);
         if interesting || !self.state.live.is_empty() {
             let receiver = Some(self.place(&mc.receiver));
             self.record_call(span, Callee::Method { receiver, name: name.clone() }, mc.args.iter(), interesting);
@@ -1075,7 +1099,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
         self.arg_of = saved;
         if let Some(path) = path {
-            let interesting = is_interesting_fn(&last);
+            let interesting = is_interesting_fn(&last) || self.is_async || is_followable_path(&path);
             let span = self.span_expr(e);
             let diverges = last == "exit" && path.iter().any(|s| s == "process");
             self.record_call(span, Callee::Path(path), c.args.iter(), interesting);
