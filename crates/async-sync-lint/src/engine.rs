@@ -234,7 +234,7 @@ fn lint_in_pool(ws: &Workspace) -> LintResult {
         .map(|files| {
             let index = CrateIndex::new(files);
             let resolved = count_resolved(&index);
-            let cx = CrateCx { index: &index };
+            let cx = CrateCx { index: &index, extra_blocking_paths: &[] };
             (rules::run(&cx), resolved)
         })
         .collect();

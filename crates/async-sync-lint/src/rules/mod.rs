@@ -5,6 +5,12 @@
 use crate::diagnostic::{Finding, Level};
 use crate::index::CrateIndex;
 
+pub mod blocking_in_async;
+pub mod leaked_permit;
+pub mod lock_as_semaphore;
+pub mod lock_order_inversion;
+pub mod lock_summary;
+pub mod reentrant_lock;
 pub mod sync_guard_across_await;
 
 /// What every rule declares about itself.
@@ -41,12 +47,22 @@ macro_rules! declare_rule {
 /// What a rule sees: one package's merged facts.
 pub struct CrateCx<'a> {
     pub index: &'a CrateIndex<'a>,
+    /// Extra blocking call paths from the configuration
+    /// (`extra-blocking-paths`), for `blocking-in-async`; empty by default.
+    pub extra_blocking_paths: &'a [String],
 }
 
 type Check = fn(&CrateCx<'_>, &mut Vec<Finding>);
 
 /// The registry: every rule with its check, in catalog order.
-static RULES: &[(&RuleMeta, Check)] = &[(&sync_guard_across_await::META, sync_guard_across_await::check)];
+static RULES: &[(&RuleMeta, Check)] = &[
+    (&sync_guard_across_await::META, sync_guard_across_await::check),
+    (&lock_as_semaphore::META, lock_as_semaphore::check),
+    (&leaked_permit::META, leaked_permit::check),
+    (&reentrant_lock::META, reentrant_lock::check),
+    (&lock_order_inversion::META, lock_order_inversion::check),
+    (&blocking_in_async::META, blocking_in_async::check),
+];
 
 /// Every rule, in catalog order.
 pub fn all() -> Vec<&'static RuleMeta> {

@@ -1,0 +1,177 @@
+//! `leaked-permit`: a semaphore permit (or a lock guard) forgotten with no
+//! refill, or permits added to a semaphore that never gives any up.
+
+use crate::diagnostic::{FileId, Finding, Span};
+use crate::facts::{Body, Callee, Holder, PlaceRoot};
+use crate::index::{Ctx, Family};
+use crate::rules::lock_summary::LockSummary;
+use crate::rules::CrateCx;
+
+crate::declare_rule! {
+    name: "leaked-permit",
+    level: Warn,
+    summary: "a semaphore permit is forgotten with no `add_permits` refill, or permits are added to a semaphore that never forgets any",
+    docs: r#"## What it does
+Finds `SemaphorePermit::forget()`, `OwnedSemaphorePermit::forget()` and
+`mem::forget(permit)` when no `add_permits` on the same semaphore appears
+anywhere in the crate; `mem::forget` of a lock guard; and `add_permits` on a
+semaphore whose permits are never forgotten. A `forget` paired with an
+`add_permits` refill is tokio's documented token bucket and is fine.
+
+## Why is this bad?
+A forgotten permit is never returned: each `forget` shrinks the semaphore
+for good, until every `acquire().await` waits forever. A forgotten lock
+guard leaves the lock locked. The other way round, `add_permits` on a
+semaphore whose permits all come back when dropped grows its capacity on
+every call: the limit it was meant to enforce silently disappears.
+
+## Example
+```rust
+use tokio::sync::Semaphore;
+
+async fn start(sem: &Semaphore) {
+    let permit = sem.acquire().await.unwrap();
+    permit.forget();
+}
+```
+
+## Use instead
+```rust
+use tokio::sync::Semaphore;
+
+async fn start(sem: &Semaphore) {
+    let permit = sem.acquire().await.unwrap();
+    work().await;
+    drop(permit);
+}
+async fn work() {}
+```
+If the permit is meant to be consumed, refill the semaphore with
+`add_permits` (a token bucket).
+
+## Known problems
+Semaphores are matched by owner type and field path, static or local; when
+either side's semaphore cannot be named, any `add_permits` (or `forget`) in
+the crate counts as the match. A semaphore handed to another crate that
+refills it is not seen.
+"#,
+}
+
+struct Site {
+    file: FileId,
+    span: Span,
+    /// The semaphore's class, when it can be named.
+    sem: Option<String>,
+    text: String,
+}
+
+pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
+    let summary = LockSummary::new(cx);
+    let mut forgets: Vec<Site> = Vec::new();
+    let mut adds: Vec<Site> = Vec::new();
+    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
+        for (bi, body) in facts.bodies.iter().enumerate() {
+            for call in &body.calls {
+                match &call.callee {
+                    Callee::Method { receiver, name } if name == "forget" && call.arg_count == 0 => {
+                        let acq = match receiver.as_ref().map(|r| &r.root) {
+                            Some(PlaceRoot::Local { name, .. }) => bound_permit(body, name),
+                            _ => body
+                                .acquisitions
+                                .iter()
+                                .position(|a| a.span.lo >= call.span.lo && a.span.hi <= call.span.hi),
+                        };
+                        let Some(ai) = acq else { continue };
+                        let a = &body.acquisitions[ai];
+                        let Some(r) = cx.index.resolve_acquisition(fi, body, a) else { continue };
+                        if r.kind.family() != Family::Semaphore {
+                            continue;
+                        }
+                        let sem = summary.key_of(fi, bi, body, &a.receiver, 0).map(|k| k.class());
+                        forgets.push(Site { file: file_id, span: call.span, sem, text: a.receiver.text.clone() });
+                    }
+                    Callee::Path(p) if p.last().is_some_and(|l| l == "forget") && call.arg_count == 1 => {
+                        let canon = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, p, 0);
+                        if !canon.iter().any(|s| s == "mem") {
+                            continue;
+                        }
+                        let [arg] = call.arg_idents.as_slice() else { continue };
+                        let Some(ai) = bound_any(body, arg) else { continue };
+                        let a = &body.acquisitions[ai];
+                        let Some(r) = cx.index.resolve_acquisition(fi, body, a) else { continue };
+                        match r.kind.family() {
+                            Family::Semaphore => {
+                                let sem = summary.key_of(fi, bi, body, &a.receiver, 0).map(|k| k.class());
+                                forgets.push(Site {
+                                    file: file_id,
+                                    span: call.span,
+                                    sem,
+                                    text: a.receiver.text.clone(),
+                                });
+                            }
+                            Family::Blocking | Family::Async => out.push(
+                                Finding::new(
+                                    META.name,
+                                    META.default_level,
+                                    file_id,
+                                    call.span,
+                                    format!("guard of `{}` is forgotten: the lock is never released", a.receiver.text),
+                                )
+                                .with_primary_label("`mem::forget` skips the guard's `Drop`, which unlocks")
+                                .with_label(a.span, "acquired here")
+                                .with_help(format!("let `{arg}` drop (or call `drop({arg})`) to release the lock"))
+                                .with_note("every later `lock()` of this lock waits forever"),
+                            ),
+                            _ => {}
+                        }
+                    }
+                    Callee::Method { receiver: Some(r), name } if name == "add_permits" => {
+                        let resolved = cx.index.resolve_place(fi, body, r);
+                        if resolved.is_some_and(|x| x.kind.family() != Family::Semaphore) {
+                            continue;
+                        }
+                        let sem = match resolved {
+                            Some(_) => summary.key_of(fi, bi, body, r, 0).map(|k| k.class()),
+                            None => None,
+                        };
+                        adds.push(Site { file: file_id, span: call.span, sem, text: r.text.clone() });
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let matches = |a: &Option<String>, b: &Option<String>| a.is_none() || b.is_none() || a == b;
+    for f in &forgets {
+        if adds.iter().any(|a| matches(&f.sem, &a.sem)) {
+            continue;
+        }
+        out.push(
+            Finding::new(META.name, META.default_level, f.file, f.span, format!("a permit of `{}` is forgotten and never given back", f.text))
+                .with_primary_label("the permit is leaked here")
+                .with_help("let the permit drop (or `drop(permit)`) to return it; if consuming it is the point (a token bucket), refill the semaphore with `add_permits`")
+                .with_note("no `add_permits` on this semaphore appears in the crate: each forget shrinks it for good, until every `acquire().await` waits forever"),
+        );
+    }
+    for a in adds.iter().filter(|a| a.sem.is_some()) {
+        if forgets.iter().any(|f| matches(&f.sem, &a.sem)) {
+            continue;
+        }
+        out.push(
+            Finding::new(META.name, META.default_level, a.file, a.span, format!("`{}` gains permits but never forgets any", a.text))
+                .with_primary_label("permits added here")
+                .with_help("permits return to the semaphore when dropped: add permits only to replace ones consumed with `forget()`, or size the semaphore once with `Semaphore::new(n)`")
+                .with_note("with no `forget` on this semaphore in the crate, every `add_permits` raises the cap for good, like an unbounded semaphore"),
+        );
+    }
+}
+
+fn bound_permit(body: &Body, name: &str) -> Option<usize> {
+    bound_any(body, name)
+}
+
+/// The acquisition whose guard is bound to `name` (the last one, for
+/// shadowed names).
+fn bound_any(body: &Body, name: &str) -> Option<usize> {
+    body.acquisitions.iter().rposition(|a| matches!(&a.holder, Holder::Binding { name: n, .. } if n == name))
+}
