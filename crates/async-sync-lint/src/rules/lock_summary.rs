@@ -129,6 +129,9 @@ pub struct Reached {
     pub same_instance: bool,
 }
 
+/// Per body, per acquisition: the lock it takes, if any.
+type FileAcqs = Vec<Vec<Option<LockAcq>>>;
+
 /// The crate's functions by name, and summaries computed on demand.
 pub struct LockSummary<'c, 'i> {
     pub cx: &'c CrateCx<'i>,
@@ -137,7 +140,7 @@ pub struct LockSummary<'c, 'i> {
     structs: HashSet<&'i str>,
     statics: HashSet<&'i str>,
     /// Per file, per body, per acquisition.
-    acqs: Vec<Vec<Vec<Option<LockAcq>>>>,
+    acqs: Vec<FileAcqs>,
     memo: RefCell<HashMap<(usize, usize), Rc<Vec<Reached>>>>,
     in_progress: RefCell<HashSet<(usize, usize)>>,
 }
