@@ -131,6 +131,8 @@ pub struct Reached {
 
 /// Per body, per acquisition: the lock it takes, if any.
 type FileAcqs = Vec<Vec<Option<LockAcq>>>;
+/// A body's reached locks, shared between callers.
+type Summary = Rc<Vec<Reached>>;
 
 /// The crate's functions by name, and summaries computed on demand.
 pub struct LockSummary<'c, 'i> {
@@ -141,7 +143,7 @@ pub struct LockSummary<'c, 'i> {
     statics: HashSet<&'i str>,
     /// Per file, per body, per acquisition.
     acqs: Vec<FileAcqs>,
-    memo: RefCell<HashMap<(usize, usize), Rc<Vec<Reached>>>>,
+    memo: RefCell<HashMap<(usize, usize), Summary>>,
     in_progress: RefCell<HashSet<(usize, usize)>>,
 }
 
