@@ -196,6 +196,9 @@ struct Live {
     block: Option<usize>,
     /// Temporary scope depth, while owned by a temporary.
     temp: Option<usize>,
+    /// A name shadowed by a `let` in an inner block (depth): the name
+    /// reaches this guard again when that block ends.
+    hidden: Option<(String, usize)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -360,6 +363,12 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let depth = self.scopes.len();
         self.end_where(|l| l.block == Some(depth) && l.temp.is_none(), Some(end), EndKind::ScopeEnd);
         self.scopes.pop();
+        // `{ let g = &mut *g; … } drop(g);`: the outer `g` is visible again.
+        for l in &mut self.state.live {
+            if l.hidden.as_ref().is_some_and(|(_, d)| *d == depth) {
+                l.name = l.hidden.take().map(|(n, _)| n);
+            }
+        }
     }
 
     fn end_where(&mut self, pred: impl Fn(&Live) -> bool, span: Option<Span>, kind: EndKind) {
@@ -398,9 +407,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     fn declare(&mut self, name: String, origin: LocalOrigin) {
         // Shadowing does not drop the old value, but its name no longer
-        // reaches it: `drop(g)` after `let g = …` drops the new `g`.
+        // reaches it: `drop(g)` after `let g = …` drops the new `g`. A
+        // shadow in an inner block hides it only until that block ends.
+        let depth = self.scopes.len();
         for l in &mut self.state.live {
             if l.name.as_deref() == Some(name.as_str()) {
+                if l.block.is_some_and(|b| b < depth) {
+                    l.hidden = Some((name.clone(), depth));
+                }
                 l.name = None;
             }
         }
@@ -475,7 +489,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         };
         if !self.state.diverged {
             self.state.live.retain(|l| l.acq != id);
-            self.state.live.push(Live { acq: id, name: None, block: None, temp: Some(self.temp_depth) });
+            self.state.live.push(Live { acq: id, name: None, block: None, temp: Some(self.temp_depth), hidden: None });
         }
         id
     }
@@ -1181,6 +1195,24 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
     }
 
+    /// The acquisition of a scrutinee that is exactly `m.try_lock()` (or
+    /// `m.try_lock().ok()`): its guard exists only where the value matched
+    /// `Ok(..)` / `Some(..)`.
+    fn try_scrutinee(&self, e: &Expr) -> Option<u32> {
+        let mut e = strip(e);
+        if let Expr::MethodCall(mc) = e {
+            if mc.method == "ok" && mc.args.is_empty() {
+                e = strip(&mc.receiver);
+            }
+        }
+        let Expr::MethodCall(mc) = e else { return None };
+        if !mc.method.to_string().starts_with("try_") {
+            return None;
+        }
+        let span = self.span_expr(e);
+        self.acq_by_span.get(&(span.lo, span.hi)).copied()
+    }
+
     /// Block depth where a local was declared.
     fn scope_of(&self, name: &str) -> Option<usize> {
         self.scopes.iter().enumerate().rev().find(|(_, s)| s.iter().any(|(n, _)| n == name)).map(|(i, _)| i + 1)
@@ -1214,6 +1246,13 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             // 2024: `if let` scrutinee temporaries drop before `else`.
             self.end_where(|l| l.temp == Some(cond_depth), None, EndKind::TemporaryEnd);
         }
+        if let Expr::Let(l) = strip(&i.cond) {
+            if let Some(id) = self.try_scrutinee(&l.expr).filter(|_| is_success_pat(&l.pat)) {
+                // `if let Ok(g) = m.try_lock() { … } else { … }`: the `else`
+                // runs when no guard was made.
+                self.state.live.retain(|l| l.acq != id);
+            }
+        }
         if let Some((_, els)) = &i.else_branch {
             self.enter(ControlKind::IfElse, self.span_expr(els));
             self.visit_expr(els);
@@ -1233,9 +1272,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         self.visit_expr(&m.expr);
         self.leave();
         let entry = self.state.clone();
+        let try_acq = self.try_scrutinee(&m.expr);
         let mut states = Vec::new();
         for arm in &m.arms {
             self.state = entry.clone();
+            if let Some(id) = try_acq.filter(|_| is_failure_pat(&arm.pat)) {
+                // `Err(_) =>` / `None =>` of a `try_lock()`: no guard was made.
+                self.state.live.retain(|l| l.acq != id);
+            }
             let arm_span = self.span_expr(&arm.body);
             self.enter(ControlKind::MatchArm, arm_span);
             self.push_scope();
@@ -1451,7 +1495,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         for (a, name) in inherited {
             let id = inner.acqs.len() as u32;
             inner.acqs.push(a);
-            inner.state.live.push(Live { acq: id, name: Some(name), block: Some(1), temp: None });
+            inner.state.live.push(Live { acq: id, name: Some(name), block: Some(1), temp: None, hidden: None });
         }
         inner.walk_fn_block(block);
         if is_move {
@@ -1603,6 +1647,27 @@ fn let_names(e: &Expr, out: &mut Vec<(String, Span)>) {
             let_names(&b.right, out);
         }
         _ => {}
+    }
+}
+
+/// `Err(..)`, `None`, or an or-pattern of them: the failed `try_*` case.
+fn is_failure_pat(p: &Pat) -> bool {
+    match p {
+        Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == "Err"),
+        Pat::Ident(i) => i.ident == "None" && i.subpat.is_none(),
+        Pat::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "None"),
+        Pat::Or(o) => o.cases.iter().all(is_failure_pat),
+        Pat::Paren(p) => is_failure_pat(&p.pat),
+        _ => false,
+    }
+}
+
+/// `Ok(..)` / `Some(..)`: the pattern of a successful `try_*`.
+fn is_success_pat(p: &Pat) -> bool {
+    match p {
+        Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some"),
+        Pat::Paren(p) => is_success_pat(&p.pat),
+        _ => false,
     }
 }
 
