@@ -17,7 +17,9 @@ use std::rc::Rc;
 
 use crate::diagnostic::Span;
 use crate::facts::is_see_through_method;
-use crate::facts::{Acquisition, Body, BodyKind, Call, Callee, LocalOrigin, Place, PlaceRoot, Projection, TypeRepr};
+use crate::facts::{
+    Acquisition, Body, BodyKind, Call, Callee, EndKind, Holder, LocalOrigin, Place, PlaceRoot, Projection, TypeRepr,
+};
 use crate::index::{Family, LockKind};
 use crate::rules::CrateCx;
 
@@ -198,6 +200,9 @@ impl<'c, 'i> LockSummary<'c, 'i> {
         let resolved = self.cx.index.resolve_acquisition(file, body, acq)?;
         let kind = resolved.kind;
         if !matches!(kind.family(), Family::Blocking | Family::Async) || kind == LockKind::ParkingLotReentrantMutex {
+            return None;
+        }
+        if kind.family() == Family::Async && is_future_handed_on(acq) {
             return None;
         }
         let key = self.key_of(file, bi, body, &acq.receiver, 0)?;
@@ -418,6 +423,14 @@ impl<'c, 'i> LockSummary<'c, 'i> {
         self.memo.borrow_mut().insert((file, bi), rc.clone());
         rc
     }
+}
+
+/// `spawn(lock.read())`: an async lock's future, not awaited here but moved
+/// into a call, locks wherever that callee polls it, not in this body.
+fn is_future_handed_on(acq: &Acquisition) -> bool {
+    !acq.shape.awaited
+        && matches!(acq.holder, Holder::Temporary)
+        && acq.end.as_ref().is_some_and(|e| e.kind == EndKind::Move)
 }
 
 /// The call chain as text: `self.flush()` → `Shared::flush` → `Shared::write`.
