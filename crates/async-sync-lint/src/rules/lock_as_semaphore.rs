@@ -2,7 +2,7 @@
 //! unrelated work: a semaphore of one.
 
 use crate::diagnostic::Finding;
-use crate::facts::{Body, Callee, Holder, PlaceRoot, Projection, TypeRepr};
+use crate::facts::{Body, Callee, Holder, LocalOrigin, Place, PlaceRoot, Projection, TypeRepr};
 use crate::index::Family;
 use crate::rules::lock_summary::{declared_type, peel};
 use crate::rules::CrateCx;
@@ -13,7 +13,8 @@ crate::declare_rule! {
     summary: "a lock that guards no data (`Mutex<()>`, an unused guard) is held across awaits, serialising work to one at a time",
     docs: r#"## What it does
 Finds an async lock that guards no data — a `Mutex<()>` / `RwLock<()>`, or a
-lock whose guard is never read or written through — held across awaits
+lock kept in a field or static whose guard is never read or written
+through — held across awaits
 while the region touches no shared state: no write to a field or static, no
 mutating call on one (`insert`, `push`, `remove` …), no other lock taken.
 
@@ -60,6 +61,9 @@ method names on fields and statics; a region that only reads shared state,
 or mutates it through a helper, looks like unrelated work. A `Mutex<()>`
 that deliberately serialises access to an external resource (a file, a
 terminal) is reported too: a `Semaphore::new(1)` says the same more plainly.
+A data lock held in a local (`let m = Arc::new(Mutex::new(0))`) with an
+unused guard is not reported, since that is how tests exercise a lock; a
+local `Mutex<()>` still is.
 "#,
 }
 
@@ -76,7 +80,11 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let unit = declared_type(cx, body, &acq.receiver).is_some_and(|t| guards_unit(&t));
-                if !(unit || acq.uses == 0) || touches_data(body, ai as u32) {
+                // A data lock with an unused guard is a gate only when it is
+                // shared state (a field or static): a local lock locked
+                // without using the guard is a test of the lock itself.
+                let unused_gate = acq.uses == 0 && is_shared_lock(&acq.receiver, 0);
+                if !(unit || unused_gate) || touches_data(body, ai as u32) {
                     continue;
                 }
                 let what = if unit { "a lock guarding `()`" } else { "a lock whose guard is never used" };
@@ -97,6 +105,20 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 );
             }
         }
+    }
+}
+
+/// The lock is a field (of `self` or of a value) or a static, following
+/// `let m = self.m.clone()`-style aliases.
+fn is_shared_lock(place: &Place, depth: u32) -> bool {
+    let has_field = place.projections.iter().any(|p| matches!(p, Projection::Field(_)));
+    match &place.root {
+        PlaceRoot::Path(_) => true,
+        PlaceRoot::Local { origin: LocalOrigin::Alias(p), .. } if depth < 4 => {
+            has_field || is_shared_lock(p, depth + 1)
+        }
+        PlaceRoot::SelfValue | PlaceRoot::Local { .. } => has_field,
+        PlaceRoot::Unknown => false,
     }
 }
 
