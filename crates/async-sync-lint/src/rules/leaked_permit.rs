@@ -1,29 +1,26 @@
 //! `leaked-permit`: a semaphore permit (or a lock guard) forgotten with no
-//! refill, or permits added to a semaphore that never gives any up.
+//! refill.
 
 use crate::diagnostic::{FileId, Finding, Span};
 use crate::facts::{Body, Callee, Holder, PlaceRoot};
 use crate::index::{Ctx, Family};
-use crate::rules::lock_summary::LockSummary;
+use crate::rules::lock_summary::{LockKey, LockSummary, Root};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
     name: "leaked-permit",
     level: Warn,
-    summary: "a semaphore permit is forgotten with no `add_permits` refill, or permits are added to a semaphore that never forgets any",
+    summary: "a semaphore permit is forgotten with no `add_permits` refill, or a lock guard is forgotten",
     docs: r#"## What it does
 Finds `SemaphorePermit::forget()`, `OwnedSemaphorePermit::forget()` and
 `mem::forget(permit)` when no `add_permits` on the same semaphore appears
-anywhere in the crate; `mem::forget` of a lock guard; and `add_permits` on a
-semaphore whose permits are never forgotten. A `forget` paired with an
-`add_permits` refill is tokio's documented token bucket and is fine.
+anywhere in the crate, and `mem::forget` of a lock guard. A `forget` paired
+with an `add_permits` refill is tokio's documented token bucket and is fine.
 
 ## Why is this bad?
 A forgotten permit is never returned: each `forget` shrinks the semaphore
 for good, until every `acquire().await` waits forever. A forgotten lock
-guard leaves the lock locked. The other way round, `add_permits` on a
-semaphore whose permits all come back when dropped grows its capacity on
-every call: the limit it was meant to enforce silently disappears.
+guard leaves the lock locked.
 
 ## Example
 ```rust
@@ -50,10 +47,12 @@ If the permit is meant to be consumed, refill the semaphore with
 `add_permits` (a token bucket).
 
 ## Known problems
-Semaphores are matched by owner type and field path, static or local; when
-either side's semaphore cannot be named, any `add_permits` (or `forget`) in
-the crate counts as the match. A semaphore handed to another crate that
-refills it is not seen.
+Semaphores are matched by owner type and field path, static, or local name
+within the file (so `let s = s.clone()` in a spawned task matches the outer
+`s`); when either side's semaphore cannot be named, any `add_permits` in the
+crate counts as the match. A semaphore handed to another crate that refills
+it is not seen. `add_permits` alone is not reported: growing a pool, or
+signalling through a semaphore created with zero permits, is its purpose.
 "#,
 }
 
@@ -87,7 +86,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                         if r.kind.family() != Family::Semaphore {
                             continue;
                         }
-                        let sem = summary.key_of(fi, bi, body, &a.receiver, 0).map(|k| k.class());
+                        let sem = summary.key_of(fi, bi, body, &a.receiver, 0).map(|k| sem_name(&k));
                         forgets.push(Site { file: file_id, span: call.span, sem, text: a.receiver.text.clone() });
                     }
                     Callee::Path(p) if p.last().is_some_and(|l| l == "forget") && call.arg_count == 1 => {
@@ -101,7 +100,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                         let Some(r) = cx.index.resolve_acquisition(fi, body, a) else { continue };
                         match r.kind.family() {
                             Family::Semaphore => {
-                                let sem = summary.key_of(fi, bi, body, &a.receiver, 0).map(|k| k.class());
+                                let sem = summary.key_of(fi, bi, body, &a.receiver, 0).map(|k| sem_name(&k));
                                 forgets.push(Site {
                                     file: file_id,
                                     span: call.span,
@@ -131,7 +130,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                             continue;
                         }
                         let sem = match resolved {
-                            Some(_) => summary.key_of(fi, bi, body, r, 0).map(|k| k.class()),
+                            Some(_) => summary.key_of(fi, bi, body, r, 0).map(|k| sem_name(&k)),
                             None => None,
                         };
                         adds.push(Site { file: file_id, span: call.span, sem, text: r.text.clone() });
@@ -153,16 +152,15 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 .with_note("no `add_permits` on this semaphore appears in the crate: each forget shrinks it for good, until every `acquire().await` waits forever"),
         );
     }
-    for a in adds.iter().filter(|a| a.sem.is_some()) {
-        if forgets.iter().any(|f| matches(&f.sem, &a.sem)) {
-            continue;
-        }
-        out.push(
-            Finding::new(META.name, META.default_level, a.file, a.span, format!("`{}` gains permits but never forgets any", a.text))
-                .with_primary_label("permits added here")
-                .with_help("permits return to the semaphore when dropped: add permits only to replace ones consumed with `forget()`, or size the semaphore once with `Semaphore::new(n)`")
-                .with_note("with no `forget` on this semaphore in the crate, every `add_permits` raises the cap for good, like an unbounded semaphore"),
-        );
+}
+
+/// The semaphore's name for matching forgets with refills: its class, with a
+/// local named per file rather than per body, so that the `s` moved into a
+/// spawned task matches the `s` refilled outside it.
+fn sem_name(k: &LockKey) -> String {
+    match &k.root {
+        Root::Local { file, name, .. } => format!("local {file}:{name}{}", k.fields),
+        _ => k.class(),
     }
 }
 
