@@ -1,7 +1,7 @@
 //! `blocking-in-async`: a call that blocks the thread, made on the executor.
 
 use crate::diagnostic::Finding;
-use crate::facts::{Body, Call, Callee, Holder};
+use crate::facts::{Body, Call, Callee, ControlKind, Holder};
 use crate::index::Ctx;
 use crate::rules::lock_summary::{declared_type, peel};
 use crate::rules::CrateCx;
@@ -20,7 +20,10 @@ Finds calls that block the thread inside an async fn, block or closure:
 given to `spawn_blocking`, `block_in_place` or a thread (`thread::spawn`,
 `Builder::spawn`, a scope's `spawn`) are where blocking belongs and are not
 reported. More paths can be added with `extra-blocking-paths` in the
-configuration.
+configuration. An async block given to a single-future executor's free
+`block_on` function (`futures::executor::block_on`,
+`futures_lite::future::block_on`, `async_std::task::block_on`) runs on a
+thread of its own and is not checked.
 
 ## Why is this bad?
 An executor runs many tasks on few threads. A task that blocks its thread
@@ -59,9 +62,9 @@ work hidden inside a helper function is not followed.
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
-        for body in facts.bodies.iter().filter(|b| b.kind.is_async()) {
+        for body in facts.bodies.iter().filter(|b| b.kind.is_async() && !on_own_executor(b)) {
             for call in &body.calls {
-                if call.in_closure.as_deref().is_some_and(is_offloaded) {
+                if call.in_closure.as_deref().is_some_and(is_offloaded) || in_offloaded_closure(body, call) {
                     continue;
                 }
                 let Some((what, help)) = blocking(cx, fi, body, call) else { continue };
@@ -85,7 +88,34 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
 /// A closure given to one of these runs off the executor.
 fn is_offloaded(callee: &str) -> bool {
     let last = callee.rsplit([':', '.']).next().unwrap_or(callee);
-    matches!(last, "spawn_blocking" | "block_in_place" | "spawn" | "spawn_scoped" | "scope")
+    matches!(last, "spawn_blocking" | "block_in_place" | "spawn" | "spawn_scoped" | "scope" | "unblock")
+}
+
+/// `thread::spawn(move || { local.with(|l| handle.block_on(..)) })`: the
+/// innermost closure is given to `with`, but an enclosing closure is given
+/// to a call that runs it off the executor.
+fn in_offloaded_closure(body: &Body, call: &Call) -> bool {
+    call.in_closure.is_some()
+        && body.control_chain(call.ctx).filter(|c| c.kind == ControlKind::Closure).any(|closure| {
+            body.calls.iter().any(|outer| {
+                outer.span.lo <= closure.span.lo
+                    && closure.span.hi <= outer.span.hi
+                    && match &outer.callee {
+                        Callee::Path(p) => p.last().is_some_and(|l| is_offloaded(l)),
+                        Callee::Method { name, .. } => is_offloaded(name),
+                        Callee::Macro(_) => false,
+                    }
+            })
+        })
+}
+
+/// An async block handed to a single-future executor's `block_on`
+/// (`futures::executor::block_on`, `futures_lite::future::block_on`,
+/// `async_std::task::block_on`, `pollster::block_on`) on a thread of its
+/// own: blocking inside it stalls only that future. A runtime's
+/// `.block_on(..)` method drives the runtime's other tasks too, so it stays.
+fn on_own_executor(body: &Body) -> bool {
+    body.passed_to.as_deref().is_some_and(|c| !c.starts_with('.') && c.rsplit("::").next() == Some("block_on"))
 }
 
 fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(String, String)> {
@@ -96,6 +126,11 @@ fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(St
             let joined = canon.join("::");
             let last = *segs.last()?;
             let written = path.join("::");
+            if call.awaited {
+                // `sleep(d).await`: whatever the path resolved to, an
+                // awaited call returns a future, it does not block.
+                return None;
+            }
             if matches!(segs.first(), Some(&"std")) && segs.contains(&"thread") && matches!(last, "sleep" | "sleep_ms")
             {
                 return Some((
@@ -103,7 +138,7 @@ fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(St
                     "use `tokio::time::sleep(duration).await`, which suspends only this task".into(),
                 ));
             }
-            if last == "block_on" && !call.awaited {
+            if last == "block_on" {
                 return Some((
                     format!("`{written}`"),
                     "`.await` the future instead; `block_on` inside a runtime blocks its worker (tokio panics)".into(),
@@ -217,4 +252,58 @@ fn file_uses_std_mpsc(cx: &CrateCx<'_>, fi: usize) -> bool {
         })
     });
     std_chan && !async_chan
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Finding;
+    use crate::extract::extract;
+    use crate::index::CrateIndex;
+    use crate::rules::CrateCx;
+    use crate::workspace::Edition;
+
+    fn check(src: &str, extra: &[String]) -> Vec<(u32, String)> {
+        let file = syn::parse_file(src).expect("fixture parses");
+        let facts = extract(&file, src, 0, Edition::E2021);
+        let index = CrateIndex::new(vec![(0, &facts)]);
+        let mut out: Vec<Finding> = Vec::new();
+        super::check(&CrateCx { index: &index, extra_blocking_paths: extra }, &mut out);
+        out.into_iter().map(|f| (f.primary.line, f.message)).collect()
+    }
+
+    const SRC: &str = r#"
+use legacy::db;
+
+async fn save() {
+    db::flush_sync();
+    legacy::db::flush_sync();
+    db::flush();
+}
+"#;
+
+    #[test]
+    fn extra_blocking_paths_are_reported() {
+        let extra = vec!["legacy::db::flush_sync".to_string()];
+        let found = check(SRC, &extra);
+        assert_eq!(
+            found,
+            vec![
+                (
+                    5,
+                    "`db::flush_sync` (configured as blocking) blocks the executor thread inside an async body"
+                        .to_string()
+                ),
+                (
+                    6,
+                    "`legacy::db::flush_sync` (configured as blocking) blocks the executor thread inside an async body"
+                        .to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn no_extra_paths_no_findings() {
+        assert_eq!(check(SRC, &[]), Vec::new());
+    }
 }
