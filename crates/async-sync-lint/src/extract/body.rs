@@ -437,6 +437,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 }
             }
         }
+        // A state that left its blocks early (`break` out of the block that
+        // shadowed a guard's name) joins here, where those blocks are gone.
+        let depth = self.scopes.len();
+        for l in &mut out.live {
+            if l.hidden.as_ref().is_some_and(|(_, d)| *d > depth) {
+                l.name = l.hidden.take().map(|(n, _)| n);
+            }
+        }
         self.state = out;
     }
 
