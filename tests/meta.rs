@@ -180,7 +180,7 @@ fn dogfood_own_workspace_is_clean() {
     let opts = RunOptions {
         discover: DiscoverOptions { cwd: repo(), workspace: true, ..Default::default() },
         level_flags: Vec::new(),
-        engine: EngineOptions { threads: Some(2) },
+        engine: EngineOptions { threads: Some(2), ..Default::default() },
     };
     let report = driver::run(&opts).expect("the workspace lints");
     assert!(report.workspace.files.len() > 20, "dogfood saw only {} files", report.workspace.files.len());

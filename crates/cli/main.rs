@@ -225,8 +225,13 @@ fn run(cli: Cli) -> Result<u8, String> {
         return Ok(0);
     }
     let discovery_failed = !ws.errors.is_empty();
-    let report = driver::run_on_workspace(ws, &flags, &EngineOptions { threads: cli.jobs }, cli.paths.is_empty())
-        .map_err(|RunError(msg)| msg)?;
+    let report = driver::run_on_workspace(
+        ws,
+        &flags,
+        &EngineOptions { threads: cli.jobs, ..Default::default() },
+        cli.paths.is_empty(),
+    )
+    .map_err(|RunError(msg)| msg)?;
     let (ws, findings) = (&report.workspace, &report.findings);
 
     if cli.stats {

@@ -97,7 +97,16 @@ pub fn run_on_workspace(
         exclude_files(&mut ws, &base);
     }
 
-    let result = engine::lint(&ws, engine_opts);
+    // Blocking paths describe code, not taste: every layer's list applies.
+    let mut engine_opts = engine_opts.clone();
+    for c in std::iter::once(&base).chain(&package_configs) {
+        for p in &c.extra_blocking_paths {
+            if !engine_opts.extra_blocking_paths.contains(p) {
+                engine_opts.extra_blocking_paths.push(p.clone());
+            }
+        }
+    }
+    let result = engine::lint(&ws, &engine_opts);
     let config_of = |file: FileId| -> &Config {
         ws.files[file as usize].package.and_then(|p| package_configs.get(p)).unwrap_or(&base)
     };
@@ -173,5 +182,5 @@ pub fn run_file(path: &Path, edition: crate::workspace::Edition, flags: &[LevelF
         }],
         ..Workspace::default()
     };
-    run_on_workspace(ws, flags, &EngineOptions { threads: Some(1) }, false)
+    run_on_workspace(ws, flags, &EngineOptions { threads: Some(1), ..Default::default() }, false)
 }

@@ -32,6 +32,9 @@ const WORKER_STACK: usize = 256 << 20;
 pub struct EngineOptions {
     /// Worker threads; `None` = one per core.
     pub threads: Option<usize>,
+    /// Extra call paths that block (from the configuration), for
+    /// `blocking-in-async`.
+    pub extra_blocking_paths: Vec<String>,
 }
 
 /// What one file task hands back: facts (if it parsed) and the engine's own
@@ -192,10 +195,10 @@ pub fn lint(ws: &Workspace, opts: &EngineOptions) -> LintResult {
         builder = builder.num_threads(n);
     }
     let pool = builder.build().expect("a thread pool can be built");
-    pool.install(|| lint_in_pool(ws))
+    pool.install(|| lint_in_pool(ws, &opts.extra_blocking_paths))
 }
 
-fn lint_in_pool(ws: &Workspace) -> LintResult {
+fn lint_in_pool(ws: &Workspace, extra_blocking_paths: &[String]) -> LintResult {
     let outcomes: Vec<FileOutcome> = ws
         .files
         .par_iter()
@@ -230,7 +233,7 @@ fn lint_in_pool(ws: &Workspace) -> LintResult {
             let mut index = CrateIndex::new(files);
             index.set_file_modules(modules);
             let resolved = count_resolved(&index);
-            let cx = CrateCx { index: &index };
+            let cx = CrateCx { index: &index, extra_blocking_paths };
             (rules::run(&cx), resolved)
         })
         .collect();

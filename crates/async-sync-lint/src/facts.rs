@@ -292,6 +292,9 @@ pub struct Call {
     pub bound_to: Option<String>,
     /// Single-segment identifiers mentioned in the arguments.
     pub arg_idents: Vec<String>,
+    /// The call is the operand of `.await` (`rx.recv().await`).
+    #[serde(default)]
+    pub awaited: bool,
     pub ctx: Option<u32>,
 }
 

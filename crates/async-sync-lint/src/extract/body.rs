@@ -167,6 +167,22 @@ fn is_interesting_fn(last: &str) -> bool {
     )
 }
 
+/// `self.helper(..)`: recorded always, so lock summaries can follow calls
+/// to methods of the same type.
+fn is_self_receiver(e: &Expr) -> bool {
+    matches!(strip(e), Expr::Path(p) if p.qself.is_none() && p.path.is_ident("self"))
+}
+
+/// Paths recorded always: calls of crate functions that lock summaries may
+/// follow (`helper(..)`, `Self::helper(..)`, `crate::m::helper(..)`), and
+/// anything under a `blocking` module (`reqwest::blocking::get`).
+fn is_followable_path(path: &[String]) -> bool {
+    let lowercase_fn = path.last().is_some_and(|l| l.starts_with(|c: char| c.is_lowercase() || c == '_'));
+    let first = path.first().map(String::as_str).unwrap_or("");
+    (lowercase_fn && (path.len() == 1 || matches!(first, "Self" | "self" | "crate" | "super")))
+        || path.iter().any(|s| s == "blocking")
+}
+
 fn is_diverging_macro(name: &str) -> bool {
     matches!(name, "panic" | "unreachable" | "todo" | "unimplemented")
 }
@@ -180,6 +196,9 @@ struct Live {
     block: Option<usize>,
     /// Temporary scope depth, while owned by a temporary.
     temp: Option<usize>,
+    /// A name shadowed by a `let` in an inner block (depth): the name
+    /// reaches this guard again when that block ends.
+    hidden: Option<(String, usize)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -200,6 +219,8 @@ pub struct BodyWalker<'w, 'a> {
     items: &'w mut ItemWalker<'a>,
     idx: u32,
     header_self_ty: Option<String>,
+    /// The body is async: every path call is recorded (blocking-in-async).
+    is_async: bool,
     mut_self: bool,
     is_test: bool,
     awaits: Vec<AwaitPoint>,
@@ -236,6 +257,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             items,
             idx,
             header_self_ty: header.self_ty,
+            is_async: header.kind.is_async(),
             mut_self: header.mut_self,
             is_test: header.is_test,
             awaits: Vec::new(),
@@ -353,6 +375,12 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let depth = self.scopes.len();
         self.end_where(|l| l.block == Some(depth) && l.temp.is_none(), Some(end), EndKind::ScopeEnd);
         self.scopes.pop();
+        // `{ let g = &mut *g; … } drop(g);`: the outer `g` is visible again.
+        for l in &mut self.state.live {
+            if l.hidden.as_ref().is_some_and(|(_, d)| *d == depth) {
+                l.name = l.hidden.take().map(|(n, _)| n);
+            }
+        }
     }
 
     fn end_where(&mut self, pred: impl Fn(&Live) -> bool, span: Option<Span>, kind: EndKind) {
@@ -391,9 +419,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     fn declare(&mut self, name: String, origin: LocalOrigin) {
         // Shadowing does not drop the old value, but its name no longer
-        // reaches it: `drop(g)` after `let g = …` drops the new `g`.
+        // reaches it: `drop(g)` after `let g = …` drops the new `g`. A
+        // shadow in an inner block hides it only until that block ends.
+        let depth = self.scopes.len();
         for l in &mut self.state.live {
             if l.name.as_deref() == Some(name.as_str()) {
+                if l.block.is_some_and(|b| b < depth) {
+                    l.hidden = Some((name.clone(), depth));
+                }
                 l.name = None;
             }
         }
@@ -414,6 +447,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 if !out.live.iter().any(|o| o.acq == l.acq) {
                     out.live.push(l);
                 }
+            }
+        }
+        // A state that left its blocks early (`break` out of the block that
+        // shadowed a guard's name) joins here, where those blocks are gone.
+        let depth = self.scopes.len();
+        for l in &mut out.live {
+            if l.hidden.as_ref().is_some_and(|(_, d)| *d > depth) {
+                l.name = l.hidden.take().map(|(n, _)| n);
             }
         }
         self.state = out;
@@ -469,7 +510,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         };
         if !self.state.diverged {
             self.state.live.retain(|l| l.acq != id);
-            self.state.live.push(Live { acq: id, name: None, block: None, temp: Some(self.temp_depth) });
+            self.state.live.push(Live { acq: id, name: None, block: None, temp: Some(self.temp_depth), hidden: None });
         }
         id
     }
@@ -507,6 +548,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             in_loop: self.loop_depth > 0,
             bound_to: None,
             arg_idents,
+            awaited: false,
             ctx: self.ctx(),
         });
     }
@@ -830,6 +872,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     }
                 }
                 self.visit_expr(&a.base);
+                let base = self.span_expr(strip(&a.base));
+                if let Some(c) = self.calls.iter_mut().find(|c| c.span == base) {
+                    c.awaited = true;
+                }
                 self.record_await(self.items.spans.of(a.await_token.span), AwaitKind::Await);
                 None
             }
@@ -1076,7 +1122,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         self.consume_all(mc.args.iter());
         self.arg_of = saved;
         let span = self.span_expr(e);
-        let interesting = is_interesting_method(&name);
+        let interesting = is_interesting_method(&name) || is_self_receiver(&mc.receiver);
         if interesting || !self.state.live.is_empty() {
             let receiver = Some(self.place(&mc.receiver));
             self.record_call(span, Callee::Method { receiver, name: name.clone() }, mc.args.iter(), interesting);
@@ -1117,7 +1163,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
         self.arg_of = saved;
         if let Some(path) = path {
-            let interesting = is_interesting_fn(&last);
+            let interesting = is_interesting_fn(&last) || self.is_async || is_followable_path(&path);
             let span = self.span_expr(e);
             let diverges = last == "exit" && path.iter().any(|s| s == "process");
             self.record_call(span, Callee::Path(path), c.args.iter(), interesting);
@@ -1199,6 +1245,24 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
     }
 
+    /// The acquisition of a scrutinee that is exactly `m.try_lock()` (or
+    /// `m.try_lock().ok()`): its guard exists only where the value matched
+    /// `Ok(..)` / `Some(..)`.
+    fn try_scrutinee(&self, e: &Expr) -> Option<u32> {
+        let mut e = strip(e);
+        if let Expr::MethodCall(mc) = e {
+            if mc.method == "ok" && mc.args.is_empty() {
+                e = strip(&mc.receiver);
+            }
+        }
+        let Expr::MethodCall(mc) = e else { return None };
+        if !mc.method.to_string().starts_with("try_") {
+            return None;
+        }
+        let span = self.span_expr(e);
+        self.acq_by_span.get(&(span.lo, span.hi)).copied()
+    }
+
     /// Block depth where a local was declared.
     fn scope_of(&self, name: &str) -> Option<usize> {
         self.scopes.iter().enumerate().rev().find(|(_, s)| s.iter().any(|(n, _)| n == name)).map(|(i, _)| i + 1)
@@ -1238,6 +1302,13 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             // 2024: `if let` scrutinee temporaries drop before `else`.
             self.end_where(|l| l.temp == Some(cond_depth), None, EndKind::TemporaryEnd);
         }
+        if let Expr::Let(l) = strip(&i.cond) {
+            if let Some(id) = self.try_scrutinee(&l.expr).filter(|_| is_success_pat(&l.pat)) {
+                // `if let Ok(g) = m.try_lock() { … } else { … }`: the `else`
+                // runs when no guard was made.
+                self.state.live.retain(|l| l.acq != id);
+            }
+        }
         if let Some((_, els)) = &i.else_branch {
             self.enter(ControlKind::IfElse, self.span_expr(els));
             if let Expr::Block(b) = &**els {
@@ -1260,9 +1331,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         self.visit_expr(&m.expr);
         self.leave();
         let entry = self.state.clone();
+        let try_acq = self.try_scrutinee(&m.expr);
         let mut states = Vec::new();
         for arm in &m.arms {
             self.state = entry.clone();
+            if let Some(id) = try_acq.filter(|_| is_failure_pat(&arm.pat)) {
+                // `Err(_) =>` / `None =>` of a `try_lock()`: no guard was made.
+                self.state.live.retain(|l| l.acq != id);
+            }
             let arm_span = self.span_expr(&arm.body);
             self.enter(ControlKind::MatchArm, arm_span);
             self.push_scope();
@@ -1482,7 +1558,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         for (a, name) in inherited {
             let id = inner.acqs.len() as u32;
             inner.acqs.push(a);
-            inner.state.live.push(Live { acq: id, name: Some(name), block: Some(1), temp: None });
+            inner.state.live.push(Live { acq: id, name: Some(name), block: Some(1), temp: None, hidden: None });
         }
         inner.walk_fn_block(block);
         if is_move {
@@ -1634,6 +1710,27 @@ fn let_names(e: &Expr, out: &mut Vec<(String, Span)>) {
             let_names(&b.right, out);
         }
         _ => {}
+    }
+}
+
+/// `Err(..)`, `None`, or an or-pattern of them: the failed `try_*` case.
+fn is_failure_pat(p: &Pat) -> bool {
+    match p {
+        Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == "Err"),
+        Pat::Ident(i) => i.ident == "None" && i.subpat.is_none(),
+        Pat::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "None"),
+        Pat::Or(o) => o.cases.iter().all(is_failure_pat),
+        Pat::Paren(p) => is_failure_pat(&p.pat),
+        _ => false,
+    }
+}
+
+/// `Ok(..)` / `Some(..)`: the pattern of a successful `try_*`.
+fn is_success_pat(p: &Pat) -> bool {
+    match p {
+        Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some"),
+        Pat::Paren(p) => is_success_pat(&p.pat),
+        _ => false,
     }
 }
 

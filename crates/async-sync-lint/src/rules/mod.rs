@@ -5,10 +5,16 @@
 use crate::diagnostic::{Finding, Level};
 use crate::index::CrateIndex;
 
+pub mod blocking_in_async;
 pub mod busy_wait;
 pub mod dropped_guard;
+pub mod leaked_permit;
+pub mod lock_as_semaphore;
+pub mod lock_order_inversion;
+pub mod lock_summary;
 pub mod lost_wakeup;
 pub mod race_across_await;
+pub mod reentrant_lock;
 pub mod signal_as_queue;
 pub mod signals;
 pub mod sync_guard_across_await;
@@ -49,6 +55,9 @@ macro_rules! declare_rule {
 /// What a rule sees: one package's merged facts.
 pub struct CrateCx<'a> {
     pub index: &'a CrateIndex<'a>,
+    /// Extra blocking call paths from the configuration
+    /// (`extra-blocking-paths`), for `blocking-in-async`; empty by default.
+    pub extra_blocking_paths: &'a [String],
 }
 
 type Check = fn(&CrateCx<'_>, &mut Vec<Finding>);
@@ -57,12 +66,17 @@ type Check = fn(&CrateCx<'_>, &mut Vec<Finding>);
 static RULES: &[(&RuleMeta, Check)] = &[
     (&sync_guard_across_await::META, sync_guard_across_await::check),
     (&unnecessary_async_lock::META, unnecessary_async_lock::check),
-    (&dropped_guard::META, dropped_guard::check),
+    (&race_across_await::META, race_across_await::check),
     (&signal_as_queue::META, signal_as_queue::check),
+    (&lock_as_semaphore::META, lock_as_semaphore::check),
     (&lost_wakeup::META, lost_wakeup::check),
     (&wait_without_loop::META, wait_without_loop::check),
+    (&dropped_guard::META, dropped_guard::check),
+    (&leaked_permit::META, leaked_permit::check),
+    (&reentrant_lock::META, reentrant_lock::check),
+    (&lock_order_inversion::META, lock_order_inversion::check),
     (&busy_wait::META, busy_wait::check),
-    (&race_across_await::META, race_across_await::check),
+    (&blocking_in_async::META, blocking_in_async::check),
 ];
 
 /// Every rule, in catalog order.

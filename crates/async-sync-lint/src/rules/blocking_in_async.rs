@@ -1,0 +1,309 @@
+//! `blocking-in-async`: a call that blocks the thread, made on the executor.
+
+use crate::diagnostic::Finding;
+use crate::facts::{Body, Call, Callee, ControlKind, Holder};
+use crate::index::Ctx;
+use crate::rules::lock_summary::{declared_type, peel};
+use crate::rules::CrateCx;
+
+crate::declare_rule! {
+    name: "blocking-in-async",
+    level: Warn,
+    summary: "a blocking call (`thread::sleep`, `Condvar::wait`, std `recv`, `block_on`, `blocking_lock` …) inside an async body",
+    docs: r#"## What it does
+Finds calls that block the thread inside an async fn, block or closure:
+`std::thread::sleep`, std `Condvar::wait*`, std `mpsc::Receiver::recv` /
+`recv_timeout`, `std::sync::Barrier::wait`, `futures::executor::block_on`,
+`Runtime::block_on` / `Handle::block_on`, tokio's `blocking_lock`,
+`blocking_read`, `blocking_write`, `blocking_recv`, `blocking_send`,
+`std::io::stdin().read_line` and `reqwest::blocking`. Calls inside a closure
+given to `spawn_blocking`, `block_in_place` or a thread (`thread::spawn`,
+`Builder::spawn`, a scope's `spawn`) are where blocking belongs and are not
+reported. More paths can be added with `extra-blocking-paths` in the
+configuration. An async block given to a single-future executor's free
+`block_on` function (`futures::executor::block_on`,
+`futures_lite::future::block_on`, `async_std::task::block_on`) runs on a
+thread of its own and is not checked.
+
+## Why is this bad?
+An executor runs many tasks on few threads. A task that blocks its thread
+stalls every other task scheduled there: timers fire late, I/O is not
+polled, and on a current-thread runtime everything stops. tokio's
+`blocking_*` methods and `block_on` panic when called inside a runtime.
+
+## Example
+```rust
+use std::time::Duration;
+
+async fn retry() {
+    std::thread::sleep(Duration::from_millis(100));
+}
+```
+
+## Use instead
+```rust
+use std::time::Duration;
+
+async fn retry() {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+```
+For work that must block, use `tokio::task::spawn_blocking`.
+
+## Known problems
+`recv()` is reported only when the receiver is declared as a std or
+crossbeam channel, or the file imports `std::sync::mpsc` and no async
+channel; `Condvar::wait` is recognised by its guard argument or the declared
+`Condvar` type. `reqwest::blocking` is seen only where the path is written
+(`reqwest::blocking::get`), not on methods of a blocking `Client`. Blocking
+work hidden inside a helper function is not followed.
+"#,
+}
+
+pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
+    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
+        for body in facts.bodies.iter().filter(|b| b.kind.is_async() && !on_own_executor(b)) {
+            for call in &body.calls {
+                if call.in_closure.as_deref().is_some_and(is_offloaded) || in_offloaded_closure(body, call) {
+                    continue;
+                }
+                let Some((what, help)) = blocking(cx, fi, body, call) else { continue };
+                out.push(
+                    Finding::new(
+                        META.name,
+                        META.default_level,
+                        file_id,
+                        call.span,
+                        format!("{what} blocks the executor thread inside an async body"),
+                    )
+                    .with_primary_label("blocking call")
+                    .with_help(help)
+                    .with_note("while this call blocks, no other task scheduled on this worker thread makes progress"),
+                );
+            }
+        }
+    }
+}
+
+/// A closure given to one of these runs off the executor.
+fn is_offloaded(callee: &str) -> bool {
+    let last = callee.rsplit([':', '.']).next().unwrap_or(callee);
+    matches!(last, "spawn_blocking" | "block_in_place" | "spawn" | "spawn_scoped" | "scope" | "unblock")
+}
+
+/// `thread::spawn(move || { local.with(|l| handle.block_on(..)) })`: the
+/// innermost closure is given to `with`, but an enclosing closure is given
+/// to a call that runs it off the executor.
+fn in_offloaded_closure(body: &Body, call: &Call) -> bool {
+    call.in_closure.is_some()
+        && body.control_chain(call.ctx).filter(|c| c.kind == ControlKind::Closure).any(|closure| {
+            body.calls.iter().any(|outer| {
+                outer.span.lo <= closure.span.lo
+                    && closure.span.hi <= outer.span.hi
+                    && match &outer.callee {
+                        Callee::Path(p) => p.last().is_some_and(|l| is_offloaded(l)),
+                        Callee::Method { name, .. } => is_offloaded(name),
+                        Callee::Macro(_) => false,
+                    }
+            })
+        })
+}
+
+/// An async block handed to a single-future executor's `block_on`
+/// (`futures::executor::block_on`, `futures_lite::future::block_on`,
+/// `async_std::task::block_on`, `pollster::block_on`) on a thread of its
+/// own: blocking inside it stalls only that future. A runtime's
+/// `.block_on(..)` method drives the runtime's other tasks too, so it stays.
+fn on_own_executor(body: &Body) -> bool {
+    body.passed_to.as_deref().is_some_and(|c| !c.starts_with('.') && c.rsplit("::").next() == Some("block_on"))
+}
+
+fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(String, String)> {
+    match &call.callee {
+        Callee::Path(path) => {
+            let canon = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, path, 0);
+            let segs: Vec<&str> = canon.iter().map(String::as_str).collect();
+            let joined = canon.join("::");
+            let last = *segs.last()?;
+            let written = path.join("::");
+            if call.awaited {
+                // `sleep(d).await`: whatever the path resolved to, an
+                // awaited call returns a future, it does not block.
+                return None;
+            }
+            if matches!(segs.first(), Some(&"std")) && segs.contains(&"thread") && matches!(last, "sleep" | "sleep_ms")
+            {
+                return Some((
+                    format!("`{written}`"),
+                    "use `tokio::time::sleep(duration).await`, which suspends only this task".into(),
+                ));
+            }
+            if last == "block_on" {
+                return Some((
+                    format!("`{written}`"),
+                    "`.await` the future instead; `block_on` inside a runtime blocks its worker (tokio panics)".into(),
+                ));
+            }
+            if segs.contains(&"reqwest") && segs.contains(&"blocking") {
+                return Some((
+                    format!("`{written}`"),
+                    "use the async `reqwest::Client` and `.await` the request".into(),
+                ));
+            }
+            if cx.extra_blocking_paths.iter().any(|p| joined == *p || joined.ends_with(&format!("::{p}"))) {
+                return Some((
+                    format!("`{written}` (configured as blocking)"),
+                    "run it with `tokio::task::spawn_blocking`, or use an async equivalent".into(),
+                ));
+            }
+            None
+        }
+        Callee::Method { receiver, name } => {
+            if call.awaited {
+                return None;
+            }
+            let recv_text = receiver.as_ref().map(|r| r.text.as_str()).unwrap_or("…");
+            let std_type = |want: &str| -> bool {
+                let Some(r) = receiver else { return false };
+                let Some(t) = declared_type(cx, body, r) else { return false };
+                let crate::facts::TypeRepr::Path { segments, .. } = peel(&t) else { return false };
+                let canon = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, segments, 0);
+                canon.last().is_some_and(|l| l == want)
+                    && matches!(
+                        canon.first().map(String::as_str),
+                        Some("std" | "crossbeam" | "crossbeam_channel" | "parking_lot")
+                    )
+            };
+            match name.as_str() {
+                "blocking_lock" | "blocking_read" | "blocking_write" | "blocking_recv" | "blocking_send" => {
+                    let async_name = name.trim_start_matches("blocking_");
+                    Some((
+                        format!("`{recv_text}.{name}()`"),
+                        format!("use `.{async_name}().await`; `{name}` panics when called inside a runtime"),
+                    ))
+                }
+                "block_on" if call.arg_count == 1 => Some((
+                    format!("`{recv_text}.block_on(..)`"),
+                    "`.await` the future instead; `block_on` inside a runtime panics (tokio) or blocks its worker".into(),
+                )),
+                "recv_timeout" => Some((
+                    format!("`{recv_text}.recv_timeout(..)`"),
+                    "use an async channel (`tokio::sync::mpsc`) with `tokio::time::timeout(d, rx.recv()).await`".into(),
+                )),
+                "recv" if call.arg_count == 0 && (std_type("Receiver") || file_uses_std_mpsc(cx, fi)) => Some((
+                    format!("`{recv_text}.recv()`"),
+                    "use an async channel (`tokio::sync::mpsc`) and `rx.recv().await`, or receive inside `spawn_blocking`".into(),
+                )),
+                "wait" | "wait_while" | "wait_timeout" | "wait_timeout_while" | "wait_for" | "wait_until"
+                    if call.arg_count >= 1 && (std_type("Condvar") || passes_guard(body, call)) =>
+                {
+                    Some((
+                        format!("`{recv_text}.{name}(..)` (`Condvar`)"),
+                        "use `tokio::sync::Notify` (`notified().await`) or a `watch` channel".into(),
+                    ))
+                }
+                "wait" if call.arg_count == 0 && std_type("Barrier") => Some((
+                    format!("`{recv_text}.wait()` (`std::sync::Barrier`)"),
+                    "use `tokio::sync::Barrier` and `.wait().await`".into(),
+                )),
+                "read_line" if recv_text.contains("stdin") => Some((
+                    format!("`{recv_text}.read_line(..)`"),
+                    "read stdin with `tokio::io::stdin()` and `AsyncBufReadExt::read_line(..).await`, or in `spawn_blocking`".into(),
+                )),
+                _ => None,
+            }
+        }
+        Callee::Macro(_) => None,
+    }
+}
+
+/// `cv.wait(guard)`: a guard binding of this body is an argument.
+fn passes_guard(body: &Body, call: &Call) -> bool {
+    body.acquisitions.iter().any(|a| match &a.holder {
+        Holder::Binding { name, .. } => call.arg_idents.contains(name),
+        _ => false,
+    })
+}
+
+/// The file imports std's (or crossbeam's) channel and no async one.
+fn file_uses_std_mpsc(cx: &CrateCx<'_>, fi: usize) -> bool {
+    let imports = &cx.index.files[fi].1.imports;
+    let has = |pred: &dyn Fn(&[String]) -> bool| imports.iter().any(|i| pred(&i.path));
+    let std_chan = has(&|p| {
+        (p.len() >= 3 && p[0] == "std" && p[1] == "sync" && p[2] == "mpsc")
+            || p.first().is_some_and(|f| f == "crossbeam_channel" || f == "crossbeam")
+    });
+    let async_chan = has(&|p| {
+        p.first().is_some_and(|f| {
+            matches!(
+                f.as_str(),
+                "tokio"
+                    | "futures"
+                    | "futures_channel"
+                    | "futures_util"
+                    | "async_channel"
+                    | "flume"
+                    | "kanal"
+                    | "async_std"
+                    | "smol"
+            )
+        }) && p.iter().any(|s| {
+            s == "mpsc" || s == "channel" || s == "broadcast" || s == "Receiver" || s == "unbounded" || s == "bounded"
+        })
+    });
+    std_chan && !async_chan
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Finding;
+    use crate::extract::extract;
+    use crate::index::CrateIndex;
+    use crate::rules::CrateCx;
+    use crate::workspace::Edition;
+
+    fn check(src: &str, extra: &[String]) -> Vec<(u32, String)> {
+        let file = syn::parse_file(src).expect("fixture parses");
+        let facts = extract(&file, src, 0, Edition::E2021);
+        let index = CrateIndex::new(vec![(0, &facts)]);
+        let mut out: Vec<Finding> = Vec::new();
+        super::check(&CrateCx { index: &index, extra_blocking_paths: extra }, &mut out);
+        out.into_iter().map(|f| (f.primary.line, f.message)).collect()
+    }
+
+    const SRC: &str = r#"
+use legacy::db;
+
+async fn save() {
+    db::flush_sync();
+    legacy::db::flush_sync();
+    db::flush();
+}
+"#;
+
+    #[test]
+    fn extra_blocking_paths_are_reported() {
+        let extra = vec!["legacy::db::flush_sync".to_string()];
+        let found = check(SRC, &extra);
+        assert_eq!(
+            found,
+            vec![
+                (
+                    5,
+                    "`db::flush_sync` (configured as blocking) blocks the executor thread inside an async body"
+                        .to_string()
+                ),
+                (
+                    6,
+                    "`legacy::db::flush_sync` (configured as blocking) blocks the executor thread inside an async body"
+                        .to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn no_extra_paths_no_findings() {
+        assert_eq!(check(SRC, &[]), Vec::new());
+    }
+}

@@ -1,0 +1,496 @@
+//! Lock summaries shared by the deadlock rules (`reentrant-lock`,
+//! `lock-order-inversion`): which lock an acquisition takes, named by where
+//! the lock lives, and which locks a call reaches when followed through the
+//! crate's own functions (depth-limited, cycle-safe).
+//!
+//! A lock is identified by its owner and field path: `self.state` inside
+//! `impl Shared` is `Shared.state`, and so is `s.state` for `s: &Shared`
+//! (the same *class* of lock, perhaps another instance); a static by its
+//! name; anything else by the local binding in its body. Aliases written as
+//! `let m = &self.m` / `self.m.clone()` are followed; a lock reached through
+//! an index, a method call other than `clone`/`as_ref`-like ones, a
+//! generic parameter or a trait object has no identity and is skipped.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use crate::diagnostic::Span;
+use crate::facts::is_see_through_method;
+use crate::facts::{
+    Acquisition, Body, BodyKind, Call, Callee, EndKind, Holder, LocalOrigin, Place, PlaceRoot, Projection, TypeRepr,
+};
+use crate::index::{Family, LockKind};
+use crate::rules::CrateCx;
+
+/// Calls are followed this many levels deep.
+pub const MAX_CALL_DEPTH: usize = 4;
+/// A body's summary keeps at most this many distinct locks.
+const MAX_REACHED: usize = 64;
+
+/// Where a lock lives.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Root {
+    /// A field of `self`, for this `impl` type.
+    SelfOf(String),
+    /// A field of a crate struct reached through a local or parameter of one
+    /// body (`s: &Shared`): same class as `SelfOf(owner)`, own instance.
+    Value { owner: String, file: usize, body: usize, name: String },
+    /// A `static` (or `lazy_static!`) of the crate.
+    Static(String),
+    /// A local binding or parameter of one body.
+    Local { file: usize, body: usize, name: String },
+}
+
+/// One lock instance as far as syntax can tell.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LockKey {
+    pub root: Root,
+    /// `.a.b`, empty when the root itself is the lock.
+    pub fields: String,
+}
+
+impl LockKey {
+    /// The lock's class for lock order: owner type and field path.
+    pub fn class(&self) -> String {
+        match &self.root {
+            Root::SelfOf(o) | Root::Value { owner: o, .. } => format!("{o}{}", self.fields),
+            Root::Static(s) => format!("static {s}{}", self.fields),
+            Root::Local { file, body, name } => format!("local {file}:{body}:{name}{}", self.fields),
+        }
+    }
+
+    /// How the lock is named in messages: `Shared.state`, `STATE`, `m`.
+    pub fn display(&self) -> String {
+        match &self.root {
+            Root::SelfOf(o) | Root::Value { owner: o, .. } => format!("{o}{}", self.fields),
+            Root::Static(s) => format!("{s}{}", self.fields),
+            Root::Local { name, .. } => format!("{name}{}", self.fields),
+        }
+    }
+}
+
+/// How a guard holds its lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Exclusive,
+    Shared,
+    /// `upgradable_read`: compatible with readers, not with itself.
+    Upgradable,
+}
+
+impl Mode {
+    fn of(method: &str) -> Mode {
+        if method.contains("upgrad") {
+            Mode::Upgradable
+        } else if method.contains("read") {
+            Mode::Shared
+        } else {
+            Mode::Exclusive
+        }
+    }
+}
+
+/// An acquisition of a lock the deadlock rules reason about.
+#[derive(Clone, Debug)]
+pub struct LockAcq {
+    pub key: LockKey,
+    pub kind: LockKind,
+    pub mode: Mode,
+    /// Waits for the lock (`lock`, `read`, `write`), as opposed to `try_*`.
+    pub waits: bool,
+}
+
+/// A call on the way from a body to an acquisition.
+#[derive(Clone, Debug)]
+pub struct Hop {
+    pub file: usize,
+    pub span: Span,
+    /// The callee as a body name (`Shared::flush`, `helper`).
+    pub callee: String,
+}
+
+/// A lock some call reaches, directly or through further calls.
+#[derive(Clone, Debug)]
+pub struct Reached {
+    pub key: LockKey,
+    pub kind: LockKind,
+    pub mode: Mode,
+    pub file: usize,
+    /// The acquisition at the end of the chain.
+    pub span: Span,
+    pub line: u32,
+    /// The receiver as written there.
+    pub text: String,
+    /// The body that acquires it.
+    pub body_name: String,
+    /// Calls from the caller's call site to the acquiring body, in order.
+    pub chain: Vec<Hop>,
+    /// The key names the caller's own instance (calls on `self`, statics,
+    /// the one argument handed down).
+    pub same_instance: bool,
+}
+
+/// Per body, per acquisition: the lock it takes, if any.
+type FileAcqs = Vec<Vec<Option<LockAcq>>>;
+/// A body's reached locks, shared between callers.
+type Summary = Rc<Vec<Reached>>;
+
+/// The crate's functions by name, and summaries computed on demand.
+pub struct LockSummary<'c, 'i> {
+    pub cx: &'c CrateCx<'i>,
+    by_method: HashMap<(&'i str, &'i str), Vec<(usize, usize)>>,
+    free_fns: HashMap<&'i str, Vec<(usize, usize)>>,
+    structs: HashSet<&'i str>,
+    statics: HashSet<&'i str>,
+    /// Per file, per body, per acquisition.
+    acqs: Vec<FileAcqs>,
+    memo: RefCell<HashMap<(usize, usize), Summary>>,
+    in_progress: RefCell<HashSet<(usize, usize)>>,
+}
+
+impl<'c, 'i> LockSummary<'c, 'i> {
+    pub fn new(cx: &'c CrateCx<'i>) -> LockSummary<'c, 'i> {
+        let mut s = LockSummary {
+            cx,
+            by_method: HashMap::new(),
+            free_fns: HashMap::new(),
+            structs: HashSet::new(),
+            statics: HashSet::new(),
+            acqs: Vec::new(),
+            memo: RefCell::new(HashMap::new()),
+            in_progress: RefCell::new(HashSet::new()),
+        };
+        for (fi, &(_, facts)) in cx.index.files.iter().enumerate() {
+            s.structs.extend(facts.structs.iter().map(|d| d.name.as_str()));
+            s.statics.extend(facts.statics.iter().map(|d| d.name.as_str()));
+            for (bi, body) in facts.bodies.iter().enumerate() {
+                if body.parent.is_some() || !matches!(body.kind, BodyKind::AsyncFn | BodyKind::SyncFn) {
+                    continue;
+                }
+                let fn_name = body.name.rsplit("::").next().unwrap_or(&body.name);
+                match &body.self_ty {
+                    Some(t) => s.by_method.entry((t.as_str(), fn_name)).or_default().push((fi, bi)),
+                    None => s.free_fns.entry(fn_name).or_default().push((fi, bi)),
+                }
+            }
+        }
+        for (fi, &(_, facts)) in cx.index.files.iter().enumerate() {
+            let per_file = facts
+                .bodies
+                .iter()
+                .enumerate()
+                .map(|(bi, body)| body.acquisitions.iter().map(|a| s.lock_acq(fi, bi, body, a)).collect())
+                .collect();
+            s.acqs.push(per_file);
+        }
+        s
+    }
+
+    pub fn body(&self, file: usize, body: usize) -> &'i Body {
+        &self.cx.index.files[file].1.bodies[body]
+    }
+
+    /// The lock an acquisition takes, if it is a lock that can deadlock.
+    pub fn acq(&self, file: usize, body: usize, acq: usize) -> Option<&LockAcq> {
+        self.acqs[file][body][acq].as_ref()
+    }
+
+    fn lock_acq(&self, file: usize, bi: usize, body: &Body, acq: &Acquisition) -> Option<LockAcq> {
+        let resolved = self.cx.index.resolve_acquisition(file, body, acq)?;
+        let kind = resolved.kind;
+        if !matches!(kind.family(), Family::Blocking | Family::Async) || kind == LockKind::ParkingLotReentrantMutex {
+            return None;
+        }
+        if kind.family() == Family::Async && is_future_handed_on(acq) {
+            return None;
+        }
+        let key = self.key_of(file, bi, body, &acq.receiver, 0)?;
+        Some(LockAcq { key, kind, mode: Mode::of(&acq.method), waits: !acq.method.starts_with("try_") })
+    }
+
+    /// Where the lock named by `place` lives.
+    pub fn key_of(&self, file: usize, bi: usize, body: &Body, place: &Place, depth: u32) -> Option<LockKey> {
+        if depth > 4 {
+            return None;
+        }
+        let mut fields = String::new();
+        for p in &place.projections {
+            match p {
+                Projection::Field(f) => {
+                    fields.push('.');
+                    fields.push_str(f);
+                }
+                Projection::Deref => {}
+                Projection::Method(m) if is_see_through_method(m) => {}
+                Projection::Method(_) | Projection::Index => return None,
+            }
+        }
+        let root = match &place.root {
+            PlaceRoot::SelfValue => Root::SelfOf(body.self_ty.clone()?),
+            PlaceRoot::Local { name, origin } => match origin {
+                LocalOrigin::Alias(p) => {
+                    let mut k = self.key_of(file, bi, body, p, depth + 1)?;
+                    k.fields.push_str(&fields);
+                    return Some(k);
+                }
+                LocalOrigin::Declared(t) if !fields.is_empty() => match self.struct_of(t, body) {
+                    Some(owner) => Root::Value { owner, file, body: bi, name: name.clone() },
+                    None => Root::Local { file, body: bi, name: name.clone() },
+                },
+                _ => Root::Local { file, body: bi, name: name.clone() },
+            },
+            PlaceRoot::Path(segs) => {
+                let last = segs.last()?;
+                if self.statics.contains(last.as_str()) {
+                    Root::Static(last.clone())
+                } else if segs.len() == 1 {
+                    Root::Local { file, body: bi, name: last.clone() }
+                } else {
+                    return None;
+                }
+            }
+            PlaceRoot::Unknown => return None,
+        };
+        Some(LockKey { root, fields })
+    }
+
+    /// The crate struct a declared type names, seen through references and
+    /// smart pointers.
+    fn struct_of(&self, t: &TypeRepr, body: &Body) -> Option<String> {
+        match t {
+            TypeRepr::Ref(inner) => self.struct_of(inner, body),
+            TypeRepr::Path { segments, args } => {
+                let last = segments.last()?.as_str();
+                match last {
+                    "Arc" | "Rc" | "Box" | "Pin" => self.struct_of(args.first()?, body),
+                    "Self" => body.self_ty.clone(),
+                    _ if self.structs.contains(last) => Some(last.to_string()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The crate function a call runs, if it is known and unique, and
+    /// whether the callee's `self` is the caller's `self`.
+    pub fn callee(&self, body: &Body, call: &Call) -> Option<((usize, usize), bool)> {
+        if call.in_closure.as_deref().is_some_and(|c| c.contains("spawn") || c.contains("block_in_place")) {
+            return None;
+        }
+        let unique = |v: Option<&Vec<(usize, usize)>>| match v.map(Vec::as_slice) {
+            Some([one]) => Some(*one),
+            _ => None,
+        };
+        let (target, via_self) = match &call.callee {
+            Callee::Method { receiver: Some(r), name } => {
+                let plain_self = matches!(r.root, PlaceRoot::SelfValue)
+                    && r.projections.iter().all(|p| matches!(p, Projection::Deref));
+                if !plain_self {
+                    return None;
+                }
+                (unique(self.by_method.get(&(body.self_ty.as_deref()?, name.as_str())))?, true)
+            }
+            Callee::Path(p) => match p.as_slice() {
+                [ty, name] if ty == "Self" || Some(ty.as_str()) == body.self_ty.as_deref() => {
+                    let t = body.self_ty.as_deref()?;
+                    (unique(self.by_method.get(&(t, name.as_str())))?, call.arg_idents.iter().any(|a| a == "self"))
+                }
+                [ty, name] if self.structs.contains(ty.as_str()) => {
+                    (unique(self.by_method.get(&(ty.as_str(), name.as_str())))?, false)
+                }
+                [name] => (unique(self.free_fns.get(name.as_str()))?, false),
+                [first, .., name] if matches!(first.as_str(), "crate" | "self" | "super") => {
+                    (unique(self.free_fns.get(name.as_str()))?, false)
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let callee = self.body(target.0, target.1);
+        // An async callee runs now only when awaited here.
+        if callee.kind.is_async() && !call.awaited {
+            return None;
+        }
+        Some((target, via_self))
+    }
+
+    /// The locks a call reaches (through the callee and its calls), keys
+    /// translated to the caller where they name the caller's instance.
+    pub fn reached_by_call(&self, file: usize, bi: usize, call: &Call) -> Vec<Reached> {
+        let body = self.body(file, bi);
+        let Some(((cf, cb), via_self)) = self.callee(body, call) else { return Vec::new() };
+        if (cf, cb) == (file, bi) {
+            return Vec::new();
+        }
+        let callee_name = self.body(cf, cb).name.clone();
+        let sub = self.summary(cf, cb);
+        let single_arg = match call.arg_idents.as_slice() {
+            [one] if call.arg_count == 1 && one != "self" => Some(one.clone()),
+            _ => None,
+        };
+        let mut out = Vec::new();
+        for r in sub.iter() {
+            if r.chain.len() >= MAX_CALL_DEPTH {
+                continue;
+            }
+            let mut r = r.clone();
+            r.same_instance = match &r.key.root {
+                Root::SelfOf(_) => r.same_instance && via_self,
+                Root::Static(_) => true,
+                Root::Local { file: f, body: b, name } if r.chain.is_empty() && (*f, *b) == (cf, cb) => {
+                    // The callee locks its parameter: the caller's argument.
+                    match (&single_arg, self.is_declared_local(cf, cb, name)) {
+                        (Some(arg), true) => {
+                            let mut k = self.local_key(file, bi, arg);
+                            k.fields.push_str(&r.key.fields);
+                            r.key = k;
+                            true
+                        }
+                        _ => false,
+                    }
+                }
+                _ => false,
+            };
+            r.chain.insert(0, Hop { file, span: call.span, callee: callee_name.clone() });
+            out.push(r);
+        }
+        out
+    }
+
+    /// The key of a caller's local handed to a callee, through its alias.
+    fn local_key(&self, file: usize, bi: usize, name: &str) -> LockKey {
+        let body = self.body(file, bi);
+        let root = body.acquisitions.iter().find_map(|a| match &a.receiver.root {
+            PlaceRoot::Local { name: n, .. } if n == name => Some(a.receiver.root.clone()),
+            _ => None,
+        });
+        root.and_then(|root| {
+            let place = Place { root, projections: Vec::new(), text: name.to_string() };
+            self.key_of(file, bi, body, &place, 0)
+        })
+        .unwrap_or(LockKey { root: Root::Local { file, body: bi, name: name.to_string() }, fields: String::new() })
+    }
+
+    fn is_declared_local(&self, file: usize, bi: usize, name: &str) -> bool {
+        self.body(file, bi).acquisitions.iter().any(
+            |a| matches!(&a.receiver.root, PlaceRoot::Local { name: n, origin: LocalOrigin::Declared(_) } if n == name),
+        )
+    }
+
+    /// Every lock a body acquires, itself or through calls.
+    pub fn summary(&self, file: usize, bi: usize) -> Rc<Vec<Reached>> {
+        if let Some(s) = self.memo.borrow().get(&(file, bi)) {
+            return s.clone();
+        }
+        if !self.in_progress.borrow_mut().insert((file, bi)) {
+            return Rc::new(Vec::new());
+        }
+        let body = self.body(file, bi);
+        let mut out: Vec<Reached> = Vec::new();
+        let mut seen: HashSet<(LockKey, bool)> = HashSet::new();
+        for (ai, a) in body.acquisitions.iter().enumerate() {
+            let Some(la) = self.acq(file, bi, ai) else { continue };
+            if !la.waits || a.captured_from.is_some() || !seen.insert((la.key.clone(), true)) {
+                continue;
+            }
+            out.push(Reached {
+                key: la.key.clone(),
+                kind: la.kind,
+                mode: la.mode,
+                file,
+                span: a.span,
+                line: a.span.line,
+                text: a.receiver.text.clone(),
+                body_name: body.name.clone(),
+                chain: Vec::new(),
+                same_instance: true,
+            });
+        }
+        for call in &body.calls {
+            if out.len() >= MAX_REACHED {
+                break;
+            }
+            for r in self.reached_by_call(file, bi, call) {
+                if seen.insert((r.key.clone(), r.same_instance)) {
+                    out.push(r);
+                }
+            }
+        }
+        self.in_progress.borrow_mut().remove(&(file, bi));
+        let rc = Rc::new(out);
+        self.memo.borrow_mut().insert((file, bi), rc.clone());
+        rc
+    }
+}
+
+/// `spawn(lock.read())`: an async lock's future, not awaited here but moved
+/// into a call, locks wherever that callee polls it, not in this body.
+fn is_future_handed_on(acq: &Acquisition) -> bool {
+    !acq.shape.awaited
+        && matches!(acq.holder, Holder::Temporary)
+        && acq.end.as_ref().is_some_and(|e| e.kind == EndKind::Move)
+}
+
+/// The call chain as text: `self.flush()` → `Shared::flush` → `Shared::write`.
+pub fn chain_text(r: &Reached) -> String {
+    r.chain.iter().map(|h| format!("`{}`", h.callee)).collect::<Vec<_>>().join(" → ")
+}
+
+/// The declared type of a place, where syntax gives it: a field of `self`
+/// or of a declared local, a declared or constructed local, a static.
+pub fn declared_type(cx: &CrateCx<'_>, body: &Body, place: &Place) -> Option<TypeRepr> {
+    declared_type_at(cx, body, place, 0)
+}
+
+fn declared_type_at(cx: &CrateCx<'_>, body: &Body, place: &Place, depth: u32) -> Option<TypeRepr> {
+    if depth > 4 {
+        return None;
+    }
+    let mut ty = match &place.root {
+        PlaceRoot::SelfValue => TypeRepr::path(&[body.self_ty.as_deref()?], Vec::new()),
+        PlaceRoot::Local { origin, .. } => match origin {
+            LocalOrigin::Declared(t) | LocalOrigin::Constructed(t) => t.clone(),
+            LocalOrigin::Alias(p) => declared_type_at(cx, body, p, depth + 1)?,
+            LocalOrigin::Unknown => return None,
+        },
+        PlaceRoot::Path(segs) => {
+            let last = segs.last()?;
+            let mut found = cx.index.files.iter().flat_map(|(_, f)| f.statics.iter()).filter(|s| &s.name == last);
+            let s = found.next()?;
+            s.ty.clone()
+        }
+        PlaceRoot::Unknown => return None,
+    };
+    for p in &place.projections {
+        match p {
+            Projection::Field(f) => {
+                let owner = peel(&ty).last_segment()?.to_string();
+                let owner = if owner == "Self" { body.self_ty.clone()? } else { owner };
+                let mut defs = cx.index.files.iter().flat_map(|(_, fs)| fs.structs.iter()).filter(|s| s.name == owner);
+                let def = defs.next()?;
+                if defs.next().is_some() {
+                    return None;
+                }
+                ty = def.fields.iter().find(|fd| &fd.name == f)?.ty.clone();
+            }
+            Projection::Deref => {}
+            Projection::Method(m) if is_see_through_method(m) => {}
+            _ => return None,
+        }
+    }
+    Some(ty)
+}
+
+/// A type seen through references and shared-ownership wrappers.
+pub fn peel(t: &TypeRepr) -> &TypeRepr {
+    match t {
+        TypeRepr::Ref(inner) => peel(inner),
+        TypeRepr::Path { segments, args } => match (segments.last().map(String::as_str), args.first()) {
+            (Some("Arc" | "Rc" | "Box" | "Pin"), Some(inner)) => peel(inner),
+            _ => t,
+        },
+        _ => t,
+    }
+}

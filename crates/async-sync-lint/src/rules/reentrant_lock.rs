@@ -1,0 +1,240 @@
+//! `reentrant-lock`: a task locks a lock it already holds, directly or
+//! through the functions it calls.
+
+use std::collections::BTreeSet;
+
+use crate::diagnostic::Finding;
+use crate::facts::{Body, Holder};
+use crate::index::{Family, LockKind};
+use crate::rules::lock_summary::{chain_text, LockAcq, LockSummary, Mode};
+use crate::rules::CrateCx;
+
+crate::declare_rule! {
+    name: "reentrant-lock",
+    level: Deny,
+    summary: "a task locks a mutex or `RwLock` it already holds, directly or through a call",
+    docs: r#"## What it does
+Finds a lock acquired while the same task already holds it: twice in one
+body (`let a = self.m.lock().await; … self.m.lock().await`), or through a
+call made while the guard is live (`self.helper()`, `Self::helper(self)`, or
+a free function given the lock) whose body, or the bodies it calls in turn
+(up to four calls deep), locks the same lock. Async locks (tokio, futures,
+async-lock, async-std) and blocking ones (std, parking_lot, spin) alike.
+
+For an `RwLock`, `write` after `read` (or after `write`) deadlocks; `read`
+after `read` is reported with its own message: it deadlocks as soon as a
+writer queues between the two reads (tokio's `RwLock` is fair, std's and
+parking_lot's may be).
+
+## Why is this bad?
+None of these locks is re-entrant. tokio's `lock().await` waits forever for
+the guard its own task holds; a std `Mutex` deadlocks or panics; a
+parking_lot or spin lock spins or parks forever. The task never finishes, and
+every other task that needs the lock hangs behind it.
+
+## Example
+```rust
+use tokio::sync::Mutex;
+
+struct Counter { n: Mutex<u64> }
+
+impl Counter {
+    async fn bump(&self) {
+        let mut n = self.n.lock().await;
+        *n += 1;
+        self.log().await;
+    }
+    async fn log(&self) {
+        println!("{}", *self.n.lock().await);
+    }
+}
+```
+
+## Use instead
+```rust
+use tokio::sync::Mutex;
+
+struct Counter { n: Mutex<u64> }
+
+impl Counter {
+    async fn bump(&self) {
+        let value = {
+            let mut n = self.n.lock().await;
+            *n += 1;
+            *n
+        };
+        Self::log(value);
+    }
+    fn log(value: u64) {
+        println!("{value}");
+    }
+}
+```
+Release the guard before calling code that locks again, or pass the locked
+data (`&mut T`) down instead of the lock.
+
+## Known problems
+Read-then-read in test code (`#[test]`, `#[cfg(test)]`) is not reported:
+tests of an `RwLock` take two read guards on purpose, with no writer queued.
+A lock is identified by where it lives: owner type and field path for
+`self.x` (and for `s.x` with `s: &Owner`), a static by name, a local binding
+within its body, following `let m = &self.m` and `self.m.clone()` aliases.
+Aliasing that syntax does not show is not seen: two bindings cloned from the
+same `Arc` in another function, locks reached through an index
+(`self.shards[i]`), a method returning the lock, a generic parameter or a
+trait object. Calls are followed only to uniquely named functions of the
+crate: methods on `self`, `Self::f`, `Type::f`, free functions (a free
+function given a single argument is matched to that argument); trait
+dispatch and closures stored for later are not followed.
+"#,
+}
+
+pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
+    let summary = LockSummary::new(cx);
+    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
+        for (bi, body) in facts.bodies.iter().enumerate() {
+            let mut reported: BTreeSet<(u32, u32)> = BTreeSet::new();
+            // Directly: the second acquisition sees the first live.
+            for (ai, acq) in body.acquisitions.iter().enumerate() {
+                let Some(second) = summary.acq(fi, bi, ai) else { continue };
+                if !second.waits || acq.captured_from.is_some() {
+                    continue;
+                }
+                for &h in &acq.held_on_acquire {
+                    let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
+                    if first.key != second.key || !conflicts(first.mode, second.mode) {
+                        continue;
+                    }
+                    // Tests of an `RwLock` take two read guards on purpose;
+                    // with no writer queued in a test, that cannot block.
+                    if body.is_test && is_read_read(first, second) {
+                        continue;
+                    }
+                    if !reported.insert((acq.span.lo, acq.span.hi)) {
+                        continue;
+                    }
+                    let f = body.acquisitions[h as usize].span;
+                    let finding = Finding::new(
+                        META.name,
+                        META.default_level,
+                        file_id,
+                        acq.span,
+                        message(first, second, &acq.receiver.text, ""),
+                    )
+                    .with_primary_label(second_label(second))
+                    .with_label(f, first_label(body, h as usize));
+                    out.push(advise(finding, first, second, holder_name(body, h as usize)));
+                }
+            }
+            // Through calls made while a guard is live.
+            for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
+                let reached = summary.reached_by_call(fi, bi, call);
+                if reached.is_empty() {
+                    continue;
+                }
+                for &h in &call.held {
+                    let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
+                    let Some(r) =
+                        reached.iter().find(|r| r.same_instance && r.key == first.key && conflicts(first.mode, r.mode))
+                    else {
+                        continue;
+                    };
+                    if !reported.insert((call.span.lo, call.span.hi)) {
+                        continue;
+                    }
+                    let second = LockAcq { key: r.key.clone(), kind: r.kind, mode: r.mode, waits: true };
+                    if body.is_test && is_read_read(first, &second) {
+                        continue;
+                    }
+                    let first_acq = &body.acquisitions[h as usize];
+                    let mut finding = Finding::new(
+                        META.name,
+                        META.default_level,
+                        file_id,
+                        call.span,
+                        message(first, &second, &first_acq.receiver.text, " by this call"),
+                    )
+                    .with_primary_label(format!("calls {}, which locks `{}` again", chain_text(r), r.text))
+                    .with_label(first_acq.span, first_label(body, h as usize));
+                    for hop in r.chain.iter().skip(1).filter(|h| h.file == fi) {
+                        finding = finding.with_label(hop.span, format!("then calls `{}`", hop.callee));
+                    }
+                    if r.file == fi {
+                        finding = finding.with_label(r.span, "second acquisition here, while the first guard is held");
+                    }
+                    finding = finding.with_note(format!(
+                        "`{}` acquires `{}` at line {}{}",
+                        r.body_name,
+                        r.text,
+                        r.line,
+                        if r.file == fi { "" } else { " of its file" }
+                    ));
+                    out.push(advise(finding, first, &second, holder_name(body, h as usize)));
+                }
+            }
+        }
+    }
+}
+
+/// Does taking `second` while holding `first` (same lock) block?
+fn conflicts(first: Mode, second: Mode) -> bool {
+    !matches!((first, second), (Mode::Shared, Mode::Upgradable) | (Mode::Upgradable, Mode::Shared))
+}
+
+fn is_read_read(first: &LockAcq, second: &LockAcq) -> bool {
+    first.mode == Mode::Shared && second.mode == Mode::Shared
+}
+
+fn message(first: &LockAcq, second: &LockAcq, text: &str, via: &str) -> String {
+    if is_read_read(first, second) {
+        format!("`{text}` is read-locked again{via} while this task already holds a read guard")
+    } else {
+        format!("`{text}` is locked again{via} while this task already holds it")
+    }
+}
+
+fn second_label(second: &LockAcq) -> String {
+    match second.mode {
+        Mode::Shared => "second read lock here".to_string(),
+        _ => "second acquisition here, while the first guard is held".to_string(),
+    }
+}
+
+fn holder_name(body: &Body, acq: usize) -> Option<String> {
+    match &body.acquisitions[acq].holder {
+        Holder::Binding { name, .. } => Some(name.clone()),
+        _ => None,
+    }
+}
+
+fn first_label(body: &Body, acq: usize) -> String {
+    match holder_name(body, acq) {
+        Some(name) => format!("first acquired here, held by `{name}`"),
+        None => "first acquired here, held by a temporary".to_string(),
+    }
+}
+
+fn advise(f: Finding, first: &LockAcq, second: &LockAcq, holder: Option<String>) -> Finding {
+    let release = match holder {
+        Some(name) => format!("release the first guard before locking again (`drop({name})` or end its block), or pass the locked data (`&mut T`) to the code that needs it"),
+        None => "release the first guard before locking again (bind it in a statement of its own), or pass the locked data (`&mut T`) to the code that needs it".to_string(),
+    };
+    let f = f.with_help(release);
+    if is_read_read(first, second) {
+        return f.with_note(
+            "a second read lock waits behind any writer queued since the first one (tokio's `RwLock` is fair), and that writer waits for the first read guard: a deadlock",
+        );
+    }
+    let why = match (first.kind.family(), first.kind) {
+        (Family::Async, _) => format!(
+            "`{}` is not re-entrant: the task waits forever for the guard it holds itself",
+            first.kind.type_name()
+        ),
+        (_, LockKind::StdMutex | LockKind::StdRwLock) => format!(
+            "`{}` is not re-entrant: locking it twice on one thread deadlocks or panics",
+            first.kind.type_name()
+        ),
+        _ => format!("`{}` is not re-entrant: locking it twice on one thread deadlocks", first.kind.type_name()),
+    };
+    f.with_note(why)
+}
