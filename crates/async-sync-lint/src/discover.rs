@@ -610,17 +610,48 @@ fn find_upwards(start: &Path, name: &str) -> Option<PathBuf> {
 
 /// Runs `cargo metadata --no-deps --offline` (no build scripts, no network).
 /// On failure, returns cargo's message, trimmed to its meaningful lines.
+///
+/// A project may pin a toolchain (`rust-toolchain.toml`) that is not
+/// installed. Reading metadata does not depend on it, and linting must never
+/// download a toolchain, so rustup's auto-install is off and a missing pinned
+/// toolchain is retried with the default one.
 fn cargo_metadata(manifest: &Path, cwd: &Path) -> Result<cargo_metadata::Metadata, String> {
-    let result = cargo_metadata::MetadataCommand::new()
-        .no_deps()
-        .manifest_path(manifest)
-        .current_dir(cwd)
-        .other_options(vec!["--offline".to_string()])
-        .exec();
+    let run = |toolchain: Option<&str>| {
+        let mut cmd = cargo_metadata::MetadataCommand::new();
+        cmd.no_deps()
+            .manifest_path(manifest)
+            .current_dir(cwd)
+            .other_options(vec!["--offline".to_string()])
+            .env("RUSTUP_AUTO_INSTALL", "0");
+        if let Some(t) = toolchain {
+            cmd.env("RUSTUP_TOOLCHAIN", t);
+        }
+        cmd.exec()
+    };
+    let mut result = run(None);
+    if let Err(cargo_metadata::Error::CargoMetadata { stderr }) = &result {
+        if stderr.contains("toolchain") && (stderr.contains("not installed") || stderr.contains("is not installed")) {
+            result = run(Some(&default_toolchain()));
+        }
+    }
     result.map_err(|e| match e {
         cargo_metadata::Error::CargoMetadata { stderr } => summarize_cargo_error(&stderr),
         other => other.to_string(),
     })
+}
+
+/// The toolchain rustup uses outside any override (`rustup default`), or
+/// `stable`.
+fn default_toolchain() -> String {
+    std::process::Command::new("rustup")
+        .arg("default")
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "stable".to_string())
 }
 
 /// Cargo's stderr is `error: what` then `Caused by:` blocks and source

@@ -1503,7 +1503,12 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         self.scopes.push(params.into_iter().map(|p| (p.name, p.origin)).collect());
         self.temp_push();
         self.enter(ControlKind::Closure, self.span_expr(&c.body));
-        self.visit_expr(&c.body);
+        if let Some(id) = self.visit_expr(&c.body) {
+            // The closure returns the guard (or the lock's future, as in
+            // `build_index(|| index.read())`): it is held wherever the
+            // closure's caller keeps it.
+            self.acqs[id as usize].escapes = true;
+        }
         self.leave();
         self.temp_pop();
         self.scopes.pop();
