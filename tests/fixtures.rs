@@ -92,7 +92,7 @@ fn lint_fixture(f: &Fixture) -> (Report, Expectations) {
         let opts = RunOptions {
             discover: DiscoverOptions { paths: vec![f.path.clone()], cwd: f.path.clone(), ..Default::default() },
             level_flags: Vec::new(),
-            engine: EngineOptions { threads: Some(1) },
+            engine: EngineOptions { threads: Some(1), ..EngineOptions::default() },
         };
         let report = driver::run(&opts).expect("fixture crate lints");
         for file in &report.workspace.files {

@@ -167,5 +167,5 @@ pub fn run_file(path: &Path, edition: crate::workspace::Edition, flags: &[LevelF
         }],
         ..Workspace::default()
     };
-    run_on_workspace(ws, flags, &EngineOptions { threads: Some(1) })
+    run_on_workspace(ws, flags, &EngineOptions { threads: Some(1), ..EngineOptions::default() })
 }
