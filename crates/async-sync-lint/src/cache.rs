@@ -169,9 +169,10 @@ impl Cache {
             path.file_name().expect("a file name").to_string_lossy()
         ));
         let result = (|| {
-            let mut f = std::fs::File::create(&tmp)?;
+            let mut f = std::io::BufWriter::with_capacity(64 << 10, std::fs::File::create(&tmp)?);
             serde_json::to_writer(&mut f, &entry)?;
             f.flush()?;
+            drop(f);
             std::fs::rename(&tmp, &path)
         })();
         if result.is_err() {

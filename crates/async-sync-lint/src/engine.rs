@@ -7,7 +7,7 @@
 //!   that file, and the run goes on;
 //! - output order is sorted (path, line, column, rule), never thread order.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -306,7 +306,7 @@ fn lint_in_pool(ws: &Workspace, use_prefilter: bool, cache: Option<&Cache>) -> L
     for (i, f) in ws.files.iter().enumerate() {
         members.entry(f.package).or_default().push(i);
     }
-    let mut relevant: BTreeMap<Option<usize>, HashSet<String>> = BTreeMap::new();
+    let mut relevant: BTreeMap<Option<usize>, prefilter::NameSet> = BTreeMap::new();
     loop {
         let mut recheck: Vec<(usize, Option<usize>)> = Vec::new();
         for (pkg, files) in &members {

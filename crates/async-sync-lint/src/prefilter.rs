@@ -45,20 +45,17 @@
 //! the names the index and the extractor know.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::facts::{FileFacts, TypeRepr};
 
 /// Identifiers whose presence makes a file worth parsing. Extend this list
 /// when a rule needs a new name (see the module docs). Order is irrelevant.
 pub const TOKENS: &[&str] = &[
-    // Async context.
+    // Async context. Every async body is spelled with `async`; the await
+    // points `select!`/`join!` count only inside one, so they need no token.
     "async",
     "await",
-    "select",
-    "select_biased",
-    "join",
-    "try_join",
-    "join_all",
     "block_on",
     "block_in_place",
     "spawn",
@@ -67,7 +64,6 @@ pub const TOKENS: &[&str] = &[
     "yield_now",
     "sleep",
     "sleep_ms",
-    "Future",
     // Primitives (std, parking_lot, lock_api, spin, tokio, futures,
     // async-lock, async-std, dashmap).
     "Mutex",
@@ -88,7 +84,6 @@ pub const TOKENS: &[&str] = &[
     "watch",
     "mpsc",
     "oneshot",
-    "broadcast",
     "CancellationToken",
     "lazy_static",
     "thread_local",
@@ -159,17 +154,58 @@ pub fn for_each_ident(bytes: &[u8], mut f: impl FnMut(&[u8], &[u8]) -> bool) -> 
     false
 }
 
-/// The token set, built once.
-fn token_set() -> &'static HashSet<&'static [u8]> {
-    static SET: std::sync::OnceLock<HashSet<&'static [u8]>> = std::sync::OnceLock::new();
-    SET.get_or_init(|| TOKENS.iter().map(|t| t.as_bytes()).collect())
+/// FNV-1a: identifiers are short, and SipHash's setup dominated the scan.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A set of names, hashed with [`Fnv`].
+pub type NameSet = HashSet<String, BuildHasherDefault<Fnv>>;
+
+/// The token set, built once, with a quick first-byte filter.
+struct Tokens {
+    set: HashSet<&'static [u8], BuildHasherDefault<Fnv>>,
+    /// Bit `b` set when some token (or prefix, or empty-call token) starts
+    /// with byte `b`.
+    first: [bool; 256],
+}
+
+fn tokens() -> &'static Tokens {
+    static SET: std::sync::OnceLock<Tokens> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        let mut first = [false; 256];
+        for t in TOKENS.iter().chain(PREFIXES).chain(EMPTY_CALL_TOKENS) {
+            first[t.as_bytes()[0] as usize] = true;
+        }
+        Tokens { set: TOKENS.iter().map(|t| t.as_bytes()).collect(), first }
+    })
+}
+
+fn token_set() -> &'static HashSet<&'static [u8], BuildHasherDefault<Fnv>> {
+    &tokens().set
 }
 
 /// Does the file mention a name of `V`?
 pub fn mentions_tokens(bytes: &[u8]) -> bool {
-    let set = token_set();
+    let t = tokens();
     for_each_ident(bytes, |id, rest| {
-        set.contains(id)
+        if !t.first[id[0] as usize] {
+            return false;
+        }
+        t.set.contains(id)
             || PREFIXES.iter().any(|p| id.starts_with(p.as_bytes()))
             || (EMPTY_CALL_TOKENS.iter().any(|t| t.as_bytes() == id) && is_empty_call(rest))
     })
@@ -182,24 +218,30 @@ fn is_empty_call(rest: &[u8]) -> bool {
 }
 
 /// Does the file mention any of `names`?
-pub fn mentions_any(bytes: &[u8], names: &HashSet<String>) -> bool {
+pub fn mentions_any(bytes: &[u8], names: &NameSet) -> bool {
     if names.is_empty() {
         return false;
     }
+    let mut first = [false; 256];
+    for n in names {
+        if let Some(&b) = n.as_bytes().first() {
+            first[b as usize] = true;
+        }
+    }
     // `HashSet<String>` can be queried by `&str`; identifiers are ASCII or
     // UTF-8 runs, and a non-UTF-8 run cannot equal a name.
-    for_each_ident(bytes, |id, _| std::str::from_utf8(id).is_ok_and(|s| names.contains(s)))
+    for_each_ident(bytes, |id, _| first[id[0] as usize] && std::str::from_utf8(id).is_ok_and(|s| names.contains(s)))
 }
 
 /// Is `name` in `V ∪ r`?
-fn is_relevant(name: &str, r: &HashSet<String>) -> bool {
+fn is_relevant(name: &str, r: &NameSet) -> bool {
     token_set().contains(name.as_bytes())
         || EMPTY_CALL_TOKENS.contains(&name)
         || PREFIXES.iter().any(|p| name.starts_with(p))
         || r.contains(name)
 }
 
-fn type_mentions(ty: &TypeRepr, r: &HashSet<String>) -> bool {
+fn type_mentions(ty: &TypeRepr, r: &NameSet) -> bool {
     match ty {
         TypeRepr::Path { segments, args } => {
             segments.iter().any(|s| is_relevant(s, r)) || args.iter().any(|a| type_mentions(a, r))
@@ -212,7 +254,7 @@ fn type_mentions(ty: &TypeRepr, r: &HashSet<String>) -> bool {
 
 /// Extends `r` to the fixpoint over `files` (see the module docs). Returns
 /// whether it grew.
-pub fn grow_relevant<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone, r: &mut HashSet<String>) -> bool {
+pub fn grow_relevant<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone, r: &mut NameSet) -> bool {
     let before = r.len();
     loop {
         let mut added = Vec::new();
@@ -286,7 +328,7 @@ pub use parking_lot::RwLock as Lock;
 "#;
         let file = syn::parse_file(src).unwrap();
         let facts = crate::extract::extract(&file, src, 0, crate::workspace::Edition::E2021);
-        let mut r = HashSet::new();
+        let mut r = NameSet::default();
         assert!(grow_relevant(std::iter::once(&facts), &mut r));
         let mut got: Vec<_> = r.into_iter().collect();
         got.sort();

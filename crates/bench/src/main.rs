@@ -237,7 +237,11 @@ fn child(args: &[String]) -> Result<(), String> {
     if a.touch {
         // "Touch" one file by linting a changed copy in its place: the
         // corpus itself is never written.
-        let i = ws.files.iter().position(|f| f.path.ends_with("tokio/src/sync/mutex.rs")).unwrap_or(0);
+        let i = ws
+            .files
+            .iter()
+            .position(|f| f.display.contains("tokio-") && f.display.ends_with("src/sync/mutex.rs"))
+            .ok_or("no tokio/src/sync/mutex.rs in the corpus to touch")?;
         let mut text = std::fs::read(&ws.files[i].path).map_err(|e| e.to_string())?;
         text.extend_from_slice(b"\n// touched by asl-bench\n");
         let copy = std::env::temp_dir().join(format!("asl-bench-touched-{}.rs", std::process::id()));
