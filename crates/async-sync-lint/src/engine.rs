@@ -93,23 +93,21 @@ pub struct LintResult {
 
 /// Reads, parses and extracts one file. Never panics.
 pub fn analyze_file(path: &Path, edition: Edition, id: FileId) -> FileOutcome {
-    match read_file(path, id) {
+    match std::fs::read(path) {
         Ok(bytes) => analyze_bytes(bytes, edition, id),
-        Err(o) => o,
+        Err(e) => io_error(&e, id),
     }
 }
 
-fn read_file(path: &Path, id: FileId) -> Result<Vec<u8>, FileOutcome> {
-    std::fs::read(path).map_err(|e| {
-        let f = Finding::new(
-            engine_codes::IO_ERROR,
-            Level::Deny,
-            id,
-            Span { line: 1, col: 1, end_line: 1, end_col: 1, ..Span::default() },
-            format!("could not read file: {e}"),
-        );
-        FileOutcome { facts: None, findings: vec![f], text: None }
-    })
+fn io_error(e: &std::io::Error, id: FileId) -> FileOutcome {
+    let f = Finding::new(
+        engine_codes::IO_ERROR,
+        Level::Deny,
+        id,
+        Span { line: 1, col: 1, end_line: 1, end_col: 1, ..Span::default() },
+        format!("could not read file: {e}"),
+    );
+    FileOutcome { facts: None, findings: vec![f], text: None }
 }
 
 /// Does the text carry suppression markers (then the driver needs it)?
@@ -256,7 +254,7 @@ pub fn lint(ws: &Workspace, opts: &EngineOptions) -> LintResult {
 
 /// A file's state while the prefilter decides.
 enum Slot {
-    Done(FileOutcome),
+    Done(Box<FileOutcome>),
     /// Not parsed (yet): it mentions no name a rule or the index needs.
     Skipped,
 }
@@ -271,21 +269,21 @@ fn analyze_or_skip(
     needed: impl Fn(&[u8]) -> bool,
     cached: &std::sync::atomic::AtomicUsize,
 ) -> Slot {
-    let bytes = match read_file(&f.path, id) {
+    let bytes = match std::fs::read(&f.path) {
         Ok(b) => b,
-        Err(o) => return Slot::Done(o),
+        Err(e) => return Slot::Done(Box::new(io_error(&e, id))),
     };
     if !needed(&bytes) {
         if std::str::from_utf8(&bytes).is_ok() {
             return Slot::Skipped;
         }
-        return Slot::Done(analyze_bytes(bytes, f.edition, id));
+        return Slot::Done(Box::new(analyze_bytes(bytes, f.edition, id)));
     }
     let (outcome, hit) = analyze_cached(bytes, f.edition, id, cache);
     if hit {
         cached.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
-    Slot::Done(outcome)
+    Slot::Done(Box::new(outcome))
 }
 
 fn lint_in_pool(ws: &Workspace, use_prefilter: bool, cache: Option<&Cache>) -> LintResult {
@@ -344,7 +342,7 @@ fn lint_in_pool(ws: &Workspace, use_prefilter: bool, cache: Option<&Cache>) -> L
     let outcomes: Vec<FileOutcome> = slots
         .into_iter()
         .map(|s| match s {
-            Slot::Done(o) => o,
+            Slot::Done(o) => *o,
             Slot::Skipped => FileOutcome { facts: None, findings: Vec::new(), text: None },
         })
         .collect();
