@@ -63,3 +63,36 @@ fn prefilter_changes_no_finding_on_the_corpus() {
     );
     eprintln!("prefilter: {skipped} files skipped, {} findings identical", with.len());
 }
+
+/// A file with no token of its own is parsed when it declares a type on a
+/// lock chain: `Outer` (no lock named in its file) holds `Inner` (a
+/// `parking_lot::Mutex`, whose `.lock()` only resolves through the declared
+/// types: without `outer.rs` there is no finding).
+#[test]
+fn prefilter_parses_files_on_a_lock_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"chain\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("src/lib.rs"),
+        "mod inner;\nmod outer;\nmod plain;\nuse outer::Outer;\n\
+         pub async fn f(o: &Outer) {\n    let g = o.inner.m.lock();\n    tick().await;\n    drop(g);\n}\n\
+         async fn tick() {}\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("src/inner.rs"), "pub struct Inner {\n    pub m: parking_lot::Mutex<u32>,\n}\n").unwrap();
+    std::fs::write(root.join("src/outer.rs"), "pub struct Outer {\n    pub inner: crate::inner::Inner,\n}\n").unwrap();
+    std::fs::write(root.join("src/plain.rs"), "pub struct Point {\n    pub x: f64,\n}\n").unwrap();
+    let (with, skipped) = findings(root, true);
+    let (without, _) = findings(root, false);
+    assert_eq!(with, without);
+    assert_eq!(with.len(), 1, "{with:?}");
+    assert!(with[0].contains("sync-guard-across-await"), "{with:?}");
+    // Only `plain.rs` is left unparsed.
+    assert_eq!(skipped, 1);
+}

@@ -1,7 +1,7 @@
 //! The incremental cache: one file's analysis (facts and the engine's own
 //! findings), stored under `<target-dir>/async-sync-lint/cache/` and keyed by
-//! what determines it: the file's content, the edition, the tool version and
-//! the facts schema. Rules always run again on the crate index, so a changed
+//! what determines it: the file's content, the edition, and the tool's build
+//! (version, facts schema, executable stamp). Rules always run again on the crate index, so a changed
 //! file re-lints itself and everything that resolves through it.
 //!
 //! Architecture Invariants:
@@ -23,6 +23,25 @@ use crate::workspace::Edition;
 
 /// Bump when `FileFacts` (or its extraction) changes meaning.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// What identifies the build of the tool: its version, the facts schema, and
+/// the running executable's size and modification time, so that a rebuilt
+/// tool (a changed extractor under an unchanged version number) never reads
+/// entries an older build wrote.
+fn tool_fingerprint() -> &'static str {
+    static FP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    FP.get_or_init(|| {
+        let exe = std::env::current_exe().and_then(std::fs::metadata).ok();
+        let stamp = exe
+            .map(|m| {
+                let mtime = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+                let ns = mtime.map_or(0, |d| d.as_nanos());
+                format!("{:x}", content_hash(format!("{}:{ns}", m.len()).as_bytes()) as u64)
+            })
+            .unwrap_or_default();
+        format!("v{}-s{SCHEMA_VERSION}-{stamp}", env!("CARGO_PKG_VERSION"))
+    })
+}
 
 /// The cache directory for a target directory.
 pub fn dir_in(target_dir: &Path) -> PathBuf {
@@ -74,16 +93,9 @@ impl Key {
     }
 
     fn file_name(&self) -> String {
-        // Tool version and schema go into the name, so a new version never
-        // reads an old entry.
-        format!(
-            "{:032x}-{:x}-{:?}-v{}-s{}.json",
-            self.content,
-            self.len,
-            self.edition,
-            env!("CARGO_PKG_VERSION"),
-            SCHEMA_VERSION
-        )
+        // The tool's build goes into the name, so a new build never reads
+        // an old entry.
+        format!("{:032x}-{:x}-{:?}-{}.json", self.content, self.len, self.edition, tool_fingerprint())
     }
 }
 
@@ -92,8 +104,7 @@ impl Key {
 #[derive(Serialize, Deserialize)]
 struct Entry {
     key: Key,
-    version: String,
-    schema: u32,
+    tool: String,
     facts: Option<FileFacts>,
     findings: Vec<Finding>,
 }
@@ -123,7 +134,7 @@ impl Cache {
     pub fn get(&self, key: &Key, file: FileId) -> Option<(Option<FileFacts>, Vec<Finding>)> {
         let bytes = std::fs::read(self.path(key)).ok()?;
         let entry: Entry = serde_json::from_slice(&bytes).ok()?;
-        if entry.key != *key || entry.version != env!("CARGO_PKG_VERSION") || entry.schema != SCHEMA_VERSION {
+        if entry.key != *key || entry.tool != tool_fingerprint() {
             return None;
         }
         let mut findings = entry.findings;
@@ -143,8 +154,7 @@ impl Cache {
         #[derive(Serialize)]
         struct EntryRef<'a> {
             key: &'a Key,
-            version: &'a str,
-            schema: u32,
+            tool: &'a str,
             facts: Option<&'a FileFacts>,
             findings: Vec<Finding>,
         }
@@ -156,7 +166,7 @@ impl Cache {
                 f
             })
             .collect();
-        let entry = EntryRef { key, version: env!("CARGO_PKG_VERSION"), schema: SCHEMA_VERSION, facts, findings };
+        let entry = EntryRef { key, tool: tool_fingerprint(), facts, findings };
         let path = self.path(key);
         let dir = path.parent().expect("entries live in a fan-out directory");
         std::fs::create_dir_all(dir)?;
