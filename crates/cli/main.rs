@@ -101,6 +101,11 @@ struct Cli {
     #[arg(long)]
     stats: bool,
 
+    /// Do not read or write the incremental cache (kept under the target
+    /// directory, in `async-sync-lint/cache`).
+    #[arg(long)]
+    no_cache: bool,
+
     /// Print the extracted facts of each file as JSON (for rule authors).
     #[arg(long, hide = true)]
     dump_facts: bool,
@@ -225,13 +230,9 @@ fn run(cli: Cli) -> Result<u8, String> {
         return Ok(0);
     }
     let discovery_failed = !ws.errors.is_empty();
-    let report = driver::run_on_workspace(
-        ws,
-        &flags,
-        &EngineOptions { threads: cli.jobs, ..Default::default() },
-        cli.paths.is_empty(),
-    )
-    .map_err(|RunError(msg)| msg)?;
+    let cache_dir = (!cli.no_cache).then(|| async_sync_lint::engine::cache_dir(&ws, cli.target_dir.as_deref()));
+    let engine = EngineOptions { threads: cli.jobs, cache_dir, ..EngineOptions::default() };
+    let report = driver::run_on_workspace(ws, &flags, &engine, cli.paths.is_empty()).map_err(|RunError(msg)| msg)?;
     let (ws, findings) = (&report.workspace, &report.findings);
 
     if cli.stats {

@@ -9,13 +9,15 @@
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::cache::{Cache, Key};
 use crate::diagnostic::{engine_codes, FileId, Finding, Level, Span};
 use crate::facts::FileFacts;
 use crate::index::CrateIndex;
+use crate::prefilter;
 use crate::rules::{self, CrateCx};
 use crate::source::{prepare_for_parse, LineIndex};
 use crate::workspace::{Edition, SourceFile, Workspace};
@@ -28,13 +30,36 @@ pub const MAX_NESTING: usize = 512;
 /// Worker stack size: the parser and the extractor recurse on deep code.
 const WORKER_STACK: usize = 256 << 20;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct EngineOptions {
     /// Worker threads; `None` = one per core.
     pub threads: Option<usize>,
     /// Extra call paths that block (from the configuration), for
     /// `blocking-in-async`.
     pub extra_blocking_paths: Vec<String>,
+    /// Leave unparsed the files no rule can need (see `prefilter`). Off only
+    /// to prove that it changes nothing.
+    pub prefilter: bool,
+    /// Where the incremental cache lives (`<target-dir>/async-sync-lint/
+    /// cache`); `None` = no cache.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> EngineOptions {
+        EngineOptions { threads: None, extra_blocking_paths: Vec::new(), prefilter: true, cache_dir: None }
+    }
+}
+
+/// The cache directory: under `--target-dir`, else `CARGO_TARGET_DIR`, else
+/// the workspace's `target/`.
+pub fn cache_dir(ws: &Workspace, target_dir: Option<&Path>) -> PathBuf {
+    let target = match (target_dir, std::env::var_os("CARGO_TARGET_DIR")) {
+        (Some(t), _) => t.to_path_buf(),
+        (None, Some(t)) if !t.is_empty() => PathBuf::from(t),
+        _ => ws.root.join("target"),
+    };
+    crate::cache::dir_in(&target)
 }
 
 /// What one file task hands back: facts (if it parsed) and the engine's own
@@ -56,6 +81,10 @@ pub struct Stats {
     pub async_bodies: usize,
     pub acquisitions: usize,
     pub resolved: usize,
+    /// Files the prefilter left unparsed.
+    pub skipped: usize,
+    /// Files whose analysis came from the cache.
+    pub cached: usize,
 }
 
 pub struct LintResult {
@@ -67,19 +96,46 @@ pub struct LintResult {
 
 /// Reads, parses and extracts one file. Never panics.
 pub fn analyze_file(path: &Path, edition: Edition, id: FileId) -> FileOutcome {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            let f = Finding::new(
-                engine_codes::IO_ERROR,
-                Level::Deny,
-                id,
-                Span { line: 1, col: 1, end_line: 1, end_col: 1, ..Span::default() },
-                format!("could not read file: {e}"),
-            );
-            return FileOutcome { facts: None, findings: vec![f], text: None };
-        }
-    };
+    match std::fs::read(path) {
+        Ok(bytes) => analyze_bytes(bytes, edition, id),
+        Err(e) => io_error(&e, id),
+    }
+}
+
+fn io_error(e: &std::io::Error, id: FileId) -> FileOutcome {
+    let f = Finding::new(
+        engine_codes::IO_ERROR,
+        Level::Deny,
+        id,
+        Span { line: 1, col: 1, end_line: 1, end_col: 1, ..Span::default() },
+        format!("could not read file: {e}"),
+    );
+    FileOutcome { facts: None, findings: vec![f], text: None }
+}
+
+/// Does the text carry suppression markers (then the driver needs it)?
+fn has_markers(raw: &str) -> bool {
+    raw.contains("async-sync-lint:") || raw.contains("async_sync_lint")
+}
+
+/// [`analyze_bytes`] through the cache: a hit skips parsing.
+fn analyze_cached(bytes: Vec<u8>, edition: Edition, id: FileId, cache: Option<&Cache>) -> (FileOutcome, bool) {
+    let Some(cache) = cache else { return (analyze_bytes(bytes, edition, id), false) };
+    let key = Key::new(&bytes, edition);
+    if let Some((facts, findings)) = cache.get(&key, id) {
+        let text = std::str::from_utf8(&bytes).ok().filter(|t| has_markers(t)).map(str::to_string);
+        return (FileOutcome { facts, findings, text }, true);
+    }
+    let outcome = analyze_bytes(bytes, edition, id);
+    // Internal errors are not cached: a fixed tool must look again.
+    if !outcome.findings.iter().any(|f| f.rule == engine_codes::INTERNAL_ERROR) {
+        cache.put(&key, outcome.facts.as_ref(), &outcome.findings);
+    }
+    (outcome, false)
+}
+
+/// Parses and extracts one file's bytes. Never panics.
+pub fn analyze_bytes(bytes: Vec<u8>, edition: Edition, id: FileId) -> FileOutcome {
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -121,7 +177,7 @@ pub fn analyze_file(path: &Path, edition: Edition, id: FileId) -> FileOutcome {
 
 /// Parses and extracts facts from text already read.
 pub fn analyze_text(raw: &str, edition: Edition, id: FileId) -> FileOutcome {
-    let keep_text = raw.contains("async-sync-lint:") || raw.contains("async_sync_lint");
+    let keep_text = has_markers(raw);
     let text = keep_text.then(|| raw.to_string());
     if let Some((depth, at)) = too_deep(raw) {
         let span = LineIndex::new(raw).span(at as u32, at as u32);
@@ -195,18 +251,111 @@ pub fn lint(ws: &Workspace, opts: &EngineOptions) -> LintResult {
         builder = builder.num_threads(n);
     }
     let pool = builder.build().expect("a thread pool can be built");
-    pool.install(|| lint_in_pool(ws, &opts.extra_blocking_paths))
+    let cache = opts.cache_dir.as_deref().and_then(Cache::open);
+    pool.install(|| lint_in_pool(ws, opts.prefilter, cache.as_ref(), &opts.extra_blocking_paths))
 }
 
-fn lint_in_pool(ws: &Workspace, extra_blocking_paths: &[String]) -> LintResult {
-    let outcomes: Vec<FileOutcome> = ws
+/// A file's state while the prefilter decides.
+enum Slot {
+    Done(Box<FileOutcome>),
+    /// Not parsed (yet): it mentions no name a rule or the index needs.
+    Skipped,
+}
+
+/// Analyses one file, or leaves it unparsed when `needed` says no. Files
+/// the prefilter skips are still checked for being readable UTF-8, as
+/// parsing would have.
+fn analyze_or_skip(
+    f: &SourceFile,
+    id: FileId,
+    cache: Option<&Cache>,
+    needed: impl Fn(&[u8]) -> bool,
+    cached: &std::sync::atomic::AtomicUsize,
+) -> Slot {
+    let bytes = match std::fs::read(&f.path) {
+        Ok(b) => b,
+        Err(e) => return Slot::Done(Box::new(io_error(&e, id))),
+    };
+    if !needed(&bytes) {
+        if std::str::from_utf8(&bytes).is_ok() {
+            return Slot::Skipped;
+        }
+        return Slot::Done(Box::new(analyze_bytes(bytes, f.edition, id)));
+    }
+    let (outcome, hit) = analyze_cached(bytes, f.edition, id, cache);
+    if hit {
+        cached.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    Slot::Done(Box::new(outcome))
+}
+
+fn lint_in_pool(
+    ws: &Workspace,
+    use_prefilter: bool,
+    cache: Option<&Cache>,
+    extra_blocking_paths: &[String],
+) -> LintResult {
+    let cached = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Slot> = ws
         .files
         .par_iter()
         .enumerate()
-        .map(|(i, f): (usize, &SourceFile)| analyze_file(&f.path, f.edition, i as FileId))
+        .map(|(i, f): (usize, &SourceFile)| {
+            analyze_or_skip(f, i as FileId, cache, |b| !use_prefilter || prefilter::mentions_tokens(b), &cached)
+        })
         .collect();
 
-    let mut stats = Stats { files: ws.files.len(), ..Stats::default() };
+    // The prefilter's second half: per package, the names of declarations
+    // that lead to a lock (`R` in the `prefilter` docs), grown to a
+    // fixpoint; a skipped file that mentions one is parsed after all.
+    let mut members: BTreeMap<Option<usize>, Vec<usize>> = BTreeMap::new();
+    for (i, f) in ws.files.iter().enumerate() {
+        members.entry(f.package).or_default().push(i);
+    }
+    let mut relevant: BTreeMap<Option<usize>, prefilter::NameSet> = BTreeMap::new();
+    loop {
+        let mut recheck: Vec<(usize, Option<usize>)> = Vec::new();
+        for (pkg, files) in &members {
+            if !files.iter().any(|&i| matches!(slots[i], Slot::Skipped)) {
+                continue;
+            }
+            let parsed = files.iter().filter_map(|&i| match &slots[i] {
+                Slot::Done(o) => o.facts.as_ref(),
+                Slot::Skipped => None,
+            });
+            let r = relevant.entry(*pkg).or_default();
+            if prefilter::grow_relevant(parsed, r) {
+                recheck.extend(files.iter().filter(|&&i| matches!(slots[i], Slot::Skipped)).map(|&i| (i, *pkg)));
+            }
+        }
+        if recheck.is_empty() {
+            break;
+        }
+        let newly: Vec<(usize, Slot)> = recheck
+            .par_iter()
+            .map(|&(i, pkg)| {
+                let r = &relevant[&pkg];
+                (i, analyze_or_skip(&ws.files[i], i as FileId, cache, |b| prefilter::mentions_any(b, r), &cached))
+            })
+            .filter(|(_, s)| matches!(s, Slot::Done(_)))
+            .collect();
+        if newly.is_empty() {
+            break;
+        }
+        for (i, s) in newly {
+            slots[i] = s;
+        }
+    }
+    let skipped = slots.iter().filter(|s| matches!(s, Slot::Skipped)).count();
+    let outcomes: Vec<FileOutcome> = slots
+        .into_iter()
+        .map(|s| match s {
+            Slot::Done(o) => *o,
+            Slot::Skipped => FileOutcome { facts: None, findings: Vec::new(), text: None },
+        })
+        .collect();
+
+    let mut stats = Stats { files: ws.files.len(), skipped, cached: cached.into_inner(), ..Stats::default() };
     let mut findings = Vec::new();
     let mut texts = Vec::new();
     // Group facts by package: each package is one crate index.

@@ -1,0 +1,98 @@
+//! The prefilter changes no finding: the pinned corpus is linted with and
+//! without it and the findings compared one by one.
+//!
+//! Runs when the corpus is unpacked under `target/corpus` (fetch it with
+//! `../shared/corpus/fetch.sh`); otherwise says it was skipped, unless
+//! `ASL_REQUIRE_CORPUS=1`, which makes a missing corpus a failure.
+
+use std::path::{Path, PathBuf};
+
+use async_sync_lint::discover::{discover, DiscoverOptions};
+use async_sync_lint::driver;
+use async_sync_lint::engine::EngineOptions;
+
+fn corpus() -> Option<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/corpus/cargo-home/registry/src");
+    let dir = std::fs::read_dir(src).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| p.is_dir())?;
+    (std::fs::read_dir(&dir).ok()?.count() > 100).then_some(dir)
+}
+
+/// Every finding of a run, as text, sorted.
+fn findings(dir: &Path, prefilter: bool) -> (Vec<String>, usize) {
+    let cwd = std::env::current_dir().unwrap();
+    let ws = discover(&DiscoverOptions { paths: vec![dir.to_path_buf()], cwd, ..DiscoverOptions::default() }).unwrap();
+    let opts = EngineOptions { threads: None, prefilter, cache_dir: None, ..EngineOptions::default() };
+    let report = driver::run_on_workspace(ws, &[], &opts, false).unwrap();
+    let ws = &report.workspace;
+    let mut out: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}:{}: {} {}",
+                ws.files[f.file as usize].display, f.primary.line, f.primary.col, f.rule, f.message
+            )
+        })
+        .collect();
+    out.sort();
+    (out, report.stats.skipped)
+}
+
+#[test]
+fn prefilter_changes_no_finding_on_the_corpus() {
+    let Some(dir) = corpus() else {
+        if std::env::var("ASL_REQUIRE_CORPUS").is_ok_and(|v| v == "1") {
+            panic!("ASL_REQUIRE_CORPUS=1 but no corpus under target/corpus: run ../shared/corpus/fetch.sh");
+        }
+        eprintln!("skipped: no corpus under target/corpus (run ../shared/corpus/fetch.sh to fetch it)");
+        return;
+    };
+    let (with, skipped) = findings(&dir, true);
+    let (without, _) = findings(&dir, false);
+    assert!(skipped > 0, "the prefilter skipped nothing: the test proves nothing");
+    // Files the prefilter skips are never parsed, so a syntax error in one
+    // is not reported: the one accepted difference (see `prefilter` docs).
+    let is_parse_error = |s: &String| s.contains(": parse-error ");
+    let missing: Vec<&String> = without.iter().filter(|f| !with.contains(f) && !is_parse_error(f)).collect();
+    let extra: Vec<&String> = with.iter().filter(|f| !without.contains(f)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "the prefilter changed findings ({skipped} files skipped)\nlost:\n{}\ngained:\n{}",
+        missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"),
+        extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"),
+    );
+    eprintln!("prefilter: {skipped} files skipped, {} findings identical", with.len());
+}
+
+/// A file with no token of its own is parsed when it declares a type on a
+/// lock chain: `Outer` (no lock named in its file) holds `Inner` (a
+/// `parking_lot::Mutex`, whose `.lock()` only resolves through the declared
+/// types: without `outer.rs` there is no finding).
+#[test]
+fn prefilter_parses_files_on_a_lock_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"chain\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("src/lib.rs"),
+        "mod inner;\nmod outer;\nmod plain;\nuse outer::Outer;\n\
+         pub async fn f(o: &Outer) {\n    let g = o.inner.m.lock();\n    tick().await;\n    drop(g);\n}\n\
+         async fn tick() {}\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("src/inner.rs"), "pub struct Inner {\n    pub m: parking_lot::Mutex<u32>,\n}\n").unwrap();
+    std::fs::write(root.join("src/outer.rs"), "pub struct Outer {\n    pub inner: crate::inner::Inner,\n}\n").unwrap();
+    std::fs::write(root.join("src/plain.rs"), "pub struct Point {\n    pub x: f64,\n}\n").unwrap();
+    let (with, skipped) = findings(root, true);
+    let (without, _) = findings(root, false);
+    assert_eq!(with, without);
+    assert_eq!(with.len(), 1, "{with:?}");
+    assert!(with[0].contains("sync-guard-across-await"), "{with:?}");
+    // Only `plain.rs` is left unparsed.
+    assert_eq!(skipped, 1);
+}
