@@ -15,6 +15,7 @@ use async_sync_lint::engine::EngineOptions;
 use async_sync_lint::render::{self, MessageFormat, RenderOptions};
 use async_sync_lint::rules;
 use async_sync_lint::workspace::Edition;
+use async_sync_lint::{baseline, fix};
 use clap::{ArgAction, Parser, ValueEnum};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -92,6 +93,29 @@ struct Cli {
     /// Exit 0 even when there are deny-level findings.
     #[arg(long)]
     exit_zero: bool,
+
+    /// Apply machine-applicable suggestions in place (atomically; a file
+    /// that changed since it was linted is skipped).
+    #[arg(long)]
+    fix: bool,
+
+    /// With --fix: print the diff instead of writing.
+    #[arg(long, requires = "fix")]
+    dry_run: bool,
+
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Record the current findings in FILE (keyed by rule, path, enclosing
+    /// item and a hash of the code) and exit 0.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+
+    /// Run `cargo check` first and pass its messages through (for editors:
+    /// compiler errors stay visible), then lint.
+    #[arg(long)]
+    with_check: bool,
 
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
@@ -232,7 +256,47 @@ fn run(cli: Cli) -> Result<u8, String> {
     let discovery_failed = !ws.errors.is_empty();
     let cache_dir = (!cli.no_cache).then(|| async_sync_lint::engine::cache_dir(&ws, cli.target_dir.as_deref()));
     let engine = EngineOptions { threads: cli.jobs, cache_dir, ..EngineOptions::default() };
-    let report = driver::run_on_workspace(ws, &flags, &engine, cli.paths.is_empty()).map_err(|RunError(msg)| msg)?;
+    let lint_started = std::time::SystemTime::now();
+    let mut report =
+        driver::run_on_workspace(ws, &flags, &engine, cli.paths.is_empty()).map_err(|RunError(msg)| msg)?;
+    if let Some(path) = &cli.write_baseline {
+        let b = baseline::build(&report.workspace, &report.findings);
+        std::fs::write(path, baseline::to_json(&b)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {} finding(s) to the baseline {}", report.findings.len(), path.display());
+        return Ok(if discovery_failed { 2 } else { 0 });
+    }
+    if let Some(path) = &cli.baseline {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let b = baseline::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let known = baseline::filter(&report.workspace, &mut report.findings, &b);
+        if known > 0 && !is_json(format) {
+            eprintln!("note: {known} finding(s) in the baseline {} not shown", path.display());
+        }
+    }
+    if cli.fix {
+        let fixes = fix::fix(&report.workspace, &report.findings, cli.dry_run, lint_started);
+        let mut done = Vec::new();
+        for f in &fixes {
+            match &f.status {
+                fix::FixStatus::Written(n) => eprintln!("fixed {}: {n} edit(s)", f.display),
+                fix::FixStatus::Diff(_, diff) => print!("{diff}"),
+                fix::FixStatus::Skipped(why) => eprintln!("warning: not fixing {}: {why}", f.display),
+            }
+            if matches!(f.status, fix::FixStatus::Written(_)) {
+                done.extend(f.fixed.iter().copied());
+            }
+        }
+        if cli.dry_run {
+            return Ok(0);
+        }
+        // What was fixed is no longer a finding.
+        let mut i = 0;
+        report.findings.retain(|_| {
+            i += 1;
+            !done.contains(&(i - 1))
+        });
+    }
+    let check_ok = if cli.with_check { Some(cargo_check(&cli, format)?) } else { None };
     let (ws, findings) = (&report.workspace, &report.findings);
 
     if cli.stats {
@@ -251,16 +315,22 @@ fn run(cli: Cli) -> Result<u8, String> {
         }
     };
     let ropts = RenderOptions { format, color, tool_version: env!("CARGO_PKG_VERSION") };
+    let mut buf = Vec::new();
+    render::render(&mut buf, ws, findings, &ropts).map_err(|e| e.to_string())?;
+    if check_ok == Some(false) {
+        // One build-finished for both runs: cargo check failed, so did the build.
+        let text = String::from_utf8_lossy(&buf).replace(
+            "{\"reason\":\"build-finished\",\"success\":true}",
+            "{\"reason\":\"build-finished\",\"success\":false}",
+        );
+        buf = text.into_bytes();
+    }
     let write_result = match &cli.output {
-        Some(path) => {
-            let mut buf = Vec::new();
-            render::render(&mut buf, ws, findings, &ropts).map_err(|e| e.to_string())?;
-            std::fs::write(path, buf).map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
+        Some(path) => std::fs::write(path, buf).map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            render::render(&mut lock, ws, findings, &ropts).and_then(|_| lock.flush()).map_err(|e| e.to_string())
+            lock.write_all(&buf).and_then(|_| lock.flush()).map_err(|e| e.to_string())
         }
     };
     if let Err(e) = write_result {
@@ -276,8 +346,91 @@ fn run(cli: Cli) -> Result<u8, String> {
     }
 
     // A path that could not be read is an I/O error: the run is incomplete.
-    let code = if discovery_failed { 2 } else { report.exit_code() };
+    let mut code = if discovery_failed { 2 } else { report.exit_code() };
+    if code == 0 && check_ok == Some(false) {
+        code = 1;
+    }
     Ok(if code == 1 && cli.exit_zero { 0 } else { code })
+}
+
+fn is_json(format: MessageFormat) -> bool {
+    matches!(
+        format,
+        MessageFormat::Json
+            | MessageFormat::JsonDiagnosticShort
+            | MessageFormat::JsonDiagnosticRenderedAnsi
+            | MessageFormat::JsonRenderDiagnostics
+    )
+}
+
+/// `--with-check`: runs `cargo check` with the cargo flags we were given.
+/// In the JSON formats its messages are copied to our output (all but its
+/// `build-finished`, since ours ends the stream); otherwise it prints as
+/// usual. Returns whether it succeeded.
+fn cargo_check(cli: &Cli, format: MessageFormat) -> Result<bool, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = std::process::Command::new(cargo);
+    cmd.arg("check");
+    if is_json(format) {
+        cmd.arg(format!("--message-format={}", format.name()));
+    }
+    if let Some(m) = &cli.manifest_path {
+        cmd.arg("--manifest-path").arg(m);
+    }
+    for (on, flag) in [
+        (cli.workspace, "--workspace"),
+        (cli.all_targets, "--all-targets"),
+        (cli.keep_going, "--keep-going"),
+        (cli.all_features, "--all-features"),
+        (cli.no_default_features, "--no-default-features"),
+        (cli.lib, "--lib"),
+        (cli.bins, "--bins"),
+        (cli.tests, "--tests"),
+        (cli.examples, "--examples"),
+        (cli.benches, "--benches"),
+        (cli.release, "--release"),
+        (cli.locked, "--locked"),
+        (cli.offline, "--offline"),
+        (cli.frozen, "--frozen"),
+        (cli.quiet, "--quiet"),
+    ] {
+        if on {
+            cmd.arg(flag);
+        }
+    }
+    for (flag, values) in [
+        ("--package", &cli.packages),
+        ("--exclude", &cli.exclude),
+        ("--features", &cli.features),
+        ("--target", &cli.target),
+        ("--config", &cli.config),
+    ] {
+        for v in values {
+            cmd.arg(flag).arg(v);
+        }
+    }
+    if let Some(d) = &cli.target_dir {
+        cmd.arg("--target-dir").arg(d);
+    }
+    if let Some(p) = &cli.profile {
+        cmd.arg("--profile").arg(p);
+    }
+    if !is_json(format) {
+        let status = cmd.status().map_err(|e| format!("cannot run cargo check: {e}"))?;
+        return Ok(status.success());
+    }
+    let out =
+        cmd.stderr(std::process::Stdio::inherit()).output().map_err(|e| format!("cannot run cargo check: {e}"))?;
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if line.starts_with("{\"reason\":\"build-finished\"") {
+            continue;
+        }
+        let _ = writeln!(lock, "{line}");
+    }
+    let _ = lock.flush();
+    Ok(out.status.success())
 }
 
 /// Level flags in order: long flags before `--`, then rustc-style after it.

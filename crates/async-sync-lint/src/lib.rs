@@ -1,6 +1,7 @@
 //! async-sync-lint: a static linter for the synchronization mistakes of async
 //! Rust. See ARCHITECTURE.md at the repository root for the data flow.
 
+pub mod baseline;
 pub mod cache;
 pub mod config;
 pub mod diagnostic;
@@ -9,6 +10,7 @@ pub mod driver;
 pub mod engine;
 pub mod extract;
 pub mod facts;
+pub mod fix;
 pub mod index;
 pub mod prefilter;
 pub mod render;

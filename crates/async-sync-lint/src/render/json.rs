@@ -18,6 +18,7 @@
 //! `build-finished` line; `Message::parse_stream` reads the human lines as
 //! `TextLine`s.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -115,7 +116,7 @@ struct TargetJson {
 struct Diagnostic<'a> {
     #[serde(rename = "$message_type")]
     message_type: &'static str,
-    message: &'a str,
+    message: Cow<'a, str>,
     code: Option<Code>,
     level: &'static str,
     spans: Vec<SpanJson<'a>>,
@@ -161,9 +162,20 @@ fn diagnostic<'a>(sources: &'a Sources<'_>, f: &'a Finding, rendered: String) ->
     spans.extend(f.labels.iter().map(|l| span(sources, f.file, l.span, false, Some(&l.message))));
     let mut children: Vec<Diagnostic<'a>> = f.notes.iter().map(|n| child("note", n, Vec::new())).collect();
     children.extend(f.helps.iter().map(|h| help(sources, f.file, h)));
+    if let Some(meta) = rules::find(&f.rule) {
+        children.push(Diagnostic {
+            message: Cow::Owned(format!(
+                "`{rule}`: {summary} (details: `cargo async-sync-lint --explain {rule}`); to silence it, \
+                 add `// async-sync-lint: allow({rule})` on this line or the line above, or pass `-A {rule}`",
+                rule = meta.name,
+                summary = meta.summary,
+            )),
+            ..child("note", "", Vec::new())
+        });
+    }
     Diagnostic {
         message_type: "diagnostic",
-        message: &f.message,
+        message: Cow::Borrowed(&f.message),
         code: Some(Code {
             code: format!("async_sync_lint::{}", f.rule),
             explanation: rules::find(&f.rule).map(|m| m.docs),
@@ -191,7 +203,15 @@ fn help<'a>(sources: &'a Sources<'_>, file: FileId, h: &'a Help) -> Diagnostic<'
 }
 
 fn child<'a>(level: &'static str, message: &'a str, spans: Vec<SpanJson<'a>>) -> Diagnostic<'a> {
-    Diagnostic { message_type: "diagnostic", message, code: None, level, spans, children: Vec::new(), rendered: None }
+    Diagnostic {
+        message_type: "diagnostic",
+        message: Cow::Borrowed(message),
+        code: None,
+        level,
+        spans,
+        children: Vec::new(),
+        rendered: None,
+    }
 }
 
 /// A rustc `DiagnosticSpan`. Byte offsets are raw file offsets (BOM and
@@ -359,7 +379,9 @@ mod tests {
         assert!(!s.is_primary);
         assert_eq!(s.label.as_deref(), Some("awaited here while held"));
         assert_eq!((s.line_start, s.column_start, s.column_end), (6, 5, 17));
-        assert_eq!(d.children.len(), 2);
+        assert_eq!(d.children.len(), 3);
+        assert_eq!(d.children[2].level, DiagnosticLevel::Note);
+        assert!(d.children[2].message.contains("// async-sync-lint: allow(sync-guard-across-await)"));
         assert_eq!(d.children[0].level, DiagnosticLevel::Note);
         assert_eq!(d.children[1].level, DiagnosticLevel::Help);
         assert!(d.children[1].spans.is_empty());
