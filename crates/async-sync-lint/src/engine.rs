@@ -347,13 +347,22 @@ fn lint_in_pool(
         }
     }
     let skipped = slots.iter().filter(|s| matches!(s, Slot::Skipped)).count();
-    let outcomes: Vec<FileOutcome> = slots
+    let mut outcomes: Vec<FileOutcome> = slots
         .into_iter()
         .map(|s| match s {
             Slot::Done(o) => *o,
             Slot::Skipped => FileOutcome { facts: None, findings: Vec::new(), text: None },
         })
         .collect();
+    // A file of a test or bench target is test code throughout. Marked here,
+    // not at extraction, because the cache is keyed by content alone.
+    for (i, o) in outcomes.iter_mut().enumerate() {
+        if let (Some(facts), true) = (&mut o.facts, is_test_target(ws, &ws.files[i])) {
+            for b in &mut facts.bodies {
+                b.is_test = true;
+            }
+        }
+    }
 
     let mut stats = Stats { files: ws.files.len(), skipped, cached: cached.into_inner(), ..Stats::default() };
     let mut findings = Vec::new();
@@ -402,6 +411,15 @@ fn file_module(ws: &Workspace, id: FileId) -> Vec<String> {
         .and_then(|(p, t)| ws.packages.get(p)?.targets.get(t))
         .and_then(|t| t.src_path.parent().map(|d| d.to_path_buf()));
     crate::index::module_of_path(&f.path, root.as_deref())
+}
+
+/// Is the file part of a `test` or `bench` target (`tests/`, `benches/`)?
+fn is_test_target(ws: &Workspace, file: &SourceFile) -> bool {
+    let (Some(p), Some(t)) = (file.package, file.target) else { return false };
+    ws.packages
+        .get(p)
+        .and_then(|p| p.targets.get(t))
+        .is_some_and(|t| t.kind.iter().any(|k| k == "test" || k == "bench"))
 }
 
 /// Acquisition candidates whose receiver resolves to a known lock kind.

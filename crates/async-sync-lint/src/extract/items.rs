@@ -420,7 +420,9 @@ fn parse_static_decls(input: ParseStream) -> syn::Result<Vec<(syn::Ident, syn::T
 fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         let last = a.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        matches!(last.as_str(), "test" | "rstest" | "bench" | "test_case")
+        // `test`, `tokio::test`, and wrappers such as tokio's own
+        // `maybe_tokio_test` or `async_std::test`.
+        last.ends_with("test") || matches!(last.as_str(), "rstest" | "bench" | "test_case")
     })
 }
 

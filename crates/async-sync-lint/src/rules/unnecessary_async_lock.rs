@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{FileId, Finding, Span};
-use crate::facts::{Acquisition, EndKind};
-use crate::index::{Family, LockDecl, LockKind};
+use crate::facts::{Acquisition, EndKind, TypeRepr};
+use crate::index::{CrateIndex, Family, LockDecl, LockKind};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -73,6 +73,9 @@ The rule must see every acquisition, so it stays silent when it cannot:
   function parameter, say) that spans an await or escapes silences the rule
   for every lock of that type in the crate;
 - a lock reached through a generic parameter or a trait object stays unknown;
+- a field behind a shared `Arc`/`Rc` is not reported when another lock of the
+  same declared type needs to be async: clones of one `Arc` often live in
+  several structs, and syntax cannot tell which are the same lock;
 - a lock only ever taken in test code (`#[test]`, `#[tokio::test]`,
   `#[cfg(test)]` modules) is not reported: the cost advice does not matter
   there, and tests of the lock itself must use it.
@@ -124,9 +127,18 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
+    // A lock behind a shared `Arc`/`Rc` field may also be locked through
+    // another owner holding a clone (a builder copying `self.index.clone()`
+    // into a service struct, as atuin does): if any lock declared with the
+    // same type needs to be async, such shared fields are left alone.
+    let needed_types: BTreeSet<String> =
+        locks.iter().filter(|(_, u)| u.needed).filter_map(|(d, _)| field_lock_type(ix, d).map(|(_, t)| t)).collect();
     for (decl, u) in locks {
         let Some(kind) = u.kind else { continue };
         if u.needed || poisoned.contains(&kind) || u.sites.is_empty() || !u.used_outside_tests {
+            continue;
+        }
+        if field_lock_type(ix, &decl).is_some_and(|(shared, t)| shared && needed_types.contains(&t)) {
             continue;
         }
         let Some((file_id, span, public)) = ix.decl_site(&decl) else { continue };
@@ -137,6 +149,24 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             u.sites.iter().filter(|(fi, _)| ix.files[*fi].0 == file_id).map(|(_, a)| *a).collect();
         let elsewhere = u.sites.len() - here.len();
         out.push(finding(file_id, span, &decl, kind, &here, elsewhere));
+    }
+}
+
+/// For a field: whether it is behind `Arc`/`Rc` (shared with other owners),
+/// and the lock type inside, as a comparable key.
+fn field_lock_type(ix: &CrateIndex<'_>, decl: &LockDecl) -> Option<(bool, String)> {
+    let LockDecl::Field { file, ty, field } = decl else { return None };
+    let facts = ix.files.get(*file)?.1;
+    let fd = facts.structs.iter().find(|s| s.name == *ty)?.fields.iter().find(|f| f.name == *field)?;
+    let mut t = &fd.ty;
+    while let TypeRepr::Ref(inner) = t {
+        t = inner;
+    }
+    match t {
+        TypeRepr::Path { segments, args } if matches!(segments.last().map(String::as_str), Some("Arc" | "Rc")) => {
+            args.first().map(|inner| (true, format!("{inner:?}")))
+        }
+        other => Some((false, format!("{other:?}"))),
     }
 }
 
