@@ -101,32 +101,25 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for (fi, &(_, facts)) in cx.index.files.iter().enumerate() {
         for (bi, body) in facts.bodies.iter().enumerate() {
-            for (ai, acq) in body.acquisitions.iter().enumerate() {
-                let Some(second) = summary.acq(fi, bi, ai) else { continue };
-                if !second.waits || acq.captured_from.is_some() {
+            for (h, ai, first, second) in summary.nested_pairs(fi, bi, body) {
+                let (a, b) = (first.key.class(), second.key.class());
+                if a == b {
                     continue;
                 }
-                for &h in &acq.held_on_acquire {
-                    let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
-                    let (a, b) = (first.key.class(), second.key.class());
-                    if a == b {
-                        continue;
-                    }
-                    names.entry(a.clone()).or_insert_with(|| first.key.display());
-                    names.entry(b.clone()).or_insert_with(|| second.key.display());
-                    let fa = &body.acquisitions[h as usize];
-                    edges.entry((a, b)).or_insert_with(|| Edge {
-                        file: fi,
-                        body_name: body.name.clone(),
-                        first: fa.span,
-                        first_text: fa.receiver.text.clone(),
-                        second: acq.span,
-                        second_text: acq.receiver.text.clone(),
-                        second_line: acq.span.line,
-                        second_file: fi,
-                        via: None,
-                    });
-                }
+                names.entry(a.clone()).or_insert_with(|| first.key.display());
+                names.entry(b.clone()).or_insert_with(|| second.key.display());
+                let (fa, acq) = (&body.acquisitions[h], &body.acquisitions[ai]);
+                edges.entry((a, b)).or_insert_with(|| Edge {
+                    file: fi,
+                    body_name: body.name.clone(),
+                    first: fa.span,
+                    first_text: fa.receiver.text.clone(),
+                    second: acq.span,
+                    second_text: acq.receiver.text.clone(),
+                    second_line: acq.span.line,
+                    second_file: fi,
+                    via: None,
+                });
             }
             for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
                 let reached = summary.reached_by_call(fi, bi, call);

@@ -196,6 +196,26 @@ impl<'c, 'i> LockSummary<'c, 'i> {
         self.acqs[file][body][acq].as_ref()
     }
 
+    /// Nested acquisitions in one body: `(held, taken)` acquisition indices
+    /// with their summaries, for every lock `taken` (and waited for) while
+    /// the guard of `held` is live. Guards captured from an enclosing body
+    /// are left to that body.
+    pub fn nested_pairs<'s>(
+        &'s self,
+        file: usize,
+        bi: usize,
+        body: &'s Body,
+    ) -> impl Iterator<Item = (usize, usize, &'s LockAcq, &'s LockAcq)> + 's {
+        body.acquisitions.iter().enumerate().flat_map(move |(ai, acq)| {
+            let second = self.acq(file, bi, ai).filter(|s| s.waits && acq.captured_from.is_none());
+            acq.held_on_acquire.iter().filter_map(move |&h| {
+                let second = second?;
+                let first = self.acq(file, bi, h as usize)?;
+                Some((h as usize, ai, first, second))
+            })
+        })
+    }
+
     fn lock_acq(&self, file: usize, bi: usize, body: &Body, acq: &Acquisition) -> Option<LockAcq> {
         let resolved = self.cx.index.resolve_acquisition(file, body, acq)?;
         let kind = resolved.kind;

@@ -95,36 +95,30 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
         for (bi, body) in facts.bodies.iter().enumerate() {
             let mut reported: BTreeSet<(u32, u32)> = BTreeSet::new();
             // Directly: the second acquisition sees the first live.
-            for (ai, acq) in body.acquisitions.iter().enumerate() {
-                let Some(second) = summary.acq(fi, bi, ai) else { continue };
-                if !second.waits || acq.captured_from.is_some() {
+            for (h, ai, first, second) in summary.nested_pairs(fi, bi, body) {
+                if first.key != second.key || !conflicts(first.mode, second.mode) {
                     continue;
                 }
-                for &h in &acq.held_on_acquire {
-                    let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
-                    if first.key != second.key || !conflicts(first.mode, second.mode) {
-                        continue;
-                    }
-                    // Tests of an `RwLock` take two read guards on purpose;
-                    // with no writer queued in a test, that cannot block.
-                    if body.is_test && is_read_read(first, second) {
-                        continue;
-                    }
-                    if !reported.insert((acq.span.lo, acq.span.hi)) {
-                        continue;
-                    }
-                    let f = body.acquisitions[h as usize].span;
-                    let finding = Finding::new(
-                        META.name,
-                        META.default_level,
-                        file_id,
-                        acq.span,
-                        message(first, second, &acq.receiver.text, ""),
-                    )
-                    .with_primary_label(second_label(second))
-                    .with_label(f, first_label(body, h as usize));
-                    out.push(advise(finding, first, second, holder_name(body, h as usize)));
+                // Tests of an `RwLock` take two read guards on purpose;
+                // with no writer queued in a test, that cannot block.
+                if body.is_test && is_read_read(first, second) {
+                    continue;
                 }
+                let acq = &body.acquisitions[ai];
+                if !reported.insert((acq.span.lo, acq.span.hi)) {
+                    continue;
+                }
+                let f = body.acquisitions[h].span;
+                let finding = Finding::new(
+                    META.name,
+                    META.default_level,
+                    file_id,
+                    acq.span,
+                    message(first, second, &acq.receiver.text, ""),
+                )
+                .with_primary_label(second_label(second))
+                .with_label(f, first_label(body, h));
+                out.push(advise(finding, first, second, holder_name(body, h)));
             }
             // Through calls made while a guard is live.
             for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
