@@ -9,6 +9,7 @@ pub mod engine;
 pub mod extract;
 pub mod facts;
 pub mod index;
+pub mod nesting;
 pub mod render;
 pub mod rules;
 pub mod source;
