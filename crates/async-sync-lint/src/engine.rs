@@ -22,10 +22,7 @@ use crate::rules::{self, CrateCx};
 use crate::source::{prepare_for_parse, LineIndex};
 use crate::workspace::{Edition, SourceFile, Workspace};
 
-/// Bracket nesting beyond which a file is not parsed: deep enough for any
-/// hand-written code, shallow enough that the parser cannot exhaust the
-/// worker's stack.
-pub const MAX_NESTING: usize = 512;
+pub use crate::nesting::MAX_NESTING;
 
 /// Worker stack size: the parser and the extractor recurse on deep code.
 const WORKER_STACK: usize = 256 << 20;
@@ -179,15 +176,11 @@ pub fn analyze_bytes(bytes: Vec<u8>, edition: Edition, id: FileId) -> FileOutcom
 pub fn analyze_text(raw: &str, edition: Edition, id: FileId) -> FileOutcome {
     let keep_text = has_markers(raw);
     let text = keep_text.then(|| raw.to_string());
-    if let Some((depth, at)) = too_deep(raw) {
-        let span = LineIndex::new(raw).span(at as u32, at as u32);
-        let f = Finding::new(
-            engine_codes::PARSE_ERROR,
-            Level::Warn,
-            id,
-            span,
-            format!("nesting deeper than {MAX_NESTING} levels ({depth} here); the file was not linted"),
-        );
+    if let Some(deep) = crate::nesting::check(raw) {
+        let at = deep.at() as u32;
+        let span = LineIndex::new(raw).span(at, at);
+        let f = Finding::new(engine_codes::PARSE_ERROR, Level::Warn, id, span, deep.message())
+            .with_note("the parser recurses once per level; this limit keeps it within its stack");
         return FileOutcome { facts: None, findings: vec![f], text };
     }
     let input = prepare_for_parse(raw);
@@ -205,42 +198,6 @@ pub fn analyze_text(raw: &str, edition: Edition, id: FileId) -> FileOutcome {
     };
     let facts = crate::extract::extract(&file, raw, input.offset, edition);
     FileOutcome { facts: Some(facts), findings: Vec::new(), text }
-}
-
-/// The deepest bracket nesting, if it exceeds [`MAX_NESTING`], and where.
-/// Strings and comments are skipped roughly; a miscount only moves the
-/// threshold a little.
-fn too_deep(text: &str) -> Option<(usize, usize)> {
-    let b = text.as_bytes();
-    let (mut depth, mut i) = (0usize, 0usize);
-    while i < b.len() {
-        match b[i] {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some((depth, i));
-                }
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
 }
 
 /// Lints every file of the workspace. Findings come back at their rules'

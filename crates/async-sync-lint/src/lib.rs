@@ -12,6 +12,7 @@ pub mod extract;
 pub mod facts;
 pub mod fix;
 pub mod index;
+pub mod nesting;
 pub mod prefilter;
 pub mod render;
 pub mod rules;

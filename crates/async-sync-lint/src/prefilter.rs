@@ -136,7 +136,8 @@ fn is_ident_continue(b: u8) -> bool {
 /// included (over-approximating mentions is safe), with the bytes after it.
 /// Stops when `f` says so.
 pub fn for_each_ident(bytes: &[u8], mut f: impl FnMut(&[u8], &[u8]) -> bool) -> bool {
-    let mut i = 0;
+    // A BOM is not part of the first identifier (`\u{feff}async fn …`).
+    let mut i = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let n = bytes.len();
     while i < n {
         let b = bytes[i];
@@ -309,6 +310,12 @@ pub fn grow_relevant<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone, r: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bom_does_not_hide_the_first_identifier() {
+        assert!(mentions_tokens("\u{feff}async fn a() {}\r\n".as_bytes()));
+        assert!(!mentions_tokens("\u{feff}fn a() {}\r\n".as_bytes()));
+    }
 
     #[test]
     fn scan_finds_identifiers_only() {

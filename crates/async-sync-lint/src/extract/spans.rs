@@ -59,7 +59,58 @@ pub fn first(e: &Expr) -> PmSpan {
         Expr::Return(r) => r.return_token.span,
         Expr::Tuple(t) => t.paren_token.span.open(),
         Expr::Array(a) => a.bracket_token.span.open(),
+        // Compound expressions that nest without brackets (`else if`
+        // chains, closures returning closures, `return return x`) must not
+        // fall back to `Spanned`, which re-tokenizes all of them: quadratic.
+        Expr::If(i) => attrs_or(&i.attrs, i.if_token.span),
+        Expr::Closure(c) => attrs_or(&c.attrs, closure_first(c)),
+        Expr::Let(l) => attrs_or(&l.attrs, l.let_token.span),
+        Expr::Match(m) => attrs_or(&m.attrs, m.match_token.span),
+        Expr::Unsafe(u) => attrs_or(&u.attrs, u.unsafe_token.span),
+        Expr::Async(a) => attrs_or(&a.attrs, a.async_token.span),
+        Expr::Break(b) => attrs_or(&b.attrs, b.break_token.span),
+        Expr::Continue(c) => attrs_or(&c.attrs, c.continue_token.span),
+        Expr::Yield(y) => attrs_or(&y.attrs, y.yield_token.span),
+        Expr::Loop(l) => attrs_or(&l.attrs, l.label.as_ref().map_or(l.loop_token.span, |x| x.name.apostrophe)),
+        Expr::While(w) => attrs_or(&w.attrs, w.label.as_ref().map_or(w.while_token.span, |x| x.name.apostrophe)),
+        Expr::ForLoop(f) => attrs_or(&f.attrs, f.label.as_ref().map_or(f.for_token.span, |x| x.name.apostrophe)),
+        Expr::Range(r) if r.attrs.is_empty() => match &r.start {
+            Some(s) => first(s),
+            None => range_limits(&r.limits).0,
+        },
         _ => e.span(),
+    }
+}
+
+/// The first outer attribute's `#`, else `s`: where `Spanned` would start.
+fn attrs_or(attrs: &[syn::Attribute], s: PmSpan) -> PmSpan {
+    attrs.first().map_or(s, |a| a.pound_token.span)
+}
+
+fn closure_first(c: &syn::ExprClosure) -> PmSpan {
+    if let Some(l) = &c.lifetimes {
+        return l.for_token.span;
+    }
+    if let Some(t) = &c.constness {
+        return t.span;
+    }
+    if let Some(t) = &c.movability {
+        return t.span;
+    }
+    if let Some(t) = &c.asyncness {
+        return t.span;
+    }
+    if let Some(t) = &c.capture {
+        return t.span;
+    }
+    c.or1_token.span
+}
+
+/// The first and last token of `..` / `..=`.
+fn range_limits(l: &syn::RangeLimits) -> (PmSpan, PmSpan) {
+    match l {
+        syn::RangeLimits::HalfOpen(t) => (t.spans[0], t.spans[1]),
+        syn::RangeLimits::Closed(t) => (t.spans[0], t.spans[2]),
     }
 }
 
@@ -89,6 +140,21 @@ pub fn last(e: &Expr) -> PmSpan {
             Some((_, e)) => last(e),
             None => i.then_branch.brace_token.span.close(),
         },
+        Expr::Closure(c) => last(&c.body),
+        Expr::Let(l) => last(&l.expr),
+        Expr::Return(r) => r.expr.as_deref().map_or(r.return_token.span, last),
+        Expr::Break(b) => match (&b.expr, &b.label) {
+            (Some(e), _) => last(e),
+            (None, Some(l)) => l.ident.span(),
+            (None, None) => b.break_token.span,
+        },
+        Expr::Yield(y) => y.expr.as_deref().map_or(y.yield_token.span, last),
+        Expr::Range(r) => r.end.as_deref().map_or_else(|| range_limits(&r.limits).1, last),
+        Expr::Unsafe(u) => u.block.brace_token.span.close(),
+        Expr::Async(a) => a.block.brace_token.span.close(),
+        Expr::Loop(l) => l.body.brace_token.span.close(),
+        Expr::While(w) => w.body.brace_token.span.close(),
+        Expr::ForLoop(f) => f.body.brace_token.span.close(),
         _ => e.span(),
     }
 }
