@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use syn::spanned::Spanned;
 
 use crate::diagnostic::{FileId, Finding};
+use crate::hash::fnv1a;
 use crate::render::Sources;
 use crate::workspace::Workspace;
 
@@ -171,15 +172,6 @@ fn walk_items(items: &[syn::Item], prefix: &str, out: &mut Vec<(u32, u32, String
             _ => {}
         }
     }
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod extract;
 pub mod facts;
 pub mod fix;
+pub mod hash;
 pub mod index;
 pub mod nesting;
 pub mod prefilter;

@@ -52,7 +52,7 @@
 //! the names the index and the extractor know.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 use crate::facts::{FileFacts, TypeRepr};
 
@@ -163,22 +163,7 @@ pub fn for_each_ident(bytes: &[u8], mut f: impl FnMut(&[u8], &[u8]) -> bool) -> 
 }
 
 /// FNV-1a: identifiers are short, and SipHash's setup dominated the scan.
-#[derive(Default)]
-pub struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+type Fnv = crate::hash::Fnv1a;
 
 /// A set of names, hashed with [`Fnv`].
 pub type NameSet = HashSet<String, BuildHasherDefault<Fnv>>;

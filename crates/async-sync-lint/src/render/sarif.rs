@@ -11,6 +11,7 @@
 //! finding does not change it.
 
 use std::collections::HashMap;
+use std::hash::Hasher;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -18,6 +19,7 @@ use serde_json::{json, Value};
 
 use super::{absolute, file_uri, percent_encode_path, Pos, Sources};
 use crate::diagnostic::{engine_codes, FileId, Finding, Level, Span};
+use crate::hash::Fnv1a;
 use crate::rules::{self, RuleMeta};
 
 const INFORMATION_URI: &str = "https://github.com/async-sync-lint/async-sync-lint";
@@ -137,7 +139,7 @@ fn engine_descriptor(name: &str, summary: &str) -> Value {
 fn line_hash(sources: &Sources<'_>, f: &Finding) -> ((String, String, String), u64) {
     let path = sources.display(f.file).to_string();
     let text = sources.trimmed_lines(f.file, f.primary).unwrap_or_else(|| f.message.clone());
-    let mut h = Fnv1a::new();
+    let mut h = Fnv1a::default();
     for part in [f.rule.as_str(), path.as_str(), text.as_str()] {
         h.write(part.as_bytes());
         h.write(&[0]);
@@ -246,27 +248,6 @@ fn dir_uri(dir: &Path) -> String {
     }
 }
 
-/// FNV-1a, 64 bits: small, stable across runs and platforms (std's hasher
-/// is randomly seeded).
-struct Fnv1a(u64);
-
-impl Fnv1a {
-    fn new() -> Fnv1a {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
@@ -291,7 +272,7 @@ mod tests {
     #[test]
     fn fnv1a_matches_reference_values() {
         let hash = |s: &str| {
-            let mut h = Fnv1a::new();
+            let mut h = Fnv1a::default();
             h.write(s.as_bytes());
             h.finish()
         };
