@@ -269,22 +269,28 @@ fn lint_in_pool(
     for (i, f) in ws.files.iter().enumerate() {
         members.entry(f.package).or_default().push(i);
     }
-    let mut relevant: BTreeMap<Option<usize>, prefilter::NameSet> = BTreeMap::new();
+    let mut relevant: BTreeMap<Option<usize>, prefilter::NameSet> =
+        members.keys().map(|&pkg| (pkg, prefilter::NameSet::default())).collect();
     loop {
-        let mut recheck: Vec<(usize, Option<usize>)> = Vec::new();
-        for (pkg, files) in &members {
-            if !files.iter().any(|&i| matches!(slots[i], Slot::Skipped)) {
-                continue;
-            }
-            let parsed = files.iter().filter_map(|&i| match &slots[i] {
-                Slot::Done(o) => o.facts.as_ref(),
-                Slot::Skipped => None,
-            });
-            let r = relevant.entry(*pkg).or_default();
-            if prefilter::grow_relevant(parsed, r) {
-                recheck.extend(files.iter().filter(|&&i| matches!(slots[i], Slot::Skipped)).map(|&i| (i, *pkg)));
-            }
-        }
+        // Packages are independent: grow their sets in parallel.
+        let slots_now = &slots;
+        let is_skipped = |i: &usize| matches!(slots_now[*i], Slot::Skipped);
+        let recheck: Vec<(usize, Option<usize>)> = relevant
+            .par_iter_mut()
+            .filter_map(|(pkg, r)| {
+                let files = &members[pkg];
+                if !files.iter().any(is_skipped) {
+                    return None;
+                }
+                let parsed = files.iter().filter_map(|&i| match &slots_now[i] {
+                    Slot::Done(o) => o.facts.as_ref(),
+                    Slot::Skipped => None,
+                });
+                prefilter::grow_relevant(parsed, r)
+                    .then(|| files.iter().filter(|i| is_skipped(i)).map(|&i| (i, *pkg)).collect::<Vec<_>>())
+            })
+            .flatten()
+            .collect();
         if recheck.is_empty() {
             break;
         }

@@ -124,12 +124,31 @@ pub const EMPTY_CALL_TOKENS: &[&str] = &["read", "write"];
 /// Identifier prefixes that make a file worth parsing (`AtomicUsize` …).
 pub const PREFIXES: &[&str] = &["Atomic"];
 
-fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
-}
+/// Byte classes for the identifier scan: one table lookup per byte instead
+/// of a chain of comparisons.
+const OTHER: u8 = 0;
+const IDENT_START: u8 = 1;
+const DIGIT: u8 = 2;
+
+const CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
+            IDENT_START
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    t
+};
 
 fn is_ident_continue(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+    CLASS[b as usize] != OTHER
 }
 
 /// Calls `f` on every identifier-like run of bytes, comments and strings
@@ -140,23 +159,24 @@ pub fn for_each_ident(bytes: &[u8], mut f: impl FnMut(&[u8], &[u8]) -> bool) -> 
     let mut i = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let n = bytes.len();
     while i < n {
-        let b = bytes[i];
-        if is_ident_start(b) {
-            let start = i;
-            i += 1;
-            while i < n && is_ident_continue(bytes[i]) {
+        match CLASS[bytes[i] as usize] {
+            IDENT_START => {
+                let start = i;
                 i += 1;
+                while i < n && is_ident_continue(bytes[i]) {
+                    i += 1;
+                }
+                if f(&bytes[start..i], &bytes[i..]) {
+                    return true;
+                }
             }
-            if f(&bytes[start..i], &bytes[i..]) {
-                return true;
+            DIGIT => {
+                // `0x1f_u8`: a literal, not an identifier.
+                while i < n && is_ident_continue(bytes[i]) {
+                    i += 1;
+                }
             }
-        } else if b.is_ascii_digit() {
-            // `0x1f_u8`: a literal, not an identifier.
-            while i < n && is_ident_continue(bytes[i]) {
-                i += 1;
-            }
-        } else {
-            i += 1;
+            _ => i += 1,
         }
     }
     false
@@ -168,22 +188,37 @@ type Fnv = crate::hash::Fnv1a;
 /// A set of names, hashed with [`Fnv`].
 pub type NameSet = HashSet<String, BuildHasherDefault<Fnv>>;
 
-/// The token set, built once, with a quick first-byte filter.
+/// Longest identifier length the bucket filter distinguishes; longer ones
+/// share the last bit.
+const MAX_LEN_BIT: usize = 63;
+
+fn len_bit(len: usize) -> u64 {
+    1 << len.min(MAX_LEN_BIT)
+}
+
+/// The token set, built once, behind a filter on (first byte, length) that
+/// rejects nearly every identifier of ordinary code without hashing it.
 struct Tokens {
     set: HashSet<&'static [u8], BuildHasherDefault<Fnv>>,
-    /// Bit `b` set when some token (or prefix, or empty-call token) starts
-    /// with byte `b`.
-    first: [bool; 256],
+    /// For each first byte, a bit per length some token (or empty-call
+    /// token) of that first byte has.
+    lengths: [u64; 256],
+    /// First bytes of the [`PREFIXES`].
+    prefix_first: [bool; 256],
 }
 
 fn tokens() -> &'static Tokens {
     static SET: std::sync::OnceLock<Tokens> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
-        let mut first = [false; 256];
-        for t in TOKENS.iter().chain(PREFIXES).chain(EMPTY_CALL_TOKENS) {
-            first[t.as_bytes()[0] as usize] = true;
+        let mut lengths = [0u64; 256];
+        for t in TOKENS.iter().chain(EMPTY_CALL_TOKENS) {
+            lengths[t.as_bytes()[0] as usize] |= len_bit(t.len());
         }
-        Tokens { set: TOKENS.iter().map(|t| t.as_bytes()).collect(), first }
+        let mut prefix_first = [false; 256];
+        for p in PREFIXES {
+            prefix_first[p.as_bytes()[0] as usize] = true;
+        }
+        Tokens { set: TOKENS.iter().map(|t| t.as_bytes()).collect(), lengths, prefix_first }
     })
 }
 
@@ -195,12 +230,14 @@ fn token_set() -> &'static HashSet<&'static [u8], BuildHasherDefault<Fnv>> {
 pub fn mentions_tokens(bytes: &[u8]) -> bool {
     let t = tokens();
     for_each_ident(bytes, |id, rest| {
-        if !t.first[id[0] as usize] {
+        let first = id[0] as usize;
+        if t.prefix_first[first] && PREFIXES.iter().any(|p| id.starts_with(p.as_bytes())) {
+            return true;
+        }
+        if t.lengths[first] & len_bit(id.len()) == 0 {
             return false;
         }
-        t.set.contains(id)
-            || PREFIXES.iter().any(|p| id.starts_with(p.as_bytes()))
-            || (EMPTY_CALL_TOKENS.iter().any(|t| t.as_bytes() == id) && is_empty_call(rest))
+        t.set.contains(id) || (EMPTY_CALL_TOKENS.iter().any(|t| t.as_bytes() == id) && is_empty_call(rest))
     })
 }
 
@@ -215,15 +252,17 @@ pub fn mentions_any(bytes: &[u8], names: &NameSet) -> bool {
     if names.is_empty() {
         return false;
     }
-    let mut first = [false; 256];
+    let mut lengths = [0u64; 256];
     for n in names {
         if let Some(&b) = n.as_bytes().first() {
-            first[b as usize] = true;
+            lengths[b as usize] |= len_bit(n.len());
         }
     }
     // `HashSet<String>` can be queried by `&str`; identifiers are ASCII or
     // UTF-8 runs, and a non-UTF-8 run cannot equal a name.
-    for_each_ident(bytes, |id, _| first[id[0] as usize] && std::str::from_utf8(id).is_ok_and(|s| names.contains(s)))
+    for_each_ident(bytes, |id, _| {
+        lengths[id[0] as usize] & len_bit(id.len()) != 0 && std::str::from_utf8(id).is_ok_and(|s| names.contains(s))
+    })
 }
 
 /// Is `name` in `V ∪ r`?
@@ -300,6 +339,22 @@ mod tests {
     fn a_bom_does_not_hide_the_first_identifier() {
         assert!(mentions_tokens("\u{feff}async fn a() {}\r\n".as_bytes()));
         assert!(!mentions_tokens("\u{feff}fn a() {}\r\n".as_bytes()));
+    }
+
+    #[test]
+    fn the_length_filter_lets_every_token_through() {
+        for t in TOKENS {
+            assert!(mentions_tokens(format!("x {t} y").as_bytes()), "{t}");
+            // A longer or shorter identifier with the same first byte is not one.
+            assert!(!mentions_tokens(format!("x {t}zz y").as_bytes()), "{t}zz");
+        }
+        assert!(mentions_tokens(b"static N: AtomicU64Padded;"));
+        let long = "a".repeat(200);
+        assert!(!mentions_tokens(long.as_bytes()));
+        let names: NameSet = ["Shared".to_string(), long.clone()].into_iter().collect();
+        assert!(mentions_any(b"fn f(s: &Shared) {}", &names));
+        assert!(mentions_any(format!("x {long} y").as_bytes(), &names));
+        assert!(!mentions_any(b"fn f(s: &Share, t: Shared2) {}", &names));
     }
 
     #[test]

@@ -7,6 +7,8 @@ pub struct LineIndex<'a> {
     text: &'a str,
     /// Byte offset of the start of every line.
     line_starts: Vec<u32>,
+    /// All ASCII: a character column is then a byte column.
+    ascii: bool,
 }
 
 impl<'a> LineIndex<'a> {
@@ -17,7 +19,41 @@ impl<'a> LineIndex<'a> {
                 line_starts.push(i as u32 + 1);
             }
         }
-        LineIndex { text, line_starts }
+        LineIndex { text, line_starts, ascii: text.is_ascii() }
+    }
+
+    /// The byte offset of a 1-based `line` and 0-based character `col`, as
+    /// the parser reports positions. `skip` bytes at the start of the first
+    /// line were not seen by the parser (a BOM). Positions past the end of
+    /// a line or of the text are clamped.
+    pub fn offset_of(&self, line: usize, col: usize, skip: u32) -> u32 {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else { return self.text.len() as u32 };
+        let start = if line <= 1 { start + skip } else { start };
+        if self.ascii {
+            return (start as usize + col).min(self.text.len()) as u32;
+        }
+        let rest = &self.text[start as usize..];
+        rest.char_indices().nth(col).map_or(self.text.len() as u32, |(i, _)| start + i as u32)
+    }
+
+    /// A span from the parser's (1-based line, 0-based character column)
+    /// positions: no character counting when the text is ASCII, which is
+    /// most of the cost of turning token positions into spans.
+    pub fn span_of_positions(&self, lo: (usize, usize), hi: (usize, usize), skip: u32) -> Span {
+        let lo_byte = self.offset_of(lo.0, lo.1, skip);
+        let hi_byte = self.offset_of(hi.0, hi.1, skip);
+        if hi_byte < lo_byte {
+            return self.span(lo_byte, lo_byte);
+        }
+        // The parser never counts the BOM, and neither do we.
+        Span {
+            lo: lo_byte,
+            hi: hi_byte,
+            line: lo.0 as u32,
+            col: lo.1 as u32 + 1,
+            end_line: hi.0 as u32,
+            end_col: hi.1 as u32 + 1,
+        }
     }
 
     /// 1-based (line, character column) of a byte offset.
@@ -65,23 +101,25 @@ impl<'a> LineIndex<'a> {
 /// Text prepared for the parser: the BOM removed (`offset` says how many bytes
 /// it took, to add back to every span) and a shebang line blanked so that
 /// offsets and lines are unchanged.
-pub struct ParseInput {
-    pub text: String,
+pub struct ParseInput<'a> {
+    /// Borrowed unless a shebang had to be blanked.
+    pub text: std::borrow::Cow<'a, str>,
     pub offset: u32,
 }
 
-pub fn prepare_for_parse(raw: &str) -> ParseInput {
+pub fn prepare_for_parse(raw: &str) -> ParseInput<'_> {
     let (body, offset) = match raw.strip_prefix('\u{feff}') {
         Some(rest) => (rest, 3),
         None => (raw, 0),
     };
-    let mut text = body.to_string();
     // `#!` followed by `[` is an inner attribute, not a shebang.
-    if text.starts_with("#!") && !text[2..].trim_start().starts_with('[') {
-        let end = text.find('\n').unwrap_or(text.len());
+    if body.starts_with("#!") && !body[2..].trim_start().starts_with('[') {
+        let end = body.find('\n').unwrap_or(body.len());
+        let mut text = body.to_string();
         text.replace_range(..end, &" ".repeat(end));
+        return ParseInput { text: text.into(), offset };
     }
-    ParseInput { text, offset }
+    ParseInput { text: body.into(), offset }
 }
 
 #[cfg(test)]
@@ -96,6 +134,24 @@ mod tests {
         assert_eq!(idx.line_col(5), (2, 2)); // after the two-byte λ
         assert_eq!(idx.line_col(8), (3, 1));
         assert_eq!(idx.line_range(2), Some((3, 6)));
+    }
+
+    #[test]
+    fn parser_positions_agree_with_byte_offsets() {
+        // Every (line, char column) of a text maps back to the byte offset
+        // `line_col` maps from, with and without a BOM and non-ASCII text.
+        for raw in ["ab\nλx\r\nz", "\u{feff}fn é() {}\nlet x = 1;", "plain\nascii\n", "\u{feff}x"] {
+            let idx = LineIndex::new(raw);
+            let skip = if raw.starts_with('\u{feff}') { 3 } else { 0 };
+            for (offset, _) in raw.char_indices().filter(|&(i, _)| i as u32 >= skip).chain([(raw.len(), ' ')]) {
+                let (line, col) = idx.line_col(offset as u32);
+                let back = idx.offset_of(line as usize, col as usize - 1, skip);
+                assert_eq!(back, offset as u32, "{raw:?} at {offset}");
+                let s =
+                    idx.span_of_positions((line as usize, col as usize - 1), (line as usize, col as usize - 1), skip);
+                assert_eq!(s, idx.span(offset as u32, offset as u32), "{raw:?} at {offset}");
+            }
+        }
     }
 
     #[test]

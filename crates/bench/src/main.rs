@@ -28,10 +28,12 @@ fn main() {
     let result = if args.first().map(String::as_str) == Some("--phase") {
         child(&args[1..])
     } else if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("usage: asl-bench [CORPUS_DIR]   (default: fetch the pinned corpus into target/corpus)");
+        println!("usage: asl-bench [--quick] [CORPUS_DIR]   (default: fetch the pinned corpus into target/corpus)");
+        println!("  --quick   only the parse baseline and the full lint, for iterating on speed");
         Ok(())
     } else {
-        parent(args.first().map(PathBuf::from))
+        let quick = args.iter().any(|a| a == "--quick");
+        parent(args.iter().find(|a| !a.starts_with("--")).map(PathBuf::from), quick)
     };
     if let Err(e) = result {
         eprintln!("asl-bench: {e}");
@@ -62,6 +64,9 @@ fn repo_root() -> PathBuf {
 /// The corpus directory: as given, or fetched into `target/corpus`.
 fn corpus_dir(given: Option<PathBuf>) -> Result<PathBuf, String> {
     if let Some(d) = given {
+        if !d.is_dir() {
+            return Err(format!("{}: not a directory", d.display()));
+        }
         return Ok(d);
     }
     let root = repo_root();
@@ -126,7 +131,7 @@ fn run_child(dir: &Path, phase: &str, extra: &[&str]) -> Result<Measure, String>
     })
 }
 
-fn parent(given: Option<PathBuf>) -> Result<(), String> {
+fn parent(given: Option<PathBuf>, quick: bool) -> Result<(), String> {
     let dir = corpus_dir(given)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let cache = std::env::temp_dir().join(format!("asl-bench-cache-{}", std::process::id()));
@@ -145,6 +150,11 @@ fn parent(given: Option<PathBuf>) -> Result<(), String> {
     row("1. parse only (syn), all cores", &parse);
     let lint = run_child(&dir, "lint", &[])?;
     row("2. full lint, all cores", &lint);
+    if quick {
+        println!();
+        println!("  2/1 full lint / parse only      {:.2} ({:.2})", lint.wall / parse.wall, lint.cpu / parse.cpu);
+        return Ok(());
+    }
     let lint1 = run_child(&dir, "lint", &["--threads", "1"])?;
     row("3. full lint, 1 thread", &lint1);
     let nopf = run_child(&dir, "lint", &["--no-prefilter"])?;
