@@ -212,6 +212,67 @@ fn a_fifty_megabyte_file_is_linted_in_bounded_time() {
     assert!(elapsed < Duration::from_secs(120), "50 MB took {elapsed:?}");
 }
 
+/// A huge file is parsed in chunks of whole items (`chunks`): on every
+/// fixture, cut at every item boundary, and on a BOM + CRLF file, the facts
+/// are exactly those of the whole-file parse.
+#[test]
+fn chunked_extraction_yields_the_facts_of_a_whole_parse() {
+    use async_sync_lint::{chunks, extract, source::prepare_for_parse};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut texts: Vec<(PathBuf, String)> = walk_rs(&root)
+        .into_iter()
+        .map(|p| {
+            let t = std::fs::read_to_string(&p).expect("fixture is UTF-8");
+            (p, t)
+        })
+        .collect();
+    texts.push((PathBuf::from("bom_crlf.rs"), format!("\u{feff}{}", HELD.replace('\n', "\r\n"))));
+    texts.push((PathBuf::from("cfg_test.rs"), format!("#![cfg(test)]\n{HELD}")));
+    let mut cut = 0;
+    for (path, raw) in &texts {
+        let input = prepare_for_parse(raw);
+        let Ok(file) = syn::parse_file(&input.text) else { continue };
+        let whole = extract::extract(&file, raw, input.offset, Edition::E2021);
+        let parts = chunks::split(&input.text, 1);
+        cut += parts.len() - 1;
+        let chunked = extract::extract_chunked(&input.text, &parts, raw, input.offset, Edition::E2021)
+            .unwrap_or_else(|| panic!("{}: a chunk did not parse", path.display()));
+        assert_eq!(chunked, whole, "{}", path.display());
+    }
+    assert!(cut > 500, "only {cut} cuts: the fixtures were not split");
+}
+
+fn walk_rs(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("readable").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_rs(&p));
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A chunk that does not parse makes the whole file parse, so the error is
+/// reported where it is, and the file's other findings are not half-made.
+#[test]
+fn a_huge_file_with_a_syntax_error_reports_it_where_it_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut src, _) = big_source(6 << 20);
+    let line = src[..src.len() / 2].matches('\n').count() + 1;
+    let at = src[..src.len() / 2].rfind('\n').expect("a line") + 1;
+    src.insert_str(at, "fn broken( {\n");
+    let path = write(dir.path(), "huge_broken.rs", &src);
+    let report = driver::run_file(&path, Edition::E2021, &[]).expect("runs");
+    assert_no_internal_error(&report);
+    let errors: Vec<_> = report.findings.iter().filter(|f| f.rule == engine_codes::PARSE_ERROR).collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].primary.line as usize >= line, "{:?} before line {line}", errors[0].primary);
+}
+
 // ------------------------------------------------------------ bytes, BOM
 
 #[test]

@@ -184,6 +184,16 @@ pub fn analyze_text(raw: &str, edition: Edition, id: FileId) -> FileOutcome {
         return FileOutcome { facts: None, findings: vec![f], text };
     }
     let input = prepare_for_parse(raw);
+    if input.text.len() > crate::chunks::CHUNKED_ABOVE {
+        // A huge file is parsed a chunk of items at a time, so that its
+        // syntax tree is never whole in memory (see `chunks`).
+        let parts = crate::chunks::split(&input.text, crate::chunks::CHUNK_TARGET);
+        if parts.len() > 1 {
+            if let Some(facts) = crate::extract::extract_chunked(&input.text, &parts, raw, input.offset, edition) {
+                return FileOutcome { facts: Some(facts), findings: Vec::new(), text };
+            }
+        }
+    }
     proc_macro2::extra::invalidate_current_thread_spans();
     let file = match syn::parse_file(&input.text) {
         Ok(f) => f,

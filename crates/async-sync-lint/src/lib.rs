@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod cache;
+pub mod chunks;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;

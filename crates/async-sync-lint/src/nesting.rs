@@ -140,11 +140,11 @@ const NESTING_KEYWORDS: &[&str] = &[
     "as", "dyn", "impl", "unsafe", "box", "do", "try", "static",
 ];
 
-fn is_ident_start(b: u8) -> bool {
+pub(crate) fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
 }
 
-fn is_ident_continue(b: u8) -> bool {
+pub(crate) fn is_ident_continue(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
@@ -286,7 +286,7 @@ fn scan(text: &str, max_nesting: usize, max_depth: usize) -> Result<(usize, usiz
 }
 
 /// From the `/` of `/*`: past the matching `*/` (block comments nest).
-fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
     let mut depth = 0usize;
     while i < b.len() {
         if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
@@ -306,7 +306,7 @@ fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
 }
 
 /// From just after an opening `"`: past the closing one.
-fn skip_string(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_string(b: &[u8], mut i: usize) -> usize {
     while i < b.len() {
         match b[i] {
             b'\\' => i += 2,
@@ -318,7 +318,7 @@ fn skip_string(b: &[u8], mut i: usize) -> usize {
 }
 
 /// From just after the `"` of a raw string with `hashes` `#`s: past its end.
-fn skip_raw_string(b: &[u8], mut i: usize, hashes: usize) -> usize {
+pub(crate) fn skip_raw_string(b: &[u8], mut i: usize, hashes: usize) -> usize {
     while i < b.len() {
         if b[i] == b'"' && b[i + 1..].iter().take(hashes).filter(|&&h| h == b'#').count() == hashes {
             return i + 1 + hashes;
@@ -330,7 +330,7 @@ fn skip_raw_string(b: &[u8], mut i: usize, hashes: usize) -> usize {
 
 /// From a `'`: past a char literal (`'x'`, `'\n'`, `'\u{1F600}'`, `'"'`) or
 /// a lifetime / label (`'a`).
-fn skip_quote(b: &[u8], i: usize) -> usize {
+pub(crate) fn skip_quote(b: &[u8], i: usize) -> usize {
     let Some(&next) = b.get(i + 1) else { return i + 1 };
     if next == b'\\' {
         // An escaped char literal: up to the closing quote.

@@ -75,6 +75,13 @@ impl<'a> ItemWalker<'a> {
         self.in_test -= u32::from(test);
     }
 
+    /// Walks the items of one chunk of a file (see `extract_chunked`).
+    pub fn walk_items_of_file(&mut self, items: &[Item], file_is_test: bool) {
+        self.in_test += u32::from(file_is_test);
+        self.walk_items(items);
+        self.in_test -= u32::from(file_is_test);
+    }
+
     pub fn walk_items(&mut self, items: &[Item]) {
         for item in items {
             self.walk_item(item);

@@ -21,8 +21,49 @@ pub use types::type_repr;
 /// computed against it); `offset` is what the parser's offsets lack (a BOM).
 pub fn extract(file: &syn::File, raw: &str, offset: u32, edition: Edition) -> FileFacts {
     let lines = LineIndex::new(raw);
-    let mut cx = items::ItemWalker::new(spans::SpanMap { lines, offset }, raw, offset, edition);
+    let mut cx = items::ItemWalker::new(spans::SpanMap { lines, offset, line_base: 0 }, raw, offset, edition);
     cx.prescan(&file.items);
     cx.walk_file(file);
     cx.finish()
+}
+
+/// Extracts facts from a file too big to hold as one syntax tree. `text` is
+/// what the parser sees (see [`crate::source::prepare_for_parse`]), cut into
+/// `chunks` of whole items ([`crate::chunks::split`]); each is parsed, used
+/// and dropped before the next. Two passes, as [`extract`] does on one tree:
+/// which methods return guards (bodies anywhere may call them), then the
+/// walk. `None` if a chunk does not parse: the caller parses the whole file
+/// to report the error where it is.
+pub fn extract_chunked(
+    text: &str,
+    chunks: &[std::ops::Range<usize>],
+    raw: &str,
+    offset: u32,
+    edition: Edition,
+) -> Option<FileFacts> {
+    let parse = |r: &std::ops::Range<usize>| {
+        proc_macro2::extra::invalidate_current_thread_spans();
+        syn::parse_file(&text[r.clone()]).ok()
+    };
+    let lines = LineIndex::new(raw);
+    let mut cx = items::ItemWalker::new(spans::SpanMap { lines, offset, line_base: 0 }, raw, offset, edition);
+    let mut file_is_test = false;
+    for (i, r) in chunks.iter().enumerate() {
+        let file = parse(r)?;
+        if i == 0 {
+            // Inner attributes (`#![cfg(test)]`) can only be in the first chunk.
+            file_is_test = items::is_cfg_test(&file.attrs);
+        }
+        cx.prescan(&file.items);
+    }
+    let mut line_base = 0;
+    let mut done = 0;
+    for r in chunks {
+        line_base += text.as_bytes()[done..r.start].iter().filter(|&&b| b == b'\n').count();
+        done = r.start;
+        let file = parse(r)?;
+        cx.spans.line_base = line_base;
+        cx.walk_items_of_file(&file.items, file_is_test);
+    }
+    Some(cx.finish())
 }

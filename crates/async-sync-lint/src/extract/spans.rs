@@ -13,6 +13,9 @@ pub struct SpanMap<'a> {
     pub lines: LineIndex<'a>,
     /// Bytes the parser did not see at the start of the file (a BOM).
     pub offset: u32,
+    /// Lines of the file before the text the parser saw (a chunk of a huge
+    /// file starts at a line start, so columns need no shift).
+    pub line_base: usize,
 }
 
 impl SpanMap<'_> {
@@ -21,7 +24,8 @@ impl SpanMap<'_> {
         // character offsets, and turning one into a byte offset costs a
         // map lookup and insert per call (6 % of a run, measured).
         let (lo, hi) = (lo.start(), hi.end());
-        self.lines.span_of_positions((lo.line, lo.column), (hi.line, hi.column), self.offset)
+        let base = self.line_base;
+        self.lines.span_of_positions((lo.line + base, lo.column), (hi.line + base, hi.column), self.offset)
     }
 
     pub fn of(&self, s: PmSpan) -> Span {
