@@ -21,6 +21,8 @@ pub struct ItemWalker<'a> {
     macro_depth: u32,
     /// Depth of enclosing test items (`#[cfg(test)] mod`, `#[test] fn`).
     in_test: u32,
+    /// Depth of enclosing `#[should_panic]` functions.
+    in_should_panic: u32,
     /// Methods of this file declared to return a guard type
     /// (`fn state(&self) -> MutexGuard<'_, State>`): calling one acquires.
     pub guard_fns: std::collections::HashSet<String>,
@@ -36,6 +38,7 @@ impl<'a> ItemWalker<'a> {
             module: Vec::new(),
             macro_depth: 0,
             in_test: 0,
+            in_should_panic: 0,
             guard_fns: Default::default(),
         }
     }
@@ -148,8 +151,11 @@ impl<'a> ItemWalker<'a> {
             Item::Const(c) => self.static_def(&c.ident, &c.ty, &c.vis, Some(&c.expr)),
             Item::Fn(f) => {
                 let test = is_test_fn(&f.attrs);
+                let should_panic = is_should_panic(&f.attrs);
                 self.in_test += u32::from(test);
+                self.in_should_panic += u32::from(should_panic);
                 self.function(&f.sig, &f.block, None, false);
+                self.in_should_panic -= u32::from(should_panic);
                 self.in_test -= u32::from(test);
             }
             Item::Impl(i) => {
@@ -160,8 +166,11 @@ impl<'a> ItemWalker<'a> {
                     match it {
                         ImplItem::Fn(f) => {
                             let test = is_test_fn(&f.attrs);
+                            let should_panic = is_should_panic(&f.attrs);
                             self.in_test += u32::from(test);
+                            self.in_should_panic += u32::from(should_panic);
                             self.function(&f.sig, &f.block, self_ty.clone(), false);
+                            self.in_should_panic -= u32::from(should_panic);
                             self.in_test -= u32::from(test);
                         }
                         ImplItem::Type(t) if is_deref && t.ident == "Target" => {
@@ -319,6 +328,7 @@ impl<'a> ItemWalker<'a> {
             parent: None,
             passed_to: None,
             is_test: self.in_test > 0,
+            unwinding: (self.in_should_panic > 0).then_some(Unwinding::ShouldPanic),
         };
         let walker = BodyWalker::new(self, header, params);
         walker.walk_fn_block(block);
@@ -336,6 +346,8 @@ pub struct BodyHeader {
     pub passed_to: Option<String>,
     /// Test code: a `#[test]`-like function or inside `#[cfg(test)]`.
     pub is_test: bool,
+    /// A panic is expected or caught here.
+    pub unwinding: Option<Unwinding>,
 }
 
 impl ItemWalker<'_> {
@@ -352,6 +364,7 @@ impl ItemWalker<'_> {
             parent: h.parent,
             passed_to: h.passed_to.clone(),
             is_test: h.is_test,
+            unwinding: h.unwinding,
             awaits: Vec::new(),
             acquisitions: Vec::new(),
             calls: Vec::new(),
@@ -424,6 +437,11 @@ fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
         // `maybe_tokio_test` or `async_std::test`.
         last.ends_with("test") || matches!(last.as_str(), "rstest" | "bench" | "test_case")
     })
+}
+
+/// `#[should_panic]`, `#[should_panic = ".."]`, `#[should_panic(expected = "..")]`.
+fn is_should_panic(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| a.path().is_ident("should_panic"))
 }
 
 /// `#[cfg(test)]`
