@@ -34,6 +34,10 @@ tests check the panic; calls that block without panicking
 (`thread::sleep`, std `recv`) are still reported there, and so is
 production code that catches the panic.
 
+A timeout under a microsecond (`recv_timeout(Duration::ZERO)`,
+`Duration::from_nanos(1)`, `thread::sleep(Duration::ZERO)`) is not
+reported either: the call returns at once, like `try_recv`.
+
 ## Why is this bad?
 An executor runs many tasks on few threads. A task that blocks its thread
 stalls every other task scheduled there: timers fire late, I/O is not
@@ -65,7 +69,8 @@ crossbeam channel, or the file imports `std::sync::mpsc` and no async
 channel; `Condvar::wait` is recognised by its guard argument or the declared
 `Condvar` type. `reqwest::blocking` is seen only where the path is written
 (`reqwest::blocking::get`), not on methods of a blocking `Client`. Blocking
-work hidden inside a helper function is not followed. Tests that
+work hidden inside a helper function is not followed. A timeout is seen as
+short only when written as a constant `Duration` in the call. Tests that
 block a worker on purpose (a runtime's own scheduler and metrics tests,
 an interactive prompt on stdin) look like the mistake and are reported:
 nothing in the syntax tells the experiment from the slip; suppress them
@@ -80,7 +85,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 if call.in_closure.as_deref().is_some_and(is_offloaded) || in_offloaded_closure(body, call) {
                     continue;
                 }
-                if panics_in_runtime(call) && panic_expected(body, call) {
+                if returns_at_once(call) || (panics_in_runtime(call) && panic_expected(body, call)) {
                     continue;
                 }
                 let Some((what, help)) = blocking(cx, fi, body, call) else { continue };
@@ -120,6 +125,18 @@ fn panic_expected(body: &Body, call: &Call) -> bool {
         Some(Unwinding::Caught) => body.is_test,
         None => false,
     }
+}
+
+/// A timeout under a microsecond (`recv_timeout(Duration::ZERO)`,
+/// `Duration::from_nanos(1)`) returns at once: a poll, not a block.
+fn returns_at_once(call: &Call) -> bool {
+    const POLL_NANOS: u64 = 1_000;
+    let timed = match &call.callee {
+        Callee::Method { name, .. } => name.contains("timeout"),
+        Callee::Path(p) => p.last().is_some_and(|l| l == "sleep"),
+        Callee::Macro(_) => false,
+    };
+    timed && call.const_duration_nanos.is_some_and(|n| n < POLL_NANOS)
 }
 
 /// A closure given to one of these runs off the executor.
