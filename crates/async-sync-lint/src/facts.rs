@@ -423,6 +423,21 @@ pub struct Body {
     /// `let NAME = …;` bindings with a single-name pattern, where declared.
     #[serde(default)]
     pub locals: Vec<LocalDecl>,
+    /// Locals stored into a struct literal's field (`Self { stream }`,
+    /// `Conn { inner: inner.clone() }`): the field holds that value.
+    #[serde(default)]
+    pub field_inits: Vec<FieldInit>,
+}
+
+/// `Ty { field: local }` (or the shorthand `Ty { local }`, or
+/// `local.clone()` as the value).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FieldInit {
+    /// The struct's path as written, last segment (`Self` included).
+    pub ty: String,
+    pub field: String,
+    pub local: String,
+    pub span: Span,
 }
 
 /// A `let` binding of one name: where it was declared and what it holds.

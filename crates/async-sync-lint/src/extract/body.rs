@@ -335,6 +335,7 @@ pub struct BodyWalker<'w, 'a> {
     /// Enclosing controls, innermost last.
     ctx_stack: Vec<u32>,
     locals: Vec<LocalDecl>,
+    field_inits: Vec<FieldInit>,
 }
 
 impl<'w, 'a> BodyWalker<'w, 'a> {
@@ -366,6 +367,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             writes_seen: HashSet::new(),
             controls: Vec::new(),
             locals: Vec::new(),
+            field_inits: Vec::new(),
             control_by_span: HashMap::new(),
             ctx_stack: Vec::new(),
         }
@@ -390,6 +392,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         body.writes = self.writes;
         body.controls = self.controls;
         body.locals = self.locals;
+        body.field_inits = self.field_inits;
     }
 
     // ----- control contexts -----
@@ -772,6 +775,21 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         is_acquire_method(name) || self.items.guard_fns.contains(name)
     }
 
+    /// `Ty { field: local }`, `Ty { local }`, `Ty { field: local.clone() }`.
+    fn note_field_inits(&mut self, s: &syn::ExprStruct) {
+        let Some(ty) = s.path.segments.last().map(|seg| seg.ident.to_string()) else { return };
+        for f in &s.fields {
+            let syn::Member::Named(field) = &f.member else { continue };
+            let LocalOrigin::Alias(place) = self.alias_of(&f.expr) else { continue };
+            let PlaceRoot::Local { name, .. } = &place.root else { continue };
+            if !place.projections.iter().all(|p| matches!(p, Projection::Method(m) if m == "clone")) {
+                continue;
+            }
+            let span = self.span_expr(&f.expr);
+            self.field_inits.push(FieldInit { ty: ty.clone(), field: field.to_string(), local: name.clone(), span });
+        }
+    }
+
     fn alias_of(&self, e: &Expr) -> LocalOrigin {
         let place = self.place(e);
         if place.root == PlaceRoot::Unknown {
@@ -1131,6 +1149,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 None
             }
             Expr::Struct(s) => {
+                self.note_field_inits(s);
                 for f in &s.fields {
                     if let Some(id) = self.visit_expr(&f.expr) {
                         let span = self.span_expr(&f.expr);

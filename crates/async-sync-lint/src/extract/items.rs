@@ -371,6 +371,7 @@ impl ItemWalker<'_> {
             writes: Vec::new(),
             controls: Vec::new(),
             locals: Vec::new(),
+            field_inits: Vec::new(),
         });
         self.facts.bodies.len() as u32 - 1
     }
