@@ -540,4 +540,8 @@ pub struct FileFacts {
     pub fns: Vec<FnSig>,
     pub derefs: Vec<DerefImpl>,
     pub bodies: Vec<Body>,
+    /// Names locked inside `macro_rules!` definitions (`$self.db.lock()` →
+    /// `db`): acquisitions no body shows, made wherever the macro expands.
+    #[serde(default)]
+    pub macro_locks: Vec<String>,
 }

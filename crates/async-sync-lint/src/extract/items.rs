@@ -264,6 +264,16 @@ impl<'a> ItemWalker<'a> {
     /// items, which are walked when the tokens parse as items.
     fn item_macro(&mut self, mac: &syn::Macro) {
         let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        if name == "macro_rules" {
+            let mut found = Vec::new();
+            macro_locks(mac.tokens.clone(), &mut found);
+            for n in found {
+                if !self.facts.macro_locks.contains(&n) {
+                    self.facts.macro_locks.push(n);
+                }
+            }
+            return;
+        }
         if name == "lazy_static" || name == "thread_local" {
             if let Ok(statics) = parse_static_decls.parse2(mac.tokens.clone()) {
                 for (ident, ty) in statics {
@@ -397,6 +407,31 @@ fn returns_guard(sig: &Signature) -> bool {
 /// Guard type names of the lock crates DESIGN §3 lists.
 pub fn is_guard_type_name(name: &str) -> bool {
     name.ends_with("Guard") && (name.contains("Mutex") || name.contains("RwLock"))
+}
+
+/// `name.lock(`, `name.read(`, `name.write(` (and their `try_`/`_owned`
+/// forms) anywhere in a macro definition's tokens: the receiver's last name.
+fn macro_locks(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+    use proc_macro2::TokenTree;
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, t) in trees.iter().enumerate() {
+        match t {
+            TokenTree::Group(g) => macro_locks(g.stream(), out),
+            TokenTree::Ident(method) if i >= 2 => {
+                let m = method.to_string();
+                let lockish = matches!(
+                    m.trim_start_matches("try_").trim_end_matches("_owned").trim_end_matches("_arc"),
+                    "lock" | "read" | "write" | "upgradable_read"
+                );
+                let dot = matches!(&trees[i - 1], TokenTree::Punct(p) if p.as_char() == '.');
+                let call = matches!(trees.get(i + 1), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis);
+                if let (true, true, true, TokenTree::Ident(recv)) = (lockish, dot, call, &trees[i - 2]) {
+                    out.push(recv.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn parse_items(input: ParseStream) -> syn::Result<Vec<Item>> {
