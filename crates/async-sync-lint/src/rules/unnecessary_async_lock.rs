@@ -73,6 +73,9 @@ The rule must see every acquisition, so it stays silent when it cannot:
   function parameter, say) that spans an await or escapes silences the rule
   for every lock of that type in the crate;
 - a lock reached through a generic parameter or a trait object stays unknown;
+- a lock whose name is locked inside a `macro_rules!` definition
+  (`$self.db.lock().await`) is not reported: macro bodies are not expanded,
+  so those guards are out of sight;
 - a field behind a shared `Arc`/`Rc` is not reported when another lock of the
   same declared type needs to be async: clones of one `Arc` often live in
   several structs, and syntax cannot tell which are the same lock;
@@ -103,6 +106,9 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     // Kinds with an untraceable acquisition that needs an async lock.
     let mut poisoned: BTreeSet<LockKind> = BTreeSet::new();
     let (stored, lost) = stored_in_fields(ix);
+    // Names locked inside `macro_rules!` bodies: acquisitions out of sight.
+    let in_macros: BTreeSet<&str> =
+        ix.files.iter().flat_map(|(_, f)| f.macro_locks.iter().map(String::as_str)).collect();
     for (fi, &(_, facts)) in ix.files.iter().enumerate() {
         for (bi, body) in facts.bodies.iter().enumerate() {
             for acq in &body.acquisitions {
@@ -144,6 +150,13 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         if field_lock_type(ix, &decl).is_some_and(|(shared, t)| shared && needed_types.contains(&t)) {
+            continue;
+        }
+        let name = match &decl {
+            LockDecl::Field { field, .. } => field,
+            LockDecl::Static { name, .. } | LockDecl::Local { name, .. } => name,
+        };
+        if in_macros.contains(name.as_str()) {
             continue;
         }
         let Some((file_id, span, public)) = ix.decl_site(&decl) else { continue };
