@@ -295,7 +295,30 @@ pub struct Call {
     /// The call is the operand of `.await` (`rx.recv().await`).
     #[serde(default)]
     pub awaited: bool,
+    /// Made where a panic is expected or caught (see [`Unwinding`]).
+    #[serde(default)]
+    pub unwinding: Option<Unwinding>,
+    /// The first argument written as a constant `Duration`
+    /// (`Duration::ZERO`, `Duration::from_millis(5)`): its length in
+    /// nanoseconds, saturated to `u64::MAX`.
+    #[serde(default)]
+    pub const_duration_nanos: Option<u64>,
     pub ctx: Option<u32>,
+}
+
+/// Code whose panic is expected or caught, so a panic there is the point
+/// (tests that check a call panics) or is handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Unwinding {
+    /// Inside a `#[should_panic]` function.
+    ShouldPanic,
+    /// Inside a closure or future given to a function whose name says it
+    /// expects a panic (`test_panic`, `assert_panics`, `did_panic`).
+    Asserted,
+    /// Inside a closure or future given to `catch_unwind` (or a
+    /// `catch_panic`-like function): the panic is caught, whether or not
+    /// it is expected.
+    Caught,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -384,6 +407,10 @@ pub struct Body {
     /// module (nested blocks inherit it).
     #[serde(default)]
     pub is_test: bool,
+    /// Inside code where a panic is expected or caught (nested bodies
+    /// inherit it): see [`Unwinding`].
+    #[serde(default)]
+    pub unwinding: Option<Unwinding>,
     /// For an async block or closure written as a call argument: the callee
     /// (`tokio::spawn`, `.block_on`), as written.
     pub passed_to: Option<String>,
@@ -396,6 +423,21 @@ pub struct Body {
     /// `let NAME = …;` bindings with a single-name pattern, where declared.
     #[serde(default)]
     pub locals: Vec<LocalDecl>,
+    /// Locals stored into a struct literal's field (`Self { stream }`,
+    /// `Conn { inner: inner.clone() }`): the field holds that value.
+    #[serde(default)]
+    pub field_inits: Vec<FieldInit>,
+}
+
+/// `Ty { field: local }` (or the shorthand `Ty { local }`, or
+/// `local.clone()` as the value).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FieldInit {
+    /// The struct's path as written, last segment (`Self` included).
+    pub ty: String,
+    pub field: String,
+    pub local: String,
+    pub span: Span,
 }
 
 /// A `let` binding of one name: where it was declared and what it holds.
@@ -498,4 +540,8 @@ pub struct FileFacts {
     pub fns: Vec<FnSig>,
     pub derefs: Vec<DerefImpl>,
     pub bodies: Vec<Body>,
+    /// Names locked inside `macro_rules!` definitions (`$self.db.lock()` →
+    /// `db`): acquisitions no body shows, made wherever the macro expands.
+    #[serde(default)]
+    pub macro_locks: Vec<String>,
 }

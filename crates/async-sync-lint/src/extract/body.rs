@@ -183,6 +183,91 @@ fn is_followable_path(path: &[String]) -> bool {
         || path.iter().any(|s| s == "blocking")
 }
 
+/// A function given a closure or future whose panic it expects or catches:
+/// `catch_unwind`, `catch_panic`; `test_panic`, `assert_panics`,
+/// `did_panic`, `expect_panic`, `panics_silently`. The name must say so
+/// in words: `abort_on_panic` or `set_panic_hook` neither expect nor catch.
+fn unwinding_of(name: &str) -> Option<Unwinding> {
+    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    let panic_word = |w: &&str| matches!(*w, "panic" | "panics" | "panicked" | "panicking" | "unwind");
+    if !words.iter().any(panic_word) {
+        return None;
+    }
+    if words.contains(&"catch") {
+        return Some(Unwinding::Caught);
+    }
+    let expects = words.iter().any(|w| {
+        matches!(
+            *w,
+            "test" | "assert" | "expect" | "expects" | "expected" | "should" | "must" | "did" | "check" | "verify"
+        )
+    });
+    (expects || words.first().is_some_and(|w| matches!(*w, "panics" | "panicked"))).then_some(Unwinding::Asserted)
+}
+
+/// Code nested in `outer` that `inner` applies to: an expected panic
+/// (`ShouldPanic`, `Asserted`) says more than a caught one.
+fn within(outer: Option<Unwinding>, inner: Option<Unwinding>) -> Option<Unwinding> {
+    match (outer, inner) {
+        (Some(Unwinding::ShouldPanic | Unwinding::Asserted), _) | (_, None) => outer,
+        (_, Some(_)) => inner,
+    }
+}
+
+/// A constant `Duration` expression: `Duration::ZERO`, `Duration::MAX`,
+/// `Duration::from_secs(2)`, `std::time::Duration::from_nanos(1)`,
+/// `Duration::new(1, 0)`; its length in nanoseconds (saturating).
+fn const_duration(e: &Expr) -> Option<u64> {
+    let int = |e: &Expr| match strip(e) {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => i.base10_parse::<u64>().ok(),
+        _ => None,
+    };
+    match strip(e) {
+        Expr::Path(p) if p.qself.is_none() => {
+            let segs = path_segments(&p.path);
+            let n = segs.len();
+            if n < 2 || segs[n - 2] != "Duration" {
+                return None;
+            }
+            match segs[n - 1].as_str() {
+                "ZERO" => Some(0),
+                "MAX" => Some(u64::MAX),
+                "NANOSECOND" => Some(1),
+                "MICROSECOND" => Some(1_000),
+                "MILLISECOND" => Some(1_000_000),
+                "SECOND" => Some(1_000_000_000),
+                _ => None,
+            }
+        }
+        Expr::Call(c) => {
+            let Expr::Path(p) = strip(&c.func) else { return None };
+            let segs = path_segments(&p.path);
+            let n = segs.len();
+            if n < 2 || segs[n - 2] != "Duration" {
+                return None;
+            }
+            let unit: u64 = match segs[n - 1].as_str() {
+                "from_nanos" => 1,
+                "from_micros" => 1_000,
+                "from_millis" => 1_000_000,
+                "from_secs" => 1_000_000_000,
+                "from_mins" => 60_000_000_000,
+                "new" if c.args.len() == 2 => {
+                    let secs = int(&c.args[0])?;
+                    let nanos = int(&c.args[1])?;
+                    return Some(secs.saturating_mul(1_000_000_000).saturating_add(nanos));
+                }
+                _ => return None,
+            };
+            if c.args.len() != 1 {
+                return None;
+            }
+            Some(int(&c.args[0])?.saturating_mul(unit))
+        }
+        _ => None,
+    }
+}
+
 fn is_diverging_macro(name: &str) -> bool {
     matches!(name, "panic" | "unreachable" | "todo" | "unimplemented")
 }
@@ -223,6 +308,8 @@ pub struct BodyWalker<'w, 'a> {
     is_async: bool,
     mut_self: bool,
     is_test: bool,
+    /// Inside code where a panic is expected or caught.
+    unwinding: Option<Unwinding>,
     awaits: Vec<AwaitPoint>,
     acqs: Vec<Acquisition>,
     calls: Vec<Call>,
@@ -248,6 +335,7 @@ pub struct BodyWalker<'w, 'a> {
     /// Enclosing controls, innermost last.
     ctx_stack: Vec<u32>,
     locals: Vec<LocalDecl>,
+    field_inits: Vec<FieldInit>,
 }
 
 impl<'w, 'a> BodyWalker<'w, 'a> {
@@ -260,6 +348,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             is_async: header.kind.is_async(),
             mut_self: header.mut_self,
             is_test: header.is_test,
+            unwinding: header.unwinding,
             awaits: Vec::new(),
             acqs: Vec::new(),
             calls: Vec::new(),
@@ -278,6 +367,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             writes_seen: HashSet::new(),
             controls: Vec::new(),
             locals: Vec::new(),
+            field_inits: Vec::new(),
             control_by_span: HashMap::new(),
             ctx_stack: Vec::new(),
         }
@@ -302,6 +392,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         body.writes = self.writes;
         body.controls = self.controls;
         body.locals = self.locals;
+        body.field_inits = self.field_inits;
     }
 
     // ----- control contexts -----
@@ -533,9 +624,13 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
         let mut arg_count = 0;
         let mut idents = HashSet::new();
+        let mut const_duration_nanos = None;
         for a in args {
             arg_count += 1;
             idents.extend(used_idents(a));
+            if const_duration_nanos.is_none() {
+                const_duration_nanos = const_duration(a);
+            }
         }
         let mut arg_idents: Vec<String> = idents.into_iter().collect();
         arg_idents.sort();
@@ -549,6 +644,8 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             bound_to: None,
             arg_idents,
             awaited: false,
+            unwinding: self.unwinding,
+            const_duration_nanos,
             ctx: self.ctx(),
         });
     }
@@ -676,6 +773,21 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     /// this file declared to return a guard type.
     fn is_acquire(&self, name: &str) -> bool {
         is_acquire_method(name) || self.items.guard_fns.contains(name)
+    }
+
+    /// `Ty { field: local }`, `Ty { local }`, `Ty { field: local.clone() }`.
+    fn note_field_inits(&mut self, s: &syn::ExprStruct) {
+        let Some(ty) = s.path.segments.last().map(|seg| seg.ident.to_string()) else { return };
+        for f in &s.fields {
+            let syn::Member::Named(field) = &f.member else { continue };
+            let LocalOrigin::Alias(place) = self.alias_of(&f.expr) else { continue };
+            let PlaceRoot::Local { name, .. } = &place.root else { continue };
+            if !place.projections.iter().all(|p| matches!(p, Projection::Method(m) if m == "clone")) {
+                continue;
+            }
+            let span = self.span_expr(&f.expr);
+            self.field_inits.push(FieldInit { ty: ty.clone(), field: field.to_string(), local: name.clone(), span });
+        }
     }
 
     fn alias_of(&self, e: &Expr) -> LocalOrigin {
@@ -1037,6 +1149,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 None
             }
             Expr::Struct(s) => {
+                self.note_field_inits(s);
                 for f in &s.fields {
                     if let Some(id) = self.visit_expr(&f.expr) {
                         let span = self.span_expr(&f.expr);
@@ -1117,9 +1230,17 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             self.record_call(span, Callee::Method { receiver, name }, mc.args.iter(), true);
             return Some(id);
         }
+        // `AssertUnwindSafe(fut).catch_unwind()`: the receiver's panic is caught.
+        let saved_unwinding = self.unwinding;
+        if name == "catch_unwind" {
+            self.unwinding = within(self.unwinding, Some(Unwinding::Caught));
+        }
         let recv = self.visit_expr(&mc.receiver);
+        self.unwinding = saved_unwinding;
         let saved = self.arg_of.replace(format!(".{name}"));
+        self.unwinding = within(self.unwinding, unwinding_of(&name));
         self.consume_all(mc.args.iter());
+        self.unwinding = saved_unwinding;
         self.arg_of = saved;
         let span = self.span_expr(e);
         let interesting = is_interesting_method(&name) || is_self_receiver(&mc.receiver);
@@ -1149,6 +1270,8 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let last = path.as_ref().and_then(|p| p.last().cloned()).unwrap_or_default();
         let is_drop = last == "drop" && path.as_ref().is_some_and(|p| p.len() == 1 || p.iter().any(|s| s == "mem"));
         let saved = self.arg_of.replace(path.as_ref().map(|p| p.join("::")).unwrap_or_default());
+        let saved_unwinding = self.unwinding;
+        self.unwinding = within(self.unwinding, unwinding_of(&last));
         for arg in &c.args {
             if let Some(id) = self.visit_expr(arg) {
                 let span = self.span_expr(e);
@@ -1161,6 +1284,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 }
             }
         }
+        self.unwinding = saved_unwinding;
         self.arg_of = saved;
         if let Some(path) = path {
             let interesting = is_interesting_fn(&last) || self.is_async || is_followable_path(&path);
@@ -1546,6 +1670,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             parent: Some(self.idx),
             passed_to: self.arg_of.clone().filter(|c| !c.is_empty()),
             is_test: self.is_test,
+            unwinding: self.unwinding,
         };
         let parent = self.idx;
         let inherited: Vec<(Acquisition, String)> = captured

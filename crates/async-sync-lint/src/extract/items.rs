@@ -21,6 +21,8 @@ pub struct ItemWalker<'a> {
     macro_depth: u32,
     /// Depth of enclosing test items (`#[cfg(test)] mod`, `#[test] fn`).
     in_test: u32,
+    /// Depth of enclosing `#[should_panic]` functions.
+    in_should_panic: u32,
     /// Methods of this file declared to return a guard type
     /// (`fn state(&self) -> MutexGuard<'_, State>`): calling one acquires.
     pub guard_fns: std::collections::HashSet<String>,
@@ -36,6 +38,7 @@ impl<'a> ItemWalker<'a> {
             module: Vec::new(),
             macro_depth: 0,
             in_test: 0,
+            in_should_panic: 0,
             guard_fns: Default::default(),
         }
     }
@@ -155,8 +158,11 @@ impl<'a> ItemWalker<'a> {
             Item::Const(c) => self.static_def(&c.ident, &c.ty, &c.vis, Some(&c.expr)),
             Item::Fn(f) => {
                 let test = is_test_fn(&f.attrs);
+                let should_panic = is_should_panic(&f.attrs);
                 self.in_test += u32::from(test);
+                self.in_should_panic += u32::from(should_panic);
                 self.function(&f.sig, &f.block, None, false);
+                self.in_should_panic -= u32::from(should_panic);
                 self.in_test -= u32::from(test);
             }
             Item::Impl(i) => {
@@ -167,8 +173,11 @@ impl<'a> ItemWalker<'a> {
                     match it {
                         ImplItem::Fn(f) => {
                             let test = is_test_fn(&f.attrs);
+                            let should_panic = is_should_panic(&f.attrs);
                             self.in_test += u32::from(test);
+                            self.in_should_panic += u32::from(should_panic);
                             self.function(&f.sig, &f.block, self_ty.clone(), false);
+                            self.in_should_panic -= u32::from(should_panic);
                             self.in_test -= u32::from(test);
                         }
                         ImplItem::Type(t) if is_deref && t.ident == "Target" => {
@@ -262,6 +271,16 @@ impl<'a> ItemWalker<'a> {
     /// items, which are walked when the tokens parse as items.
     fn item_macro(&mut self, mac: &syn::Macro) {
         let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        if name == "macro_rules" {
+            let mut found = Vec::new();
+            macro_locks(mac.tokens.clone(), &mut found);
+            for n in found {
+                if !self.facts.macro_locks.contains(&n) {
+                    self.facts.macro_locks.push(n);
+                }
+            }
+            return;
+        }
         if name == "lazy_static" || name == "thread_local" {
             if let Ok(statics) = parse_static_decls.parse2(mac.tokens.clone()) {
                 for (ident, ty) in statics {
@@ -326,6 +345,7 @@ impl<'a> ItemWalker<'a> {
             parent: None,
             passed_to: None,
             is_test: self.in_test > 0,
+            unwinding: (self.in_should_panic > 0).then_some(Unwinding::ShouldPanic),
         };
         let walker = BodyWalker::new(self, header, params);
         walker.walk_fn_block(block);
@@ -343,6 +363,8 @@ pub struct BodyHeader {
     pub passed_to: Option<String>,
     /// Test code: a `#[test]`-like function or inside `#[cfg(test)]`.
     pub is_test: bool,
+    /// A panic is expected or caught here.
+    pub unwinding: Option<Unwinding>,
 }
 
 impl ItemWalker<'_> {
@@ -359,12 +381,14 @@ impl ItemWalker<'_> {
             parent: h.parent,
             passed_to: h.passed_to.clone(),
             is_test: h.is_test,
+            unwinding: h.unwinding,
             awaits: Vec::new(),
             acquisitions: Vec::new(),
             calls: Vec::new(),
             writes: Vec::new(),
             controls: Vec::new(),
             locals: Vec::new(),
+            field_inits: Vec::new(),
         });
         self.facts.bodies.len() as u32 - 1
     }
@@ -390,6 +414,31 @@ fn returns_guard(sig: &Signature) -> bool {
 /// Guard type names of the lock crates DESIGN §3 lists.
 pub fn is_guard_type_name(name: &str) -> bool {
     name.ends_with("Guard") && (name.contains("Mutex") || name.contains("RwLock"))
+}
+
+/// `name.lock(`, `name.read(`, `name.write(` (and their `try_`/`_owned`
+/// forms) anywhere in a macro definition's tokens: the receiver's last name.
+fn macro_locks(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+    use proc_macro2::TokenTree;
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, t) in trees.iter().enumerate() {
+        match t {
+            TokenTree::Group(g) => macro_locks(g.stream(), out),
+            TokenTree::Ident(method) if i >= 2 => {
+                let m = method.to_string();
+                let lockish = matches!(
+                    m.trim_start_matches("try_").trim_end_matches("_owned").trim_end_matches("_arc"),
+                    "lock" | "read" | "write" | "upgradable_read"
+                );
+                let dot = matches!(&trees[i - 1], TokenTree::Punct(p) if p.as_char() == '.');
+                let call = matches!(trees.get(i + 1), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis);
+                if let (true, true, true, TokenTree::Ident(recv)) = (lockish, dot, call, &trees[i - 2]) {
+                    out.push(recv.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn parse_items(input: ParseStream) -> syn::Result<Vec<Item>> {
@@ -431,6 +480,11 @@ fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
         // `maybe_tokio_test` or `async_std::test`.
         last.ends_with("test") || matches!(last.as_str(), "rstest" | "bench" | "test_case")
     })
+}
+
+/// `#[should_panic]`, `#[should_panic = ".."]`, `#[should_panic(expected = "..")]`.
+fn is_should_panic(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| a.path().is_ident("should_panic"))
 }
 
 /// `#[cfg(test)]`

@@ -1,7 +1,7 @@
 //! `blocking-in-async`: a call that blocks the thread, made on the executor.
 
 use crate::diagnostic::Finding;
-use crate::facts::{Body, Call, Callee, ControlKind, Holder};
+use crate::facts::{Body, Call, Callee, ControlKind, Holder, Unwinding};
 use crate::index::Ctx;
 use crate::rules::lock_summary::{declared_type, peel};
 use crate::rules::CrateCx;
@@ -24,6 +24,19 @@ configuration. An async block given to a single-future executor's free
 `block_on` function (`futures::executor::block_on`,
 `futures_lite::future::block_on`, `async_std::task::block_on`) runs on a
 thread of its own and is not checked.
+
+A call that panics inside a runtime (tokio's `blocking_*`, a runtime's
+`.block_on(..)`) is not reported where that panic is expected: in a
+`#[should_panic]` function, in a closure or future given to a function
+whose name says it expects a panic (`test_panic`, `assert_panics`,
+`did_panic`), or in test code that catches it with `catch_unwind`. Such
+tests check the panic; calls that block without panicking
+(`thread::sleep`, std `recv`) are still reported there, and so is
+production code that catches the panic.
+
+A timeout under a microsecond (`recv_timeout(Duration::ZERO)`,
+`Duration::from_nanos(1)`, `thread::sleep(Duration::ZERO)`) is not
+reported either: the call returns at once, like `try_recv`.
 
 ## Why is this bad?
 An executor runs many tasks on few threads. A task that blocks its thread
@@ -56,7 +69,12 @@ crossbeam channel, or the file imports `std::sync::mpsc` and no async
 channel; `Condvar::wait` is recognised by its guard argument or the declared
 `Condvar` type. `reqwest::blocking` is seen only where the path is written
 (`reqwest::blocking::get`), not on methods of a blocking `Client`. Blocking
-work hidden inside a helper function is not followed.
+work hidden inside a helper function is not followed. A timeout is seen as
+short only when written as a constant `Duration` in the call. Tests that
+block a worker on purpose (a runtime's own scheduler and metrics tests,
+an interactive prompt on stdin) look like the mistake and are reported:
+nothing in the syntax tells the experiment from the slip; suppress them
+with `// async-sync-lint: allow(blocking-in-async)`.
 "#,
 }
 
@@ -65,6 +83,9 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
         for body in facts.bodies.iter().filter(|b| b.kind.is_async() && !on_own_executor(b)) {
             for call in &body.calls {
                 if call.in_closure.as_deref().is_some_and(is_offloaded) || in_offloaded_closure(body, call) {
+                    continue;
+                }
+                if returns_at_once(call) || (panics_in_runtime(call) && panic_expected(body, call)) {
                     continue;
                 }
                 let Some((what, help)) = blocking(cx, fi, body, call) else { continue };
@@ -83,6 +104,39 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// Calls that panic when made inside a runtime: tokio's `blocking_*`
+/// methods and a runtime's `.block_on(..)`.
+fn panics_in_runtime(call: &Call) -> bool {
+    match &call.callee {
+        Callee::Method { name, .. } => name.starts_with("blocking_") || (name == "block_on" && call.arg_count == 1),
+        _ => false,
+    }
+}
+
+/// The panic is the point: a `#[should_panic]` test, a closure given to
+/// `test_panic(..)` / `assert_panics(..)`, or test code that catches the
+/// panic with `catch_unwind` to look at it. (Production code that catches
+/// a panic it could have avoided is still reported.)
+fn panic_expected(body: &Body, call: &Call) -> bool {
+    match call.unwinding.or(body.unwinding) {
+        Some(Unwinding::ShouldPanic | Unwinding::Asserted) => true,
+        Some(Unwinding::Caught) => body.is_test,
+        None => false,
+    }
+}
+
+/// A timeout under a microsecond (`recv_timeout(Duration::ZERO)`,
+/// `Duration::from_nanos(1)`) returns at once: a poll, not a block.
+fn returns_at_once(call: &Call) -> bool {
+    const POLL_NANOS: u64 = 1_000;
+    let timed = match &call.callee {
+        Callee::Method { name, .. } => name.contains("timeout"),
+        Callee::Path(p) => p.last().is_some_and(|l| l == "sleep"),
+        Callee::Macro(_) => false,
+    };
+    timed && call.const_duration_nanos.is_some_and(|n| n < POLL_NANOS)
 }
 
 /// A closure given to one of these runs off the executor.

@@ -466,8 +466,14 @@ fn declared_type(cx: &CrateCx<'_>, body: &Body, place: &Place, depth: u32) -> Op
 fn stale_read<'o>(body: &Body, guards: &[u32], reads: &'o [Op], w: &Op) -> Option<(&'o Op, Dep, u32)> {
     let same: Vec<&Op> = reads.iter().filter(|r| r.identity == w.identity && r.span.hi <= w.span.lo).collect();
     // The write depends on a read made after the last await before it: it
-    // re-checked (double-checked locking, a re-load): not stale.
-    let fresh = same.iter().any(|r| dependency(body, r, w).is_some() && awaits_between(body, r, w).next().is_none());
+    // re-checked (double-checked locking, a re-load): not stale. An await
+    // inside an early-exit re-check (`if let Some(c) = g.get(&k) {
+    // cleanup().await; return c; }`) runs only when the write does not.
+    let fresh = same.iter().any(|r| {
+        let Some(dep) = dependency(body, r, w) else { return false };
+        let after = early_exit_end(body, r, dep);
+        awaits_between(body, r, w).all(|aw| body.awaits[aw as usize].span.lo < after)
+    });
     if fresh {
         return None;
     }
@@ -487,10 +493,7 @@ fn stale_read<'o>(body: &Body, guards: &[u32], reads: &'o [Op], w: &Op) -> Optio
         };
         // After an early-exit check, an await inside the `if` (a retry
         // branch that loops back) is not between the check and the write.
-        let after = match dep {
-            Dep::EarlyExit => cond_construct(body, r).map_or(0, |(_, c)| body.controls[c as usize].span.hi),
-            _ => 0,
-        };
+        let after = early_exit_end(body, r, dep);
         let Some(aw) = awaits_between(body, r, w).find(|&aw| !spanned(aw) && body.awaits[aw as usize].span.lo >= after)
         else {
             continue;
@@ -505,6 +508,15 @@ fn stale_read<'o>(body: &Body, guards: &[u32], reads: &'o [Op], w: &Op) -> Optio
         return Some((r, dep, aw));
     }
     None
+}
+
+/// For an early-exit check, where its `if` ends: awaits before that are in
+/// the exit branch, not on the way from the check to the write. 0 otherwise.
+fn early_exit_end(body: &Body, r: &Op, dep: Dep) -> u32 {
+    match dep {
+        Dep::EarlyExit => cond_construct(body, r).map_or(0, |(_, c)| body.controls[c as usize].span.hi),
+        _ => 0,
+    }
 }
 
 /// Awaits (indices) strictly between a read and a write, on a path that can

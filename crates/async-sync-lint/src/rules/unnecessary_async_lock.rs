@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{FileId, Finding, Span};
-use crate::facts::{Acquisition, EndKind, TypeRepr};
+use crate::facts::{Acquisition, EndKind, LocalOrigin, Place, PlaceRoot, TypeRepr};
 use crate::index::{CrateIndex, Family, LockDecl, LockKind};
 use crate::rules::CrateCx;
 
@@ -73,14 +73,18 @@ The rule must see every acquisition, so it stays silent when it cannot:
   function parameter, say) that spans an await or escapes silences the rule
   for every lock of that type in the crate;
 - a lock reached through a generic parameter or a trait object stays unknown;
+- a lock whose name is locked inside a `macro_rules!` definition
+  (`$self.db.lock().await`) is not reported: macro bodies are not expanded,
+  so those guards are out of sight;
 - a field behind a shared `Arc`/`Rc` is not reported when another lock of the
   same declared type needs to be async: clones of one `Arc` often live in
   several structs, and syntax cannot tell which are the same lock;
 - a lock only ever taken in test code (`#[test]`, `#[tokio::test]`,
   `#[cfg(test)]` modules) is not reported: the cost advice does not matter
   there, and tests of the lock itself must use it.
-A lock moved out of a local into a struct or a function that locks it
-elsewhere is not followed.
+A lock built in a local and stored into a struct literal's field
+(`Self { lock }`) is counted as that field; one passed to a function that
+locks it elsewhere is not followed.
 "#,
 }
 
@@ -101,6 +105,10 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     let mut locks: BTreeMap<LockDecl, LockUse<'_>> = BTreeMap::new();
     // Kinds with an untraceable acquisition that needs an async lock.
     let mut poisoned: BTreeSet<LockKind> = BTreeSet::new();
+    let (stored, lost) = stored_in_fields(ix);
+    // Names locked inside `macro_rules!` bodies: acquisitions out of sight.
+    let in_macros: BTreeSet<&str> =
+        ix.files.iter().flat_map(|(_, f)| f.macro_locks.iter().map(String::as_str)).collect();
     for (fi, &(_, facts)) in ix.files.iter().enumerate() {
         for (bi, body) in facts.bodies.iter().enumerate() {
             for acq in &body.acquisitions {
@@ -109,7 +117,10 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let needed = needs_async(acq);
-                match ix.lock_decl(fi, bi, &acq.receiver) {
+                let decl = ix.lock_decl(fi, bi, &acq.receiver);
+                // A local moved into a field is that field's lock.
+                let decl = decl.map(|d| stored.get(&d).cloned().unwrap_or(d));
+                match decl {
                     Some(decl) => {
                         let u = locks.entry(decl).or_default();
                         u.kind = Some(resolved.kind);
@@ -135,10 +146,17 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
         locks.iter().filter(|(_, u)| u.needed).filter_map(|(d, _)| field_lock_type(ix, d).map(|(_, t)| t)).collect();
     for (decl, u) in locks {
         let Some(kind) = u.kind else { continue };
-        if u.needed || poisoned.contains(&kind) || u.sites.is_empty() || !u.used_outside_tests {
+        if u.needed || poisoned.contains(&kind) || u.sites.is_empty() || !u.used_outside_tests || lost.contains(&decl) {
             continue;
         }
         if field_lock_type(ix, &decl).is_some_and(|(shared, t)| shared && needed_types.contains(&t)) {
+            continue;
+        }
+        let name = match &decl {
+            LockDecl::Field { field, .. } => field,
+            LockDecl::Static { name, .. } | LockDecl::Local { name, .. } => name,
+        };
+        if in_macros.contains(name.as_str()) {
             continue;
         }
         let Some((file_id, span, public)) = ix.decl_site(&decl) else { continue };
@@ -150,6 +168,71 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
         let elsewhere = u.sites.len() - here.len();
         out.push(finding(file_id, span, &decl, kind, &here, elsewhere));
     }
+}
+
+/// Locals stored into a struct field (`Self { stream }`): each such local
+/// lock maps to the field's declaration, so the guards taken through the
+/// local (often clones moved into callbacks before the struct is built)
+/// count for the field, and the lock is reported once, on the field. A
+/// local stored into a field that cannot be found (or into two) is
+/// returned in the second set: its other uses are out of sight.
+fn stored_in_fields(ix: &CrateIndex<'_>) -> (BTreeMap<LockDecl, LockDecl>, BTreeSet<LockDecl>) {
+    let mut stored: BTreeMap<LockDecl, LockDecl> = BTreeMap::new();
+    let mut lost: BTreeSet<LockDecl> = BTreeSet::new();
+    for (fi, &(_, facts)) in ix.files.iter().enumerate() {
+        for (bi, body) in facts.bodies.iter().enumerate() {
+            for init in &body.field_inits {
+                let origin = local_origin(facts, bi, &init.local);
+                let place = Place {
+                    root: PlaceRoot::Local { name: init.local.clone(), origin },
+                    projections: Vec::new(),
+                    text: init.local.clone(),
+                };
+                let Some(local @ LockDecl::Local { .. }) = ix.lock_decl(fi, bi, &place) else { continue };
+                let ty = if init.ty == "Self" { body.self_ty.clone() } else { Some(init.ty.clone()) };
+                let field = ty.and_then(|ty| field_decl(ix, &ty, &init.field));
+                match (field, stored.get(&local)) {
+                    (Some(f), None) => {
+                        stored.insert(local, f);
+                    }
+                    (Some(f), Some(prev)) if *prev == f => {}
+                    _ => {
+                        lost.insert(local);
+                    }
+                }
+            }
+        }
+    }
+    for l in &lost {
+        stored.remove(l);
+    }
+    (stored, lost)
+}
+
+/// How a local was bound, looking in the body and the bodies around it.
+fn local_origin(facts: &crate::facts::FileFacts, mut bi: usize, name: &str) -> LocalOrigin {
+    loop {
+        let body = &facts.bodies[bi];
+        if let Some(l) = body.locals.iter().rev().find(|l| l.name == name) {
+            return l.origin.clone();
+        }
+        match body.parent {
+            Some(p) => bi = p as usize,
+            None => return LocalOrigin::Unknown,
+        }
+    }
+}
+
+/// The one struct of the crate named `ty` with a field `field`.
+fn field_decl(ix: &CrateIndex<'_>, ty: &str, field: &str) -> Option<LockDecl> {
+    let mut found = ix.files.iter().enumerate().flat_map(|(fi, (_, facts))| {
+        facts.structs.iter().filter(move |s| s.name == ty && s.fields.iter().any(|f| f.name == field)).map(move |_| fi)
+    });
+    let file = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    Some(LockDecl::Field { file, ty: ty.to_string(), field: field.to_string() })
 }
 
 /// For a field: whether it is behind `Arc`/`Rc` (shared with other owners),
