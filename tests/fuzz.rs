@@ -9,6 +9,9 @@
 //! `ASL_FUZZ_ROUNDS=n` (mutants per input file) explore further; a failing
 //! mutant is saved under `target/fuzz-failures/`.
 
+#[path = "../fuzz/fuzz_targets/one_input.rs"]
+mod one_input;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -312,4 +315,33 @@ fn mutated_real_files_lint_without_panics_internal_errors_or_hangs() {
             );
         }
     }
+}
+
+/// The `cargo fuzz` target's entry (`fuzz/`), run here on stable over the
+/// fixtures in every edition, so that it keeps compiling and keeps linting:
+/// every fixture with an expected finding yields at least one.
+#[test]
+fn the_cargo_fuzz_entry_lints_every_fixture() {
+    let mut files = Vec::new();
+    rs_files(&repo().join("fixtures"), &mut files);
+    files.sort();
+    let mut with_findings = 0;
+    for path in &files {
+        let text = std::fs::read(path).expect("readable fixture");
+        let expects = String::from_utf8_lossy(&text).contains("//~");
+        let mut found = 0;
+        for edition in 0u8..3 {
+            let mut data = vec![edition];
+            data.extend_from_slice(&text);
+            found = found.max(one_input::lint_one(&data));
+        }
+        // A multi-file fixture's findings may need its other files.
+        let single = !path.components().any(|c| c.as_os_str() == "src");
+        if expects && single {
+            assert!(found > 0, "{}: no finding through the fuzz entry", path.display());
+            with_findings += 1;
+        }
+    }
+    // 43 today: guards against the walk silently finding nothing.
+    assert!(with_findings >= 40, "only {with_findings} fixtures checked");
 }
