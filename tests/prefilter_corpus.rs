@@ -96,3 +96,29 @@ fn prefilter_parses_files_on_a_lock_chain() {
     // Only `plain.rs` is left unparsed.
     assert_eq!(skipped, 1);
 }
+
+/// The prefilter's fast token search gives, on every corpus file, the
+/// answer of the plain identifier-by-identifier scan.
+#[test]
+fn token_search_agrees_with_the_identifier_scan_on_the_corpus() {
+    let Some(dir) = corpus() else {
+        if std::env::var("ASL_REQUIRE_CORPUS").is_ok_and(|v| v == "1") {
+            panic!("ASL_REQUIRE_CORPUS=1 but no corpus under target/corpus: run ../shared/corpus/fetch.sh");
+        }
+        eprintln!("skipped: no corpus under target/corpus (run ../shared/corpus/fetch.sh to fetch it)");
+        return;
+    };
+    use async_sync_lint::prefilter::{mentions_tokens, mentions_tokens_by_ident};
+    let (mut files, mut mentioning) = (0, 0);
+    let cwd = std::env::current_dir().unwrap();
+    let ws = discover(&DiscoverOptions { paths: vec![dir], cwd, ..DiscoverOptions::default() }).unwrap();
+    for file in &ws.files {
+        let Ok(bytes) = std::fs::read(&file.path) else { continue };
+        let fast = mentions_tokens(&bytes);
+        assert_eq!(fast, mentions_tokens_by_ident(&bytes), "{}", file.display);
+        files += 1;
+        mentioning += usize::from(fast);
+    }
+    assert!(files > 10_000 && mentioning > 1_000, "{files} files, {mentioning} mentioning a token");
+    eprintln!("token search: {files} files, {mentioning} mention a token; both scans agree");
+}

@@ -196,29 +196,34 @@ fn len_bit(len: usize) -> u64 {
     1 << len.min(MAX_LEN_BIT)
 }
 
-/// The token set, built once, behind a filter on (first byte, length) that
-/// rejects nearly every identifier of ordinary code without hashing it.
+/// The token set, built once: a hash set for names found by other means,
+/// and a multi-pattern searcher that finds every occurrence of a token,
+/// prefix or empty-call name in one SIMD-accelerated pass over the bytes.
 struct Tokens {
     set: HashSet<&'static [u8], BuildHasherDefault<Fnv>>,
-    /// For each first byte, a bit per length some token (or empty-call
-    /// token) of that first byte has.
-    lengths: [u64; 256],
-    /// First bytes of the [`PREFIXES`].
-    prefix_first: [bool; 256],
+    finder: aho_corasick::AhoCorasick,
+    /// Pattern ids: below `prefix_from` are [`TOKENS`], then [`PREFIXES`],
+    /// then [`EMPTY_CALL_TOKENS`] from `empty_call_from`.
+    prefix_from: usize,
+    empty_call_from: usize,
 }
 
 fn tokens() -> &'static Tokens {
     static SET: std::sync::OnceLock<Tokens> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
-        let mut lengths = [0u64; 256];
-        for t in TOKENS.iter().chain(EMPTY_CALL_TOKENS) {
-            lengths[t.as_bytes()[0] as usize] |= len_bit(t.len());
+        let patterns: Vec<&str> = TOKENS.iter().chain(PREFIXES).chain(EMPTY_CALL_TOKENS).copied().collect();
+        // Leftmost-longest: of the patterns starting at one place, the one
+        // that can be a whole identifier (see `mentions_tokens`).
+        let finder = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .expect("the token patterns build");
+        Tokens {
+            set: TOKENS.iter().map(|t| t.as_bytes()).collect(),
+            finder,
+            prefix_from: TOKENS.len(),
+            empty_call_from: TOKENS.len() + PREFIXES.len(),
         }
-        let mut prefix_first = [false; 256];
-        for p in PREFIXES {
-            prefix_first[p.as_bytes()[0] as usize] = true;
-        }
-        Tokens { set: TOKENS.iter().map(|t| t.as_bytes()).collect(), lengths, prefix_first }
     })
 }
 
@@ -227,17 +232,42 @@ fn token_set() -> &'static HashSet<&'static [u8], BuildHasherDefault<Fnv>> {
 }
 
 /// Does the file mention a name of `V`?
+///
+/// Same answer as running [`for_each_ident`] and testing each identifier,
+/// but the searcher skips the text between occurrences. An occurrence
+/// counts when it is a whole identifier: the bytes around it are not
+/// identifier bytes (a prefix needs that only before it). Skipping past a
+/// rejected occurrence loses nothing: tokens are made of identifier bytes,
+/// so no whole-identifier occurrence can start inside one.
 pub fn mentions_tokens(bytes: &[u8]) -> bool {
     let t = tokens();
-    for_each_ident(bytes, |id, rest| {
-        let first = id[0] as usize;
-        if t.prefix_first[first] && PREFIXES.iter().any(|p| id.starts_with(p.as_bytes())) {
-            return true;
-        }
-        if t.lengths[first] & len_bit(id.len()) == 0 {
+    // A BOM is not part of the first identifier (`\u{feff}async fn …`).
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    t.finder.find_iter(bytes).any(|m| {
+        let before_ok = m.start() == 0 || !is_ident_continue(bytes[m.start() - 1]);
+        if !before_ok {
             return false;
         }
-        t.set.contains(id) || (EMPTY_CALL_TOKENS.iter().any(|t| t.as_bytes() == id) && is_empty_call(rest))
+        let id = m.pattern().as_usize();
+        let after_ok = !matches!(bytes.get(m.end()), Some(&b) if is_ident_continue(b));
+        if id < t.prefix_from {
+            after_ok
+        } else if id < t.empty_call_from {
+            true
+        } else {
+            after_ok && is_empty_call(&bytes[m.end()..])
+        }
+    })
+}
+
+/// The reference answer of [`mentions_tokens`], identifier by identifier:
+/// slower, plainly right; the tests check that both agree (on the whole
+/// corpus in `tests/prefilter_corpus.rs`).
+pub fn mentions_tokens_by_ident(bytes: &[u8]) -> bool {
+    for_each_ident(bytes, |id, rest| {
+        token_set().contains(id)
+            || PREFIXES.iter().any(|p| id.starts_with(p.as_bytes()))
+            || (EMPTY_CALL_TOKENS.iter().any(|t| t.as_bytes() == id) && is_empty_call(rest))
     })
 }
 
@@ -342,7 +372,43 @@ mod tests {
     }
 
     #[test]
-    fn the_length_filter_lets_every_token_through() {
+    fn the_searcher_agrees_with_the_identifier_scan() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"async",
+            b"xasync",
+            b"asyncx",
+            b"0x1_async",
+            b"1async",
+            b"r#async",
+            b"'async",
+            b"\xEF\xBB\xBFasync",
+            b"\xC3\xA9async",
+            b"async\xC3\xA9",
+            b"spawn_blocking2 spawn_local",
+            b"spawn_locals block_on_x blocking_lock",
+            b"x.read(buf) y.read ( )",
+            b"x.reader() y.write()",
+            b"NotAtomic AtomicBool",
+            b"MyAtomicX",
+            b"_Atomic",
+            b"Atomic",
+            b"lock_owned_x lock",
+            b"clock() unlock()",
+        ];
+        for c in cases {
+            assert_eq!(mentions_tokens(c), mentions_tokens_by_ident(c), "{:?}", String::from_utf8_lossy(c));
+        }
+        for t in TOKENS.iter().chain(PREFIXES).chain(EMPTY_CALL_TOKENS) {
+            for text in [format!("{t}"), format!("{t}()"), format!("a{t}"), format!("{t}_"), format!(" {t}::x ")] {
+                let b = text.as_bytes();
+                assert_eq!(mentions_tokens(b), mentions_tokens_by_ident(b), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_token_and_name_is_found_only_whole() {
         for t in TOKENS {
             assert!(mentions_tokens(format!("x {t} y").as_bytes()), "{t}");
             // A longer or shorter identifier with the same first byte is not one.
