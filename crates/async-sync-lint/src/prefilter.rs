@@ -400,7 +400,7 @@ mod tests {
             assert_eq!(mentions_tokens(c), mentions_tokens_by_ident(c), "{:?}", String::from_utf8_lossy(c));
         }
         for t in TOKENS.iter().chain(PREFIXES).chain(EMPTY_CALL_TOKENS) {
-            for text in [format!("{t}"), format!("{t}()"), format!("a{t}"), format!("{t}_"), format!(" {t}::x ")] {
+            for text in [t.to_string(), format!("{t}()"), format!("a{t}"), format!("{t}_"), format!(" {t}::x ")] {
                 let b = text.as_bytes();
                 assert_eq!(mentions_tokens(b), mentions_tokens_by_ident(b), "{text:?}");
             }
