@@ -482,6 +482,7 @@ pub struct FieldDef {
     /// Field name, or its index for tuple structs.
     pub name: String,
     pub ty: TypeRepr,
+    /// Plain `pub`: reachable outside the crate (`pub(crate)` is not).
     pub is_pub: bool,
     pub span: Span,
 }
@@ -491,6 +492,7 @@ pub struct StructDef {
     pub module: Vec<String>,
     pub name: String,
     pub fields: Vec<FieldDef>,
+    /// Plain `pub`: reachable outside the crate (`pub(crate)` is not).
     pub is_pub: bool,
     /// Generic type parameters (`struct Shared<M> { m: M }` → `["M"]`).
     #[serde(default)]
@@ -511,6 +513,7 @@ pub struct StaticDef {
     pub name: String,
     pub ty: TypeRepr,
     pub span: Span,
+    /// Plain `pub`: reachable outside the crate (`pub(crate)` is not).
     pub is_pub: bool,
 }
 

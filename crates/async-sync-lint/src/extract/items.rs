@@ -109,7 +109,7 @@ impl<'a> ItemWalker<'a> {
                     .map(|(i, f)| FieldDef {
                         name: f.ident.as_ref().map_or_else(|| i.to_string(), |id| id.to_string()),
                         ty: type_repr(&f.ty),
-                        is_pub: !matches!(f.vis, Visibility::Inherited),
+                        is_pub: matches!(f.vis, Visibility::Public(_)),
                         span: self
                             .spans
                             .of(f.ident.as_ref().map_or_else(|| syn::spanned::Spanned::span(&f.ty), |id| id.span())),
@@ -119,7 +119,7 @@ impl<'a> ItemWalker<'a> {
                     module: self.module.clone(),
                     name: s.ident.to_string(),
                     fields,
-                    is_pub: !matches!(s.vis, Visibility::Inherited),
+                    is_pub: matches!(s.vis, Visibility::Public(_)),
                     generics: type_params(&s.generics),
                 });
             }
@@ -133,7 +133,7 @@ impl<'a> ItemWalker<'a> {
                         fields.push(FieldDef {
                             name: format!("{}.{name}", v.ident),
                             ty: type_repr(&f.ty),
-                            is_pub: !matches!(e.vis, Visibility::Inherited),
+                            is_pub: matches!(e.vis, Visibility::Public(_)),
                             span: self.spans.of(f
                                 .ident
                                 .as_ref()
@@ -145,7 +145,7 @@ impl<'a> ItemWalker<'a> {
                     module: self.module.clone(),
                     name: e.ident.to_string(),
                     fields,
-                    is_pub: !matches!(e.vis, Visibility::Inherited),
+                    is_pub: matches!(e.vis, Visibility::Public(_)),
                     generics: type_params(&e.generics),
                 });
             }
@@ -221,7 +221,7 @@ impl<'a> ItemWalker<'a> {
             name: ident.to_string(),
             ty: type_repr(ty),
             span: self.spans.of(ident.span()),
-            is_pub: !matches!(vis, Visibility::Inherited),
+            is_pub: matches!(vis, Visibility::Public(_)),
         });
     }
 

@@ -63,9 +63,11 @@ At each call site `.lock().await` becomes `.lock().unwrap()` (and
 ## Known problems
 The rule must see every acquisition, so it stays silent when it cannot:
 - a field is reported only when code outside the crate cannot reach it: not
-  when the field and its struct are both `pub` (any `pub`, including
-  `pub(crate)`, counts), since the crate may be a library whose users lock
-  it; a `pub static` is never reported;
+  when the field and its struct are both `pub`, since the crate may be a
+  library whose users lock it; a `pub static` is never reported
+  (`pub(crate)`, `pub(super)` and `pub(in …)` stay inside the crate and do
+  not count). A `pub` struct in a private module counts as reachable: a
+  `pub use` elsewhere may export it;
 - a guard that escapes (returned, stored, moved into a call or another
   task), an owned guard (`lock_owned()`, `lock_arc()`), or any guard that is
   alive at an await means no finding;
