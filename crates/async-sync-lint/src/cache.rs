@@ -1,16 +1,42 @@
-//! The incremental cache: one file's analysis (facts and the engine's own
-//! findings), stored under `<target-dir>/async-sync-lint/cache/` and keyed by
-//! what determines it: the file's content, the edition, and the tool's build
-//! (version, facts schema, executable stamp). Rules always run again on the crate index, so a changed
-//! file re-lints itself and everything that resolves through it.
+//! The incremental cache, under `<target-dir>/async-sync-lint/cache/`. Two
+//! layers:
+//!
+//! - **package entries** (`<build>/packages/<slot>.json`): one per package
+//!   (one crate index), holding the package's whole result: the engine's and
+//!   the rules' findings before levels and suppressions, the texts the
+//!   driver needs for suppression markers, and the stats counters. An entry
+//!   is valid for one *stat fingerprint*: the tool's build, the options that
+//!   change findings, and every file's path, size, mtime, ctime, inode,
+//!   edition, test-target flag and module path. When the fingerprint
+//!   matches, no file of the package is read at all;
+//! - **file entries** (`<build>/files/<xx>/<key>.json`): one file's analysis
+//!   (facts and the engine's own findings), keyed by what determines it: its
+//!   content, its edition and the tool's build. When a package misses, its
+//!   unchanged files' facts come from here, so a touched file re-parses only
+//!   itself, and the crate index and the rules run again only for its
+//!   package.
 //!
 //! Architecture Invariants:
 //! - an entry is written to a temporary file and renamed into place, so a
-//!   crash never leaves a half-written entry under a real key;
+//!   crash never leaves a half-written entry under a real name;
 //! - an entry that fails to read or decode, or whose stored key differs, is a
 //!   miss (and is overwritten), never an error;
-//! - levels, suppressions and configuration are applied after the cache, so
-//!   they are not part of the key.
+//! - levels, suppressions and the configuration's `exclude` are applied
+//!   after the cache; what of the configuration changes findings
+//!   (`blocking-paths`, the prefilter switch) is part of the package
+//!   fingerprint;
+//! - a stat that matches proves nothing when the file may have been written
+//!   again within the same timestamp tick: such files are checked by content
+//!   (see [`is_racy`]).
+//!
+//! Garbage collection: every build of the tool has its own directory
+//! (`<build>` = [`tool_fingerprint`]); opening the cache deletes the
+//! directories of other builds (and the flat layout of older versions). A
+//! package has one slot, overwritten when it misses; the file entries the
+//! old slot used and the new one does not are then deleted. What is left
+//! behind is bounded by what a crash or a shared identical file (two
+//! packages with a byte-identical file use the same entry, and deleting it
+//! only costs a re-parse) can strand, until the next build of the tool.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,14 +47,15 @@ use crate::diagnostic::{FileId, Finding};
 use crate::facts::FileFacts;
 use crate::workspace::Edition;
 
-/// Bump when `FileFacts` (or its extraction) changes meaning.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bump when `FileFacts` (or its extraction) or an entry's layout changes
+/// meaning.
+pub const SCHEMA_VERSION: u32 = 2;
 
-/// What identifies the build of the tool: its version, the facts schema, and
+/// What identifies the build of the tool: its version, the cache schema, and
 /// the running executable's size and modification time, so that a rebuilt
 /// tool (a changed extractor under an unchanged version number) never reads
-/// entries an older build wrote.
-fn tool_fingerprint() -> &'static str {
+/// entries an older build wrote. It names the build's directory.
+pub fn tool_fingerprint() -> &'static str {
     static FP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     FP.get_or_init(|| {
         let exe = std::env::current_exe().and_then(std::fs::metadata).ok();
@@ -79,8 +106,10 @@ pub fn content_hash(bytes: &[u8]) -> u128 {
     ((hi as u128) << 64) | lo as u128
 }
 
+// ------------------------------------------------------------ file entries
+
 /// Everything that decides one file's analysis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Key {
     pub content: u128,
     pub len: u64,
@@ -93,9 +122,7 @@ impl Key {
     }
 
     fn file_name(&self) -> String {
-        // The tool's build goes into the name, so a new build never reads
-        // an old entry.
-        format!("{:032x}-{:x}-{:?}-{}.json", self.content, self.len, self.edition, tool_fingerprint())
+        format!("{:032x}-{:x}-{:?}.json", self.content, self.len, self.edition)
     }
 }
 
@@ -109,25 +136,220 @@ struct Entry {
     findings: Vec<Finding>,
 }
 
-/// A cache directory. Cheap to share between threads: every operation is a
-/// single file read or an atomic rename.
+// --------------------------------------------------------- package entries
+
+/// How far back from the start of a run a file's last change must lie for
+/// its stat to be trusted. A file written again within the same timestamp
+/// tick as the write the stored stat saw keeps its stat, so a matching stat
+/// would hide the change: git calls this the racy-clean problem. Ticks are
+/// nanoseconds on ext4, xfs and btrfs, but the kernel stamps from a clock
+/// that advances in jiffies (up to 10 ms); HFS+ and many network filesystems
+/// keep whole seconds, and FAT two. 2 s covers them all. A file that changed
+/// within this window before the run that wrote the entry (or after its
+/// start) has its content hash stored, and is read and hashed again before
+/// the entry is used. Clocks skewed by more than this (a network
+/// filesystem's server against this machine) are not covered.
+pub const RACY_WINDOW_NS: i128 = 2_000_000_000;
+
+/// A file's metadata as the package fingerprint sees it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStat {
+    pub len: u64,
+    /// Nanoseconds since the Unix epoch (negative before it).
+    pub mtime_ns: i128,
+    /// Status change time: moves on every write, but also on `chmod` and on
+    /// an mtime set back by a tool (`touch -d`, `tar`, `rsync -t`). 0 where
+    /// the platform has none.
+    pub ctime_ns: i128,
+    /// Inode number (0 where the platform has none): a file replaced by a
+    /// rename is another file.
+    pub ino: u64,
+}
+
+impl FileStat {
+    /// Reads the metadata of `path` (following links, as reading does).
+    pub fn of(path: &Path) -> Option<FileStat> {
+        let m = std::fs::metadata(path).ok()?;
+        if !m.is_file() {
+            return None;
+        }
+        Some(FileStat::from_metadata(&m))
+    }
+
+    #[cfg(unix)]
+    fn from_metadata(m: &std::fs::Metadata) -> FileStat {
+        use std::os::unix::fs::MetadataExt;
+        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+        FileStat {
+            len: m.len(),
+            mtime_ns: ns(m.mtime(), m.mtime_nsec()),
+            ctime_ns: ns(m.ctime(), m.ctime_nsec()),
+            ino: m.ino(),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn from_metadata(m: &std::fs::Metadata) -> FileStat {
+        FileStat { len: m.len(), mtime_ns: m.modified().map_or(0, system_time_ns), ctime_ns: 0, ino: 0 }
+    }
+}
+
+/// `t` in nanoseconds since the Unix epoch.
+pub fn system_time_ns(t: std::time::SystemTime) -> i128 {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(e) => -(e.duration().as_nanos() as i128),
+    }
+}
+
+/// May the file be written again without its stat changing, as far as a
+/// run that started at `started_ns` can tell? Then its stat proves nothing,
+/// and its content must be compared.
+///
+/// The clock that matters is the status change time: every write sets it
+/// to the present, and no tool can set it back, whereas the mtime can be
+/// restored (`touch -d`, `tar`, `rsync -t`) after a write. Once the ctime is
+/// older than the window, any later write or `utime` moves it. Without a
+/// ctime (not Unix), the mtime stands in.
+pub fn is_racy(stat: &FileStat, started_ns: i128) -> bool {
+    let changed = if cfg!(unix) { stat.ctime_ns } else { stat.mtime_ns };
+    changed + RACY_WINDOW_NS > started_ns
+}
+
+/// Builds a package fingerprint: every field is length- or tag-delimited,
+/// so two different inputs never produce the same byte stream.
+pub struct Fingerprint(Vec<u8>);
+
+impl Default for Fingerprint {
+    fn default() -> Fingerprint {
+        let mut f = Fingerprint(Vec::with_capacity(4096));
+        f.str(tool_fingerprint());
+        f
+    }
+}
+
+impl Fingerprint {
+    pub fn bytes(&mut self, b: &[u8]) {
+        self.0.extend_from_slice(&(b.len() as u64).to_le_bytes());
+        self.0.extend_from_slice(b);
+    }
+
+    pub fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+
+    pub fn path(&mut self, p: &Path) {
+        #[cfg(unix)]
+        self.bytes(std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()));
+        #[cfg(not(unix))]
+        self.str(&p.to_string_lossy());
+    }
+
+    pub fn u64(&mut self, n: u64) {
+        self.0.extend_from_slice(&n.to_le_bytes());
+    }
+
+    pub fn stat(&mut self, s: &FileStat) {
+        self.u64(s.len);
+        self.0.extend_from_slice(&s.mtime_ns.to_le_bytes());
+        self.0.extend_from_slice(&s.ctime_ns.to_le_bytes());
+        self.u64(s.ino);
+    }
+
+    pub fn finish(&self) -> u128 {
+        content_hash(&self.0)
+    }
+}
+
+/// Counters of one package's run, summed into the run's `Stats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageCounts {
+    /// Files with facts (parsed, or from a file entry).
+    pub parsed: usize,
+    pub bodies: usize,
+    pub async_bodies: usize,
+    pub acquisitions: usize,
+    pub resolved: usize,
+    /// Files the prefilter left unparsed.
+    pub skipped: usize,
+}
+
+/// One package's stored result. File ids in `findings` and `texts` are
+/// indexes into the package's files (in the workspace's order), not into
+/// the workspace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PackageEntry {
+    /// The stat fingerprint this result belongs to.
+    pub fingerprint: u128,
+    pub tool: String,
+    /// When the run that wrote it started (ns since the epoch).
+    pub started_ns: i128,
+    /// Files racy when written (see [`is_racy`]): package index and content
+    /// hash of the bytes the result was made from.
+    pub racy: Vec<(u32, u128)>,
+    pub findings: Vec<Finding>,
+    /// Texts of the files with suppression markers.
+    pub texts: Vec<(u32, String)>,
+    pub counts: PackageCounts,
+    /// The file entries this result was made from (for garbage collection).
+    pub file_keys: Vec<Key>,
+}
+
+impl PackageEntry {
+    /// Do the racy files still hold the bytes the result was made from?
+    /// `paths` are the package's files, in order. Reads only racy files.
+    pub fn racy_files_unchanged(&self, paths: &[&Path]) -> bool {
+        self.racy.iter().all(|&(i, hash)| {
+            paths.get(i as usize).and_then(|p| std::fs::read(p).ok()).is_some_and(|b| content_hash(&b) == hash)
+        })
+    }
+}
+
+// ------------------------------------------------------------------- cache
+
+/// A cache directory (one tool build's). Cheap to share between threads:
+/// every operation is a single file read, an atomic rename or a removal.
 #[derive(Clone, Debug)]
 pub struct Cache {
     dir: PathBuf,
 }
 
 impl Cache {
-    /// Opens (creating it if needed) the cache in `dir`. `None` if the
-    /// directory cannot be made: the run then goes on without a cache.
-    pub fn open(dir: &Path) -> Option<Cache> {
-        std::fs::create_dir_all(dir).ok()?;
-        Some(Cache { dir: dir.to_path_buf() })
+    /// Opens (creating it if needed) the cache in `root`, in the directory
+    /// of this tool build, and deletes other builds' directories. `None` if
+    /// the directory cannot be made: the run then goes on without a cache.
+    pub fn open(root: &Path) -> Option<Cache> {
+        Cache::open_as(root, tool_fingerprint())
+    }
+
+    fn open_as(root: &Path, build: &str) -> Option<Cache> {
+        let dir = root.join(build);
+        std::fs::create_dir_all(&dir).ok()?;
+        // Another build's entries can never be read by this one. A run of
+        // another build at the same moment on the same target directory only
+        // loses its entries (its writes fail, its reads miss).
+        // Only directories named as ours are touched, in case the cache
+        // root was pointed somewhere shared.
+        if let Ok(entries) = std::fs::read_dir(root) {
+            for e in entries.flatten() {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if name != build && is_build_dir_name(&name) && e.file_type().is_ok_and(|t| t.is_dir()) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        Some(Cache { dir })
     }
 
     fn path(&self, key: &Key) -> PathBuf {
         // Two-level fan-out keeps directories small.
         let name = key.file_name();
-        self.dir.join(&name[..2]).join(name)
+        self.dir.join("files").join(&name[..2]).join(name)
+    }
+
+    fn package_path(&self, slot: u128) -> PathBuf {
+        self.dir.join("packages").join(format!("{slot:032x}.json"))
     }
 
     /// The stored analysis for `key`, with findings re-pointed at `file`.
@@ -147,10 +369,6 @@ impl Cache {
     /// Stores an analysis. Failures are ignored: a cache that cannot be
     /// written only makes the next run slower.
     pub fn put(&self, key: &Key, facts: Option<&FileFacts>, findings: &[Finding]) {
-        let _ = self.try_put(key, facts, findings);
-    }
-
-    fn try_put(&self, key: &Key, facts: Option<&FileFacts>, findings: &[Finding]) -> std::io::Result<()> {
         #[derive(Serialize)]
         struct EntryRef<'a> {
             key: &'a Key,
@@ -167,29 +385,71 @@ impl Cache {
             })
             .collect();
         let entry = EntryRef { key, tool: tool_fingerprint(), facts, findings };
-        let path = self.path(key);
-        let dir = path.parent().expect("entries live in a fan-out directory");
-        std::fs::create_dir_all(dir)?;
-        // A temporary name unique to this process and thread; renamed over
-        // the real name only once complete.
-        let tmp = dir.join(format!(
-            ".tmp-{}-{:?}-{}",
-            std::process::id(),
-            std::thread::current().id(),
-            path.file_name().expect("a file name").to_string_lossy()
-        ));
-        let result = (|| {
-            let mut f = std::io::BufWriter::with_capacity(64 << 10, std::fs::File::create(&tmp)?);
-            serde_json::to_writer(&mut f, &entry)?;
-            f.flush()?;
-            drop(f);
-            std::fs::rename(&tmp, &path)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+        let _ = write_atomically(&self.path(key), |w| Ok(serde_json::to_writer(w, &entry)?));
     }
+
+    /// The entry in a package's slot, whatever fingerprint it was made for
+    /// (the caller compares). `None` if absent, torn, or of another build.
+    pub fn get_package(&self, slot: u128) -> Option<PackageEntry> {
+        let bytes = std::fs::read(self.package_path(slot)).ok()?;
+        let entry: PackageEntry = serde_json::from_slice(&bytes).ok()?;
+        (entry.tool == tool_fingerprint()).then_some(entry)
+    }
+
+    /// Stores a package's result in its slot. Failures are ignored.
+    pub fn put_package(&self, slot: u128, entry: &PackageEntry) {
+        let _ = write_atomically(&self.package_path(slot), |w| Ok(serde_json::to_writer(w, entry)?));
+    }
+
+    /// Deletes file entries no longer used by the package whose slot held
+    /// `old` and now holds `new_keys`.
+    pub fn forget_files(&self, old: &PackageEntry, new_keys: &[Key]) {
+        let keep: std::collections::BTreeSet<&Key> = new_keys.iter().collect();
+        for k in &old.file_keys {
+            if !keep.contains(k) {
+                let _ = std::fs::remove_file(self.path(k));
+            }
+        }
+    }
+}
+
+/// A build directory (`v0.1.0-s2-1a2b…`), or a fan-out directory of the
+/// flat layout of earlier versions (two hex digits).
+fn is_build_dir_name(name: &str) -> bool {
+    let build = name
+        .strip_prefix('v')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()) && rest.contains("-s"));
+    let fan_out = name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit());
+    build || fan_out
+}
+
+/// Writes `path` through a temporary file in the same directory, renamed
+/// over the real name only once complete.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), Box<dyn std::error::Error>>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = path.parent().expect("entries live in a directory");
+    std::fs::create_dir_all(dir)?;
+    // A temporary name unique to this process and thread.
+    let tmp = dir.join(format!(
+        ".tmp-{}-{:?}-{}",
+        std::process::id(),
+        std::thread::current().id(),
+        path.file_name().expect("a file name").to_string_lossy()
+    ));
+    let result = (|| -> Result<(), Box<dyn std::error::Error>> {
+        let mut f = std::io::BufWriter::with_capacity(64 << 10, std::fs::File::create(&tmp)?);
+        write(&mut f)?;
+        f.flush()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 #[cfg(test)]
@@ -237,5 +497,112 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp-"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    fn package_entry(racy: Vec<(u32, u128)>) -> PackageEntry {
+        PackageEntry {
+            fingerprint: 42,
+            tool: tool_fingerprint().to_string(),
+            started_ns: 0,
+            racy,
+            findings: vec![Finding::new(
+                "x",
+                crate::diagnostic::Level::Warn,
+                1,
+                crate::diagnostic::Span::default(),
+                "m",
+            )],
+            texts: vec![(0, "// async-sync-lint: allow(x)\n".to_string())],
+            counts: PackageCounts { parsed: 2, skipped: 1, ..PackageCounts::default() },
+            file_keys: vec![Key::new(b"a", Edition::E2021)],
+        }
+    }
+
+    #[test]
+    fn package_entries_round_trip_and_torn_ones_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        assert!(cache.get_package(7).is_none());
+        let entry = package_entry(Vec::new());
+        cache.put_package(7, &entry);
+        assert_eq!(cache.get_package(7), Some(entry));
+        assert!(cache.get_package(8).is_none());
+        let path = cache.package_path(7);
+        let text = std::fs::read(&path).unwrap();
+        for cut in [0, 1, text.len() / 2, text.len() - 1] {
+            std::fs::write(&path, &text[..cut]).unwrap();
+            assert!(cache.get_package(7).is_none(), "cut at {cut}");
+        }
+        std::fs::write(&path, b"\xff\xfe not json").unwrap();
+        assert!(cache.get_package(7).is_none());
+    }
+
+    #[test]
+    fn racy_window() {
+        let started = 1_000 * 1_000_000_000;
+        let at = |ns: i128| FileStat { len: 1, mtime_ns: ns, ctime_ns: ns, ino: 1 };
+        assert!(!is_racy(&at(started - RACY_WINDOW_NS), started));
+        assert!(is_racy(&at(started - RACY_WINDOW_NS + 1), started));
+        assert!(is_racy(&at(started), started));
+        // A file from the future (a skewed clock) is never trusted by stat.
+        assert!(is_racy(&at(started + 3_600 * 1_000_000_000), started));
+        if cfg!(unix) {
+            // An mtime set back by a tool leaves a recent ctime: what the
+            // stat saw may have been written a moment ago.
+            let set_back = FileStat { ctime_ns: started, ..at(0) };
+            assert!(is_racy(&set_back, started));
+        }
+    }
+
+    /// A racy file (written within the window before the run that stored
+    /// the entry) is compared by content, so a same-size rewrite that kept
+    /// its stat is seen; a trusted file is not even read.
+    #[test]
+    fn racy_files_are_compared_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.rs");
+        let b = dir.path().join("b.rs");
+        std::fs::write(&a, b"async fn f() {}").unwrap();
+        let paths = [a.as_path(), b.as_path()];
+        // b.rs does not exist: it is trusted by stat, so never read.
+        let entry = package_entry(vec![(0, content_hash(b"async fn f() {}"))]);
+        assert!(entry.racy_files_unchanged(&paths));
+        std::fs::write(&a, b"async fn g() {}").unwrap();
+        assert!(!entry.racy_files_unchanged(&paths));
+        std::fs::remove_file(&a).unwrap();
+        assert!(!entry.racy_files_unchanged(&paths));
+    }
+
+    #[test]
+    fn other_builds_are_deleted_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = Cache::open_as(dir.path(), "v0.0.1-s1-old").unwrap();
+        let key = Key::new(b"fn f() {}", Edition::E2021);
+        old.put(&key, None, &[]);
+        old.put_package(1, &package_entry(Vec::new()));
+        // The flat layout of earlier versions: fan-out directories directly
+        // under the cache root.
+        std::fs::create_dir_all(dir.path().join("ab")).unwrap();
+        std::fs::write(dir.path().join("ab").join("x.json"), b"{}").unwrap();
+        // Something that is not ours is left alone.
+        std::fs::create_dir_all(dir.path().join("notes")).unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        let mut names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        names.sort();
+        assert_eq!(names, ["notes", tool_fingerprint()]);
+        assert!(cache.get(&key, 0).is_none());
+    }
+
+    #[test]
+    fn forgetting_files_keeps_the_ones_still_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        let (k1, k2) = (Key::new(b"1", Edition::E2021), Key::new(b"2", Edition::E2021));
+        cache.put(&k1, None, &[]);
+        cache.put(&k2, None, &[]);
+        let old = PackageEntry { file_keys: vec![k1, k2], ..package_entry(Vec::new()) };
+        cache.forget_files(&old, &[k2]);
+        assert!(cache.get(&k1, 0).is_none());
+        assert!(cache.get(&k2, 0).is_some());
     }
 }
