@@ -1,7 +1,7 @@
 //! The incremental cache, under `<target-dir>/async-sync-lint/cache/`. Two
 //! layers:
 //!
-//! - **package entries** (`<build>/packages/<slot>.json`): one per package
+//! - **package entries** (`<build>/packages/<slot>`): one per package
 //!   (one crate index), holding the package's whole result: the engine's and
 //!   the rules' findings before levels and suppressions, the texts the
 //!   driver needs for suppression markers, and the stats counters. An entry
@@ -9,12 +9,15 @@
 //!   change findings, and every file's path, size, mtime, ctime, inode,
 //!   edition, test-target flag and module path. When the fingerprint
 //!   matches, no file of the package is read at all;
-//! - **file entries** (`<build>/files/<xx>/<key>.json`): one file's analysis
+//! - **file entries** (`<build>/files/<xx>/<key>`): one file's analysis
 //!   (facts and the engine's own findings), keyed by what determines it: its
 //!   content, its edition and the tool's build. When a package misses, its
 //!   unchanged files' facts come from here, so a touched file re-parses only
 //!   itself, and the crate index and the rules run again only for its
 //!   package.
+//!
+//! Entries are postcard (a compact serde format) behind a magic number and
+//! a content hash of the payload; see [`encode`].
 //!
 //! Architecture Invariants:
 //! - an entry is written to a temporary file and renamed into place, so a
@@ -38,7 +41,6 @@
 //! packages with a byte-identical file use the same entry, and deleting it
 //! only costs a re-parse) can strand, until the next build of the tool.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -122,7 +124,7 @@ impl Key {
     }
 
     fn file_name(&self) -> String {
-        format!("{:032x}-{:x}-{:?}.json", self.content, self.len, self.edition)
+        format!("{:032x}-{:x}-{:?}", self.content, self.len, self.edition)
     }
 }
 
@@ -349,13 +351,13 @@ impl Cache {
     }
 
     fn package_path(&self, slot: u128) -> PathBuf {
-        self.dir.join("packages").join(format!("{slot:032x}.json"))
+        self.dir.join("packages").join(format!("{slot:032x}"))
     }
 
     /// The stored analysis for `key`, with findings re-pointed at `file`.
     pub fn get(&self, key: &Key, file: FileId) -> Option<(Option<FileFacts>, Vec<Finding>)> {
         let bytes = std::fs::read(self.path(key)).ok()?;
-        let entry: Entry = serde_json::from_slice(&bytes).ok()?;
+        let entry: Entry = decode(&bytes)?;
         if entry.key != *key || entry.tool != tool_fingerprint() {
             return None;
         }
@@ -385,20 +387,24 @@ impl Cache {
             })
             .collect();
         let entry = EntryRef { key, tool: tool_fingerprint(), facts, findings };
-        let _ = write_atomically(&self.path(key), |w| Ok(serde_json::to_writer(w, &entry)?));
+        if let Some(bytes) = encode(&entry) {
+            let _ = write_atomically(&self.path(key), &bytes);
+        }
     }
 
     /// The entry in a package's slot, whatever fingerprint it was made for
     /// (the caller compares). `None` if absent, torn, or of another build.
     pub fn get_package(&self, slot: u128) -> Option<PackageEntry> {
         let bytes = std::fs::read(self.package_path(slot)).ok()?;
-        let entry: PackageEntry = serde_json::from_slice(&bytes).ok()?;
+        let entry: PackageEntry = decode(&bytes)?;
         (entry.tool == tool_fingerprint()).then_some(entry)
     }
 
     /// Stores a package's result in its slot. Failures are ignored.
     pub fn put_package(&self, slot: u128, entry: &PackageEntry) {
-        let _ = write_atomically(&self.package_path(slot), |w| Ok(serde_json::to_writer(w, entry)?));
+        if let Some(bytes) = encode(entry) {
+            let _ = write_atomically(&self.package_path(slot), &bytes);
+        }
     }
 
     /// Deletes file entries no longer used by the package whose slot held
@@ -423,12 +429,42 @@ fn is_build_dir_name(name: &str) -> bool {
     build || fan_out
 }
 
+/// The first bytes of every entry; the last one is the encoding's version.
+const MAGIC: &[u8; 4] = b"ASL\x01";
+
+/// An entry's bytes: [`MAGIC`], the 128-bit [`content_hash`] of the payload
+/// (little-endian), then the payload in postcard. Postcard is not
+/// self-describing, so a damaged payload could decode into wrong facts
+/// rather than fail; the hash turns any damage into a miss.
+///
+/// Why postcard and not JSON: on the corpus's 4,163 file entries it is 5×
+/// smaller (28 MB against 144 MB) and decodes 3-4× faster, and the entries
+/// round-trip exactly (`FileFacts` has only `#[serde(default)]`, which a
+/// non-self-describing format honours since every field is written).
+fn encode<T: Serialize>(value: &T) -> Option<Vec<u8>> {
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&[0; 16]);
+    let mut out = postcard::to_extend(value, out).ok()?;
+    let hash = content_hash(&out[MAGIC.len() + 16..]);
+    out[MAGIC.len()..MAGIC.len() + 16].copy_from_slice(&hash.to_le_bytes());
+    Some(out)
+}
+
+/// The value in an entry's bytes; `None` if they are not exactly what
+/// [`encode`] wrote.
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let (hash, payload) = rest.split_at_checked(16)?;
+    if u128::from_le_bytes(hash.try_into().ok()?) != content_hash(payload) {
+        return None;
+    }
+    let (value, trailing) = postcard::take_from_bytes(payload).ok()?;
+    trailing.is_empty().then_some(value)
+}
+
 /// Writes `path` through a temporary file in the same directory, renamed
 /// over the real name only once complete.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> Result<(), Box<dyn std::error::Error>>,
-) -> Result<(), Box<dyn std::error::Error>> {
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().expect("entries live in a directory");
     std::fs::create_dir_all(dir)?;
     // A temporary name unique to this process and thread.
@@ -438,14 +474,7 @@ fn write_atomically(
         std::thread::current().id(),
         path.file_name().expect("a file name").to_string_lossy()
     ));
-    let result = (|| -> Result<(), Box<dyn std::error::Error>> {
-        let mut f = std::io::BufWriter::with_capacity(64 << 10, std::fs::File::create(&tmp)?);
-        write(&mut f)?;
-        f.flush()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        Ok(())
-    })();
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -499,6 +528,37 @@ mod tests {
         assert!(leftovers.is_empty());
     }
 
+    /// Every fixture's facts survive the encoding unchanged: postcard is
+    /// not self-describing, so a serde attribute it cannot honour would show
+    /// here.
+    #[test]
+    fn facts_round_trip_through_the_encoding() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut stack = vec![root];
+        let mut checked = 0;
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    let outcome = crate::engine::analyze_text(&text, Edition::E2021, 0);
+                    let entry = Entry {
+                        key: Key::new(text.as_bytes(), Edition::E2021),
+                        tool: tool_fingerprint().to_string(),
+                        facts: outcome.facts,
+                        findings: outcome.findings,
+                    };
+                    let back: Entry = decode(&encode(&entry).unwrap()).unwrap();
+                    assert!(back.facts == entry.facts && back.findings == entry.findings, "{}", p.display());
+                    checked += usize::from(entry.facts.is_some_and(|f| !f.bodies.is_empty()));
+                }
+            }
+        }
+        assert!(checked > 50, "only {checked} fixtures with bodies");
+    }
+
     fn package_entry(racy: Vec<(u32, u128)>) -> PackageEntry {
         PackageEntry {
             fingerprint: 42,
@@ -533,7 +593,16 @@ mod tests {
             std::fs::write(&path, &text[..cut]).unwrap();
             assert!(cache.get_package(7).is_none(), "cut at {cut}");
         }
-        std::fs::write(&path, b"\xff\xfe not json").unwrap();
+        // One flipped bit anywhere is a miss, too.
+        for at in [0, MAGIC.len(), MAGIC.len() + 16, text.len() - 1] {
+            let mut bad = text.clone();
+            bad[at] ^= 1;
+            std::fs::write(&path, &bad).unwrap();
+            assert!(cache.get_package(7).is_none(), "bit flipped at {at}");
+        }
+        let mut longer = text.clone();
+        longer.push(0);
+        std::fs::write(&path, &longer).unwrap();
         assert!(cache.get_package(7).is_none());
     }
 
