@@ -323,6 +323,35 @@ fn a_renamed_file_is_another_file() {
     assert_eq!(after.findings, lint(root, false).findings);
 }
 
+/// A run on some of a package's files replaces the package's entry but
+/// leaves the other files' entries alone: the next run on all of them parses
+/// nothing.
+#[test]
+fn linting_part_of_a_package_keeps_the_rest_cached() {
+    let dir = workspace();
+    let root = dir.path();
+    let lint_paths = |paths: &[&str]| {
+        let opts = RunOptions {
+            discover: DiscoverOptions {
+                paths: paths.iter().map(|p| root.join(p)).collect(),
+                cwd: root.to_path_buf(),
+                ..DiscoverOptions::default()
+            },
+            level_flags: Vec::new(),
+            engine: EngineOptions { threads: Some(2), cache_dir: Some(cache_dir(root)), ..EngineOptions::default() },
+        };
+        driver::run(&opts).expect("the run starts")
+    };
+    let both = ["a/src/lib.rs", "a/src/worker.rs"];
+    let full = lint_paths(&both);
+    assert_eq!(full.stats.files, 2);
+    assert_eq!(lint_paths(&["a/src/worker.rs"]).stats.files, 1);
+    let again = lint_paths(&both);
+    assert_eq!(again.stats.cached_packages, 0, "the slot now holds the one-file result");
+    assert_eq!(again.stats.cached, 2, "{:?}", again.stats);
+    assert_eq!(again.findings, full.findings);
+}
+
 #[test]
 fn no_cache_flag_bypasses_the_cache() {
     let dir = workspace();

@@ -293,8 +293,9 @@ pub struct PackageEntry {
     /// Texts of the files with suppression markers.
     pub texts: Vec<(u32, String)>,
     pub counts: PackageCounts,
-    /// The file entries this result was made from (for garbage collection).
-    pub file_keys: Vec<Key>,
+    /// The file entries this result was made from, each with the FNV-1a
+    /// hash of its file's path (for garbage collection).
+    pub file_keys: Vec<(u64, Key)>,
 }
 
 impl PackageEntry {
@@ -407,13 +408,18 @@ impl Cache {
         }
     }
 
-    /// Deletes file entries no longer used by the package whose slot held
-    /// `old` and now holds `new_keys`.
-    pub fn forget_files(&self, old: &PackageEntry, new_keys: &[Key]) {
-        let keep: std::collections::BTreeSet<&Key> = new_keys.iter().collect();
-        for k in &old.file_keys {
-            if !keep.contains(k) {
-                let _ = std::fs::remove_file(self.path(k));
+    /// Deletes the file entries of the old contents of files that changed:
+    /// those `old` used for a path to which `new` gives another key, unless
+    /// `new` still uses them for some path. An entry of a file absent from
+    /// `new` is kept, since a run may lint only some of a package's files
+    /// (`cargo async-sync-lint src/a.rs`); deleted and renamed files' entries
+    /// therefore stay until the next build of the tool.
+    pub fn forget_files(&self, old: &[(u64, Key)], new: &[(u64, Key)]) {
+        let by_path: std::collections::HashMap<u64, &Key> = new.iter().map(|(p, k)| (*p, k)).collect();
+        let used: std::collections::BTreeSet<&Key> = new.iter().map(|(_, k)| k).collect();
+        for (path, key) in old {
+            if by_path.get(path).is_some_and(|k| *k != key) && !used.contains(key) {
+                let _ = std::fs::remove_file(self.path(key));
             }
         }
     }
@@ -574,7 +580,7 @@ mod tests {
             )],
             texts: vec![(0, "// async-sync-lint: allow(x)\n".to_string())],
             counts: PackageCounts { parsed: 2, skipped: 1, ..PackageCounts::default() },
-            file_keys: vec![Key::new(b"a", Edition::E2021)],
+            file_keys: vec![(1, Key::new(b"a", Edition::E2021))],
         }
     }
 
@@ -663,15 +669,21 @@ mod tests {
     }
 
     #[test]
-    fn forgetting_files_keeps_the_ones_still_used() {
+    fn forgetting_files_deletes_only_replaced_contents() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path()).unwrap();
-        let (k1, k2) = (Key::new(b"1", Edition::E2021), Key::new(b"2", Edition::E2021));
-        cache.put(&k1, None, &[]);
-        cache.put(&k2, None, &[]);
-        let old = PackageEntry { file_keys: vec![k1, k2], ..package_entry(Vec::new()) };
-        cache.forget_files(&old, &[k2]);
-        assert!(cache.get(&k1, 0).is_none());
-        assert!(cache.get(&k2, 0).is_some());
+        let k = |s: &str| Key::new(s.as_bytes(), Edition::E2021);
+        for s in ["a1", "a2", "b", "c", "d"] {
+            cache.put(&k(s), None, &[]);
+        }
+        // Path 1 changed a1 → a2; path 2 is unchanged; path 3 (content c)
+        // is not in this run; path 4 changed to the content of path 2, and
+        // its old content d is still used by path 5.
+        let old = [(1, k("a1")), (2, k("b")), (3, k("c")), (4, k("d"))];
+        let new = [(1, k("a2")), (2, k("b")), (4, k("b")), (5, k("d"))];
+        cache.forget_files(&old, &new);
+        let kept: Vec<&str> =
+            ["a1", "a2", "b", "c", "d"].into_iter().filter(|s| cache.get(&k(s), 0).is_some()).collect();
+        assert_eq!(kept, ["a2", "b", "c", "d"]);
     }
 }

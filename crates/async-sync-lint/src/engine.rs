@@ -329,7 +329,7 @@ fn lint_package(cx: &RunCx<'_>, pkg: Option<usize>, files: &[usize]) -> PackageO
     if let Some(entry) = to_entry(&analyzed, files, fingerprint, cx.started_ns) {
         cache.put_package(slot, &entry);
         if let Some(old) = &old {
-            cache.forget_files(old, &entry.file_keys);
+            cache.forget_files(&old.file_keys, &entry.file_keys);
         }
     }
     analyzed.out
@@ -381,6 +381,11 @@ fn package_slot(ws: &Workspace, pkg: Option<usize>) -> u128 {
     fp.finish()
 }
 
+/// What identifies a file's path in a package entry.
+fn path_hash(path: &Path) -> u64 {
+    crate::hash::fnv1a(path.as_os_str().as_encoded_bytes())
+}
+
 /// A stored result re-pointed at the workspace's file ids; `None` if it
 /// names a file the package does not have (a damaged entry).
 fn from_entry(entry: &PackageEntry, files: &[usize]) -> Option<PackageOut> {
@@ -428,8 +433,8 @@ fn to_entry(a: &AnalyzedPackage, files: &[usize], fingerprint: u128, started_ns:
 /// A package analysed file by file.
 struct AnalyzedPackage {
     out: PackageOut,
-    /// The file entries used or written.
-    file_keys: Vec<Key>,
+    /// The file entries used or written, with their paths' hashes.
+    file_keys: Vec<(u64, Key)>,
     /// Package index and content hash of each racy file.
     racy: Vec<(u32, u128)>,
 }
@@ -539,7 +544,9 @@ fn analyze_package(cx: &RunCx<'_>, files: &[usize], racy: Option<&[bool]>) -> An
     let mut outcomes: Vec<(FileId, FileOutcome)> = Vec::with_capacity(files.len());
     for (j, run) in runs.into_iter().enumerate() {
         let id = files[j] as FileId;
-        file_keys.extend(run.key);
+        if let Some(key) = run.key {
+            file_keys.push((path_hash(&ws.files[files[j]].path), key));
+        }
         if let Some(h) = run.hash {
             racy_hashes.push((j as u32, h));
         }
