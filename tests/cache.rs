@@ -413,3 +413,35 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// On the real-world corpus (when present; see `tests/corpus.rs`): a cold
+/// run that fills the cache, a warm run and an uncached run say exactly the
+/// same, and the warm run takes every package from the cache.
+#[test]
+fn warm_equals_cold_on_the_corpus() {
+    let from_env = std::env::var_os("ASL_CORPUS").map(PathBuf::from);
+    let from_file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/target/corpus.path"))
+        .ok()
+        .map(|s| PathBuf::from(s.trim()));
+    let Some(corpus) = from_env.or(from_file).filter(|p| p.is_dir()) else {
+        eprintln!("skipped: no corpus (run scripts/test to fetch it)");
+        return;
+    };
+    let cache = tempfile::tempdir().expect("tempdir");
+    let run = |cache_dir: Option<PathBuf>| {
+        let opts = RunOptions {
+            discover: DiscoverOptions { paths: vec![corpus.clone()], cwd: corpus.clone(), ..Default::default() },
+            level_flags: Vec::new(),
+            engine: EngineOptions { cache_dir, ..EngineOptions::default() },
+        };
+        driver::run(&opts).expect("the corpus lints")
+    };
+    let cold = run(Some(cache.path().to_path_buf()));
+    let warm = run(Some(cache.path().to_path_buf()));
+    let uncached = run(None);
+    assert_eq!(warm.stats.cached_packages, warm.stats.packages, "{:?}", warm.stats);
+    assert_eq!(warm.stats.cached, warm.stats.files - warm.stats.skipped);
+    assert_eq!(cold.findings, uncached.findings);
+    assert_eq!(warm.findings, uncached.findings);
+    assert_eq!(rendered(&warm), rendered(&uncached));
+}
