@@ -261,26 +261,33 @@ fn a_same_size_rewrite_with_its_mtime_restored_is_seen() {
 }
 
 #[test]
-fn a_damaged_package_entry_is_a_miss() {
+fn damaged_entries_are_misses() {
     let dir = workspace();
     let root = dir.path();
     let cold = lint(root, true);
+    // Per package, a result and a facts pack.
     let entries = package_entries(&cache_dir(root));
-    assert_eq!(entries.len(), 2);
-    // One cut short (a crash without the rename would look so), one with
-    // its bytes flipped.
-    let first = std::fs::read(&entries[0]).expect("read");
-    std::fs::write(&entries[0], &first[..first.len() / 2]).expect("write");
-    let mut second = std::fs::read(&entries[1]).expect("read");
-    for b in second.iter_mut().skip(8) {
-        *b ^= 0x5a;
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    // Every other one cut short (a crash without the rename would look so),
+    // the rest with bytes flipped.
+    for (i, path) in entries.iter().enumerate() {
+        let mut bytes = std::fs::read(path).expect("read");
+        if i % 2 == 0 {
+            bytes.truncate(bytes.len() / 2);
+        } else {
+            for b in bytes.iter_mut().skip(8) {
+                *b ^= 0x5a;
+            }
+        }
+        std::fs::write(path, &bytes).expect("write");
     }
-    std::fs::write(&entries[1], &second).expect("write");
     let damaged = lint(root, true);
-    assert_eq!(damaged.stats.cached_packages, 0);
+    assert_eq!((damaged.stats.cached_packages, damaged.stats.cached), (0, 0), "{:?}", damaged.stats);
     assert_eq!(damaged.findings, cold.findings);
     // The entries were written anew.
-    assert_eq!(lint(root, true).stats.cached_packages, 2);
+    let again = lint(root, true);
+    assert_eq!(again.stats.cached_packages, 2);
+    assert_eq!(again.findings, cold.findings);
 }
 
 #[test]
@@ -305,10 +312,24 @@ fn deleting_a_file_invalidates_its_package() {
     let dir = workspace();
     let root = dir.path();
     lint(root, true);
+    let packs = || -> Vec<(PathBuf, u64)> {
+        package_entries(&cache_dir(root))
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "facts"))
+            .map(|p| {
+                let len = std::fs::metadata(&p).expect("stat").len();
+                (p, len)
+            })
+            .collect()
+    };
+    let before = packs();
     std::fs::remove_file(root.join("a/src/worker.rs")).expect("rm");
     let after = lint(root, true);
     assert_eq!(after.stats.cached_packages, 1);
     assert_eq!(summary(&after), EXPECTED[1..]);
+    // The deleted file's analysis left package a's facts pack.
+    let shrunk: Vec<_> = before.iter().zip(packs()).filter(|(b, a)| a.1 < b.1).collect();
+    assert_eq!(shrunk.len(), 1, "{before:?}");
 }
 
 #[test]

@@ -7,14 +7,14 @@
 //!   that file, and the run goes on;
 //! - output order is sorted (path, line, column, rule), never thread order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use rayon::prelude::*;
 
-use crate::cache::{is_racy, Cache, FileStat, Fingerprint, Key, PackageCounts, PackageEntry};
+use crate::cache::{is_racy, Cache, FileStat, Fingerprint, Key, PackageCounts, PackageEntry, PackedFile};
 use crate::diagnostic::{engine_codes, FileId, Finding, Level, Span};
 use crate::facts::FileFacts;
 use crate::index::CrateIndex;
@@ -325,12 +325,21 @@ fn lint_package(cx: &RunCx<'_>, pkg: Option<usize>, files: &[usize]) -> PackageO
         }
     }
     let racy: Vec<bool> = stats.iter().map(|s| is_racy(s, cx.started_ns)).collect();
-    let analyzed = analyze_package(cx, files, Some(&racy));
+    let old_pack = cache.get_facts(slot).unwrap_or_default();
+    let by_key: HashMap<Key, &PackedFile> = old_pack.files.iter().map(|f| (f.key, f)).collect();
+    let mut analyzed = analyze_package(cx, files, Some(Packing { racy: &racy, old: &by_key }));
     if let Some(entry) = to_entry(&analyzed, files, fingerprint, cx.started_ns) {
         cache.put_package(slot, &entry);
-        if let Some(old) = &old {
-            cache.forget_files(&old.file_keys, &entry.file_keys);
-        }
+    }
+    // The new pack: this run's files, and those of the old pack this run did
+    // not lint that still exist (a run may cover only part of a package).
+    let linted: HashSet<String> = files.iter().map(|&i| cx.ws.files[i].path.to_string_lossy().into_owned()).collect();
+    let mut pack = std::mem::take(&mut analyzed.packed);
+    pack.extend(old_pack.files.iter().filter(|f| !linted.contains(&f.path) && Path::new(&f.path).is_file()).cloned());
+    let same =
+        |a: &[PackedFile], b: &[PackedFile]| a.iter().map(|f| (&f.path, f.key)).eq(b.iter().map(|f| (&f.path, f.key)));
+    if !same(&pack, &old_pack.files) {
+        cache.put_facts(slot, pack);
     }
     analyzed.out
 }
@@ -381,11 +390,6 @@ fn package_slot(ws: &Workspace, pkg: Option<usize>) -> u128 {
     fp.finish()
 }
 
-/// What identifies a file's path in a package entry.
-fn path_hash(path: &Path) -> u64 {
-    crate::hash::fnv1a(path.as_os_str().as_encoded_bytes())
-}
-
 /// A stored result re-pointed at the workspace's file ids; `None` if it
 /// names a file the package does not have (a damaged entry).
 fn from_entry(entry: &PackageEntry, files: &[usize]) -> Option<PackageOut> {
@@ -426,17 +430,25 @@ fn to_entry(a: &AnalyzedPackage, files: &[usize], fingerprint: u128, started_ns:
         findings,
         texts,
         counts: a.out.counts,
-        file_keys: a.file_keys.clone(),
     })
 }
 
 /// A package analysed file by file.
 struct AnalyzedPackage {
     out: PackageOut,
-    /// The file entries used or written, with their paths' hashes.
-    file_keys: Vec<(u64, Key)>,
+    /// The analyses to store (with a cache).
+    packed: Vec<PackedFile>,
     /// Package index and content hash of each racy file.
     racy: Vec<(u32, u128)>,
+}
+
+/// What a package's analysis needs from the cache.
+#[derive(Clone, Copy)]
+struct Packing<'a> {
+    /// Which files need their content hash kept.
+    racy: &'a [bool],
+    /// The package's stored analyses, by content.
+    old: &'a HashMap<Key, &'a PackedFile>,
 }
 
 /// A file's state while the prefilter decides.
@@ -449,60 +461,61 @@ enum Slot {
 /// One read of one file.
 struct FileRun {
     slot: Slot,
-    /// The file entry used or written.
-    key: Option<Key>,
+    /// The analysis to store (with a cache).
+    packed: Option<PackedFile>,
     /// The content hash, when asked for.
     hash: Option<u128>,
     /// The analysis came from the file entry.
     hit: bool,
 }
 
-/// Analyses one file (through its file entry when there is a cache), or
+/// Analyses one file (from the stored analyses when there is a cache), or
 /// leaves it unparsed when `needed` says no. Files the prefilter skips are
 /// still checked for being readable UTF-8, as parsing would have.
 fn analyze_or_skip(
     f: &SourceFile,
     id: FileId,
-    cache: Option<&Cache>,
+    old: Option<&HashMap<Key, &PackedFile>>,
     needed: impl Fn(&[u8]) -> bool,
     want_hash: bool,
 ) -> FileRun {
     let done = |o: FileOutcome| Slot::Done(Box::new(o));
     let bytes = match std::fs::read(&f.path) {
         Ok(b) => b,
-        Err(e) => return FileRun { slot: done(io_error(&e, id)), key: None, hash: None, hit: false },
+        Err(e) => return FileRun { slot: done(io_error(&e, id)), packed: None, hash: None, hit: false },
     };
     let hash = want_hash.then(|| crate::cache::content_hash(&bytes));
     if !needed(&bytes) {
         let slot =
             if std::str::from_utf8(&bytes).is_ok() { Slot::Skipped } else { done(analyze_bytes(bytes, f.edition, id)) };
-        return FileRun { slot, key: None, hash, hit: false };
+        return FileRun { slot, packed: None, hash, hit: false };
     }
-    let Some(cache) = cache else {
-        return FileRun { slot: done(analyze_bytes(bytes, f.edition, id)), key: None, hash, hit: false };
+    let Some(old) = old else {
+        return FileRun { slot: done(analyze_bytes(bytes, f.edition, id)), packed: None, hash, hit: false };
     };
     let key = Key::new(&bytes, f.edition);
-    if let Some((facts, findings)) = cache.get(&key, id) {
+    if let Some((stored, (facts, findings))) = old.get(&key).and_then(|p| Some((p, p.analysis(id)?))) {
         let text = std::str::from_utf8(&bytes).ok().filter(|t| has_markers(t)).map(str::to_string);
-        return FileRun { slot: done(FileOutcome { facts, findings, text }), key: Some(key), hash, hit: true };
+        let outcome = FileOutcome { facts, findings, text };
+        return FileRun { slot: done(outcome), packed: Some(stored.at(&f.path)), hash, hit: true };
     }
     let outcome = analyze_bytes(bytes, f.edition, id);
-    // Internal errors are not cached: a fixed tool must look again.
-    if outcome.findings.iter().any(|f| f.rule == engine_codes::INTERNAL_ERROR) {
-        return FileRun { slot: done(outcome), key: None, hash, hit: false };
-    }
-    cache.put(&key, outcome.facts.as_ref(), &outcome.findings);
-    FileRun { slot: done(outcome), key: Some(key), hash, hit: false }
+    // Internal errors are not stored: a fixed tool must look again.
+    let packed = if outcome.findings.iter().any(|f| f.rule == engine_codes::INTERNAL_ERROR) {
+        None
+    } else {
+        PackedFile::new(&f.path, key, outcome.facts.as_ref(), &outcome.findings)
+    };
+    FileRun { slot: done(outcome), packed, hash, hit: false }
 }
 
 /// Analyses a package file by file, then runs its crate index and rules.
-/// `racy`, with a cache: which files need their content hash kept.
-fn analyze_package(cx: &RunCx<'_>, files: &[usize], racy: Option<&[bool]>) -> AnalyzedPackage {
+fn analyze_package(cx: &RunCx<'_>, files: &[usize], packing: Option<Packing<'_>>) -> AnalyzedPackage {
     let ws = cx.ws;
-    let want_hash = |j: usize| racy.is_some_and(|r| r[j]);
+    let want_hash = |j: usize| packing.is_some_and(|p| p.racy[j]);
     let read = |j: usize, needed: &(dyn Fn(&[u8]) -> bool + Sync)| {
         let i = files[j];
-        analyze_or_skip(&ws.files[i], i as FileId, cx.cache, needed, want_hash(j))
+        analyze_or_skip(&ws.files[i], i as FileId, packing.map(|p| p.old), needed, want_hash(j))
     };
     let mut runs: Vec<FileRun> = (0..files.len())
         .into_par_iter()
@@ -539,14 +552,12 @@ fn analyze_package(cx: &RunCx<'_>, files: &[usize], racy: Option<&[bool]>) -> An
     }
 
     let mut out = PackageOut::default();
-    let mut file_keys = Vec::new();
+    let mut packed = Vec::new();
     let mut racy_hashes = Vec::new();
     let mut outcomes: Vec<(FileId, FileOutcome)> = Vec::with_capacity(files.len());
     for (j, run) in runs.into_iter().enumerate() {
         let id = files[j] as FileId;
-        if let Some(key) = run.key {
-            file_keys.push((path_hash(&ws.files[files[j]].path), key));
-        }
+        packed.extend(run.packed);
         if let Some(h) = run.hash {
             racy_hashes.push((j as u32, h));
         }
@@ -588,7 +599,7 @@ fn analyze_package(cx: &RunCx<'_>, files: &[usize], racy: Option<&[bool]>) -> An
         let rcx = CrateCx { index: &index, extra_blocking_paths: cx.extra_blocking_paths };
         out.findings.extend(rules::run(&rcx));
     }
-    AnalyzedPackage { out, file_keys, racy: racy_hashes }
+    AnalyzedPackage { out, packed, racy: racy_hashes }
 }
 
 /// A file's module path in its crate, from its target's root directory.
