@@ -112,10 +112,10 @@ pub fn content_hash(bytes: &[u8]) -> u128 {
     ((hi as u128) << 64) | lo as u128
 }
 
-// ------------------------------------------------------------ file entries
+// ------------------------------------------------------------- facts packs
 
 /// Everything that decides one file's analysis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Key {
     pub content: u128,
     pub len: u64,
