@@ -300,11 +300,7 @@ fn run(cli: Cli) -> Result<u8, String> {
     let (ws, findings) = (&report.workspace, &report.findings);
 
     if cli.stats {
-        let s = &report.stats;
-        eprintln!(
-            "stats: {} files, {} parsed, {} bodies ({} async), {} acquisition candidates, {} resolved to a known lock kind",
-            s.files, s.parsed, s.bodies, s.async_bodies, s.acquisitions, s.resolved
-        );
+        eprintln!("stats: {}", report.stats);
     }
 
     let color = match cli.color {

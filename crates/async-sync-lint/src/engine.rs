@@ -7,13 +7,14 @@
 //!   that file, and the run goes on;
 //! - output order is sorted (path, line, column, rule), never thread order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use rayon::prelude::*;
 
-use crate::cache::{Cache, Key};
+use crate::cache::{is_racy, Cache, FileStat, Fingerprint, Key, PackageCounts, PackageEntry, PackedFile};
 use crate::diagnostic::{engine_codes, FileId, Finding, Level, Span};
 use crate::facts::FileFacts;
 use crate::index::CrateIndex;
@@ -80,8 +81,37 @@ pub struct Stats {
     pub resolved: usize,
     /// Files the prefilter left unparsed.
     pub skipped: usize,
-    /// Files whose analysis came from the cache.
+    /// Files whose analysis came from the cache (a package entry or a
+    /// file entry): every file but the skipped ones on a warm run.
     pub cached: usize,
+    /// Packages (crate indexes; the files outside any package count as one).
+    pub packages: usize,
+    /// Packages whose whole result came from the cache, stat-checked.
+    pub cached_packages: usize,
+    /// Files not even opened, thanks to the package entries.
+    pub unread: usize,
+}
+
+/// The `--stats` line: `stats: {stats}`.
+impl std::fmt::Display for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} files, {} parsed, {} skipped by the prefilter, {} bodies ({} async), {} acquisition candidates, \
+             {} resolved to a known lock kind; cache: {} of {} packages, {} files ({} not read)",
+            self.files,
+            self.parsed,
+            self.skipped,
+            self.bodies,
+            self.async_bodies,
+            self.acquisitions,
+            self.resolved,
+            self.cached_packages,
+            self.packages,
+            self.cached,
+            self.unread
+        )
+    }
 }
 
 pub struct LintResult {
@@ -113,22 +143,6 @@ fn io_error(e: &std::io::Error, id: FileId) -> FileOutcome {
 /// Does the text carry suppression markers (then the driver needs it)?
 fn has_markers(raw: &str) -> bool {
     raw.contains("async-sync-lint:") || raw.contains("async_sync_lint")
-}
-
-/// [`analyze_bytes`] through the cache: a hit skips parsing.
-fn analyze_cached(bytes: Vec<u8>, edition: Edition, id: FileId, cache: Option<&Cache>) -> (FileOutcome, bool) {
-    let Some(cache) = cache else { return (analyze_bytes(bytes, edition, id), false) };
-    let key = Key::new(&bytes, edition);
-    if let Some((facts, findings)) = cache.get(&key, id) {
-        let text = std::str::from_utf8(&bytes).ok().filter(|t| has_markers(t)).map(str::to_string);
-        return (FileOutcome { facts, findings, text }, true);
-    }
-    let outcome = analyze_bytes(bytes, edition, id);
-    // Internal errors are not cached: a fixed tool must look again.
-    if !outcome.findings.iter().any(|f| f.rule == engine_codes::INTERNAL_ERROR) {
-        cache.put(&key, outcome.facts.as_ref(), &outcome.findings);
-    }
-    (outcome, false)
 }
 
 /// Parses and extracts one file's bytes. Never panics.
@@ -213,13 +227,238 @@ pub fn analyze_text(raw: &str, edition: Edition, id: FileId) -> FileOutcome {
 /// Lints every file of the workspace. Findings come back at their rules'
 /// default levels; levels, suppressions and sorting are the caller's.
 pub fn lint(ws: &Workspace, opts: &EngineOptions) -> LintResult {
+    // Taken before any file is looked at: see `cache::is_racy`.
+    let started_ns = crate::cache::system_time_ns(SystemTime::now());
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
     if let Some(n) = opts.threads {
         builder = builder.num_threads(n);
     }
     let pool = builder.build().expect("a thread pool can be built");
     let cache = opts.cache_dir.as_deref().and_then(Cache::open);
-    pool.install(|| lint_in_pool(ws, opts.prefilter, cache.as_ref(), &opts.extra_blocking_paths))
+    let cx = RunCx {
+        ws,
+        use_prefilter: opts.prefilter,
+        cache: cache.as_ref(),
+        extra_blocking_paths: &opts.extra_blocking_paths,
+        started_ns,
+    };
+    pool.install(|| lint_in_pool(&cx))
+}
+
+/// What every package of one run shares.
+struct RunCx<'a> {
+    ws: &'a Workspace,
+    use_prefilter: bool,
+    cache: Option<&'a Cache>,
+    extra_blocking_paths: &'a [String],
+    /// When the run started, in ns since the epoch.
+    started_ns: i128,
+}
+
+/// One package's share of a run. File ids are the workspace's.
+#[derive(Default)]
+struct PackageOut {
+    findings: Vec<Finding>,
+    texts: Vec<(FileId, String)>,
+    counts: PackageCounts,
+    /// The whole result came from the package's cache entry.
+    from_cache: bool,
+    /// Files whose analysis came from the cache.
+    cached: usize,
+    /// Files never opened.
+    unread: usize,
+}
+
+fn lint_in_pool(cx: &RunCx<'_>) -> LintResult {
+    // Each package is one crate index; its findings depend on its files
+    // alone, so packages are linted (and cached) independently.
+    let mut members: BTreeMap<Option<usize>, Vec<usize>> = BTreeMap::new();
+    for (i, f) in cx.ws.files.iter().enumerate() {
+        members.entry(f.package).or_default().push(i);
+    }
+    let packages = members.len();
+    let outs: Vec<PackageOut> = members
+        .into_iter()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(pkg, files)| lint_package(cx, pkg, &files))
+        .collect();
+    let mut stats = Stats { files: cx.ws.files.len(), packages, ..Stats::default() };
+    let mut findings = Vec::new();
+    let mut texts = Vec::new();
+    for out in outs {
+        findings.extend(out.findings);
+        texts.extend(out.texts);
+        let c = out.counts;
+        stats.parsed += c.parsed;
+        stats.bodies += c.bodies;
+        stats.async_bodies += c.async_bodies;
+        stats.acquisitions += c.acquisitions;
+        stats.resolved += c.resolved;
+        stats.skipped += c.skipped;
+        stats.cached += out.cached;
+        stats.unread += out.unread;
+        stats.cached_packages += usize::from(out.from_cache);
+    }
+    LintResult { findings, outcomes_text: texts, stats }
+}
+
+/// Lints one package (`files`: its files, ascending workspace indexes):
+/// from its cache entry when every file's stat still matches, else file by
+/// file (unchanged files from their file entries) and then its crate index
+/// and rules.
+fn lint_package(cx: &RunCx<'_>, pkg: Option<usize>, files: &[usize]) -> PackageOut {
+    let Some(cache) = cx.cache else { return analyze_package(cx, files, None).out };
+    // Stat before reading: a write after this moment changes the stat, or
+    // falls in the racy window and is checked by content.
+    let stats: Option<Vec<FileStat>> = files.par_iter().map(|&i| FileStat::of(&cx.ws.files[i].path)).collect();
+    // A file that cannot be stat-ed cannot be read either: its package is
+    // linted afresh (and reports the io-error) and not stored.
+    let Some(stats) = stats else { return analyze_package(cx, files, None).out };
+    let fingerprint = package_fingerprint(cx, files, &stats);
+    let slot = package_slot(cx.ws, pkg);
+    let old = cache.get_package(slot);
+    if let Some(entry) = old.as_ref().filter(|e| e.fingerprint == fingerprint) {
+        let paths: Vec<&Path> = files.iter().map(|&i| cx.ws.files[i].path.as_path()).collect();
+        if entry.racy_files_unchanged(&paths) {
+            if let Some(out) = from_entry(entry, files) {
+                // Files that were racy for the run that wrote the entry may
+                // be old enough now to be trusted by stat.
+                let still: Vec<(u32, u128)> =
+                    entry.racy.iter().copied().filter(|&(i, _)| is_racy(&stats[i as usize], cx.started_ns)).collect();
+                if still.len() < entry.racy.len() {
+                    let entry = PackageEntry { racy: still, started_ns: cx.started_ns, ..entry.clone() };
+                    cache.put_package(slot, &entry);
+                }
+                return out;
+            }
+        }
+    }
+    let racy: Vec<bool> = stats.iter().map(|s| is_racy(s, cx.started_ns)).collect();
+    let old_pack = cache.get_facts(slot).unwrap_or_default();
+    let by_key: HashMap<Key, &PackedFile> = old_pack.files.iter().map(|f| (f.key, f)).collect();
+    let mut analyzed = analyze_package(cx, files, Some(Packing { racy: &racy, old: &by_key }));
+    if let Some(entry) = to_entry(&analyzed, files, fingerprint, cx.started_ns) {
+        cache.put_package(slot, &entry);
+    }
+    // The new pack: this run's files, and those of the old pack this run did
+    // not lint that still exist (a run may cover only part of a package).
+    let linted: HashSet<String> = files.iter().map(|&i| cx.ws.files[i].path.to_string_lossy().into_owned()).collect();
+    let mut pack = std::mem::take(&mut analyzed.packed);
+    pack.extend(old_pack.files.iter().filter(|f| !linted.contains(&f.path) && Path::new(&f.path).is_file()).cloned());
+    let same =
+        |a: &[PackedFile], b: &[PackedFile]| a.iter().map(|f| (&f.path, f.key)).eq(b.iter().map(|f| (&f.path, f.key)));
+    if !same(&pack, &old_pack.files) {
+        cache.put_facts(slot, pack);
+    }
+    analyzed.out
+}
+
+/// What decides a package's findings, short of reading its files: the
+/// tool's build, the options that change findings, and for every file its
+/// path, stat, edition, test-target flag and module path (the set and order
+/// of the files is the package's membership).
+fn package_fingerprint(cx: &RunCx<'_>, files: &[usize], stats: &[FileStat]) -> u128 {
+    let mut fp = Fingerprint::default();
+    fp.u64(u64::from(cx.use_prefilter));
+    fp.u64(cx.extra_blocking_paths.len() as u64);
+    for p in cx.extra_blocking_paths {
+        fp.str(p);
+    }
+    fp.u64(files.len() as u64);
+    for (&i, stat) in files.iter().zip(stats) {
+        let f = &cx.ws.files[i];
+        fp.path(&f.path);
+        fp.stat(stat);
+        fp.str(f.edition.as_str());
+        fp.u64(u64::from(is_test_target(cx.ws, f)));
+        let module = file_module(cx.ws, i as FileId);
+        fp.u64(module.len() as u64);
+        for m in &module {
+            fp.str(m);
+        }
+    }
+    fp.finish()
+}
+
+/// The name of a package's one cache entry: its id and manifest, or, for
+/// the files outside any package, the workspace root.
+fn package_slot(ws: &Workspace, pkg: Option<usize>) -> u128 {
+    let mut fp = Fingerprint::default();
+    match pkg.and_then(|p| ws.packages.get(p)) {
+        Some(p) => {
+            fp.str("package");
+            fp.str(&p.id);
+            fp.path(&p.manifest_path);
+        }
+        None => {
+            fp.str("loose");
+            fp.u64(pkg.map_or(u64::MAX, |p| p as u64));
+            fp.path(&ws.root);
+        }
+    }
+    fp.finish()
+}
+
+/// A stored result re-pointed at the workspace's file ids; `None` if it
+/// names a file the package does not have (a damaged entry).
+fn from_entry(entry: &PackageEntry, files: &[usize]) -> Option<PackageOut> {
+    let id = |local: u32| files.get(local as usize).map(|&i| i as FileId);
+    let mut findings = entry.findings.clone();
+    for f in &mut findings {
+        f.file = id(f.file)?;
+    }
+    let texts = entry.texts.iter().map(|(i, t)| Some((id(*i)?, t.clone()))).collect::<Option<Vec<_>>>()?;
+    Some(PackageOut {
+        findings,
+        texts,
+        counts: entry.counts,
+        from_cache: true,
+        cached: files.len().saturating_sub(entry.counts.skipped),
+        unread: files.len() - entry.racy.len(),
+    })
+}
+
+/// The entry to store for a package just analysed; `None` when the result
+/// must not be reused (an unreadable file, an internal error: a fixed file
+/// or tool must look again).
+fn to_entry(a: &AnalyzedPackage, files: &[usize], fingerprint: u128, started_ns: i128) -> Option<PackageEntry> {
+    let local = |id: FileId| files.binary_search(&(id as usize)).ok().map(|i| i as u32);
+    let mut findings = a.out.findings.clone();
+    for f in &mut findings {
+        if f.rule == engine_codes::IO_ERROR || f.rule == engine_codes::INTERNAL_ERROR {
+            return None;
+        }
+        f.file = local(f.file)?;
+    }
+    let texts = a.out.texts.iter().map(|(i, t)| Some((local(*i)?, t.clone()))).collect::<Option<Vec<_>>>()?;
+    Some(PackageEntry {
+        fingerprint,
+        tool: crate::cache::tool_fingerprint().to_string(),
+        started_ns,
+        racy: a.racy.clone(),
+        findings,
+        texts,
+        counts: a.out.counts,
+    })
+}
+
+/// A package analysed file by file.
+struct AnalyzedPackage {
+    out: PackageOut,
+    /// The analyses to store (with a cache).
+    packed: Vec<PackedFile>,
+    /// Package index and content hash of each racy file.
+    racy: Vec<(u32, u128)>,
+}
+
+/// What a package's analysis needs from the cache.
+#[derive(Clone, Copy)]
+struct Packing<'a> {
+    /// Which files need their content hash kept.
+    racy: &'a [bool],
+    /// The package's stored analyses, by content.
+    old: &'a HashMap<Key, &'a PackedFile>,
 }
 
 /// A file's state while the prefilter decides.
@@ -229,150 +468,148 @@ enum Slot {
     Skipped,
 }
 
-/// Analyses one file, or leaves it unparsed when `needed` says no. Files
-/// the prefilter skips are still checked for being readable UTF-8, as
-/// parsing would have.
+/// One read of one file.
+struct FileRun {
+    slot: Slot,
+    /// The analysis to store (with a cache).
+    packed: Option<PackedFile>,
+    /// The content hash, when asked for.
+    hash: Option<u128>,
+    /// The analysis came from the file entry.
+    hit: bool,
+}
+
+/// Analyses one file (from the stored analyses when there is a cache), or
+/// leaves it unparsed when `needed` says no. Files the prefilter skips are
+/// still checked for being readable UTF-8, as parsing would have.
 fn analyze_or_skip(
     f: &SourceFile,
     id: FileId,
-    cache: Option<&Cache>,
+    old: Option<&HashMap<Key, &PackedFile>>,
     needed: impl Fn(&[u8]) -> bool,
-    cached: &std::sync::atomic::AtomicUsize,
-) -> Slot {
+    want_hash: bool,
+) -> FileRun {
+    let done = |o: FileOutcome| Slot::Done(Box::new(o));
     let bytes = match std::fs::read(&f.path) {
         Ok(b) => b,
-        Err(e) => return Slot::Done(Box::new(io_error(&e, id))),
+        Err(e) => return FileRun { slot: done(io_error(&e, id)), packed: None, hash: None, hit: false },
     };
+    let hash = want_hash.then(|| crate::cache::content_hash(&bytes));
     if !needed(&bytes) {
-        if std::str::from_utf8(&bytes).is_ok() {
-            return Slot::Skipped;
-        }
-        return Slot::Done(Box::new(analyze_bytes(bytes, f.edition, id)));
+        let slot =
+            if std::str::from_utf8(&bytes).is_ok() { Slot::Skipped } else { done(analyze_bytes(bytes, f.edition, id)) };
+        return FileRun { slot, packed: None, hash, hit: false };
     }
-    let (outcome, hit) = analyze_cached(bytes, f.edition, id, cache);
-    if hit {
-        cached.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let Some(old) = old else {
+        return FileRun { slot: done(analyze_bytes(bytes, f.edition, id)), packed: None, hash, hit: false };
+    };
+    let key = Key::new(&bytes, f.edition);
+    if let Some((stored, (facts, findings))) = old.get(&key).and_then(|p| Some((p, p.analysis(id)?))) {
+        let text = std::str::from_utf8(&bytes).ok().filter(|t| has_markers(t)).map(str::to_string);
+        let outcome = FileOutcome { facts, findings, text };
+        return FileRun { slot: done(outcome), packed: Some(stored.at(&f.path)), hash, hit: true };
     }
-    Slot::Done(Box::new(outcome))
+    let outcome = analyze_bytes(bytes, f.edition, id);
+    // Internal errors are not stored: a fixed tool must look again.
+    let packed = if outcome.findings.iter().any(|f| f.rule == engine_codes::INTERNAL_ERROR) {
+        None
+    } else {
+        PackedFile::new(&f.path, key, outcome.facts.as_ref(), &outcome.findings)
+    };
+    FileRun { slot: done(outcome), packed, hash, hit: false }
 }
 
-fn lint_in_pool(
-    ws: &Workspace,
-    use_prefilter: bool,
-    cache: Option<&Cache>,
-    extra_blocking_paths: &[String],
-) -> LintResult {
-    let cached = std::sync::atomic::AtomicUsize::new(0);
-    let mut slots: Vec<Slot> = ws
-        .files
-        .par_iter()
-        .enumerate()
-        .map(|(i, f): (usize, &SourceFile)| {
-            analyze_or_skip(f, i as FileId, cache, |b| !use_prefilter || prefilter::mentions_tokens(b), &cached)
-        })
+/// Analyses a package file by file, then runs its crate index and rules.
+fn analyze_package(cx: &RunCx<'_>, files: &[usize], packing: Option<Packing<'_>>) -> AnalyzedPackage {
+    let ws = cx.ws;
+    let want_hash = |j: usize| packing.is_some_and(|p| p.racy[j]);
+    let read = |j: usize, needed: &(dyn Fn(&[u8]) -> bool + Sync)| {
+        let i = files[j];
+        analyze_or_skip(&ws.files[i], i as FileId, packing.map(|p| p.old), needed, want_hash(j))
+    };
+    let mut runs: Vec<FileRun> = (0..files.len())
+        .into_par_iter()
+        .map(|j| read(j, &|b: &[u8]| !cx.use_prefilter || prefilter::mentions_tokens(b)))
         .collect();
 
-    // The prefilter's second half: per package, the names of declarations
+    // The prefilter's second half: the names of the package's declarations
     // that lead to a lock (`R` in the `prefilter` docs), grown to a
     // fixpoint; a skipped file that mentions one is parsed after all.
-    let mut members: BTreeMap<Option<usize>, Vec<usize>> = BTreeMap::new();
-    for (i, f) in ws.files.iter().enumerate() {
-        members.entry(f.package).or_default().push(i);
-    }
-    let mut relevant: BTreeMap<Option<usize>, prefilter::NameSet> =
-        members.keys().map(|&pkg| (pkg, prefilter::NameSet::default())).collect();
+    let mut relevant = prefilter::NameSet::default();
     loop {
-        // Packages are independent: grow their sets in parallel.
-        let slots_now = &slots;
-        let is_skipped = |i: &usize| matches!(slots_now[*i], Slot::Skipped);
-        let recheck: Vec<(usize, Option<usize>)> = relevant
-            .par_iter_mut()
-            .filter_map(|(pkg, r)| {
-                let files = &members[pkg];
-                if !files.iter().any(is_skipped) {
-                    return None;
-                }
-                let parsed = files.iter().filter_map(|&i| match &slots_now[i] {
-                    Slot::Done(o) => o.facts.as_ref(),
-                    Slot::Skipped => None,
-                });
-                prefilter::grow_relevant(parsed, r)
-                    .then(|| files.iter().filter(|i| is_skipped(i)).map(|&i| (i, *pkg)).collect::<Vec<_>>())
-            })
-            .flatten()
-            .collect();
-        if recheck.is_empty() {
+        let skipped: Vec<usize> = (0..files.len()).filter(|&j| matches!(runs[j].slot, Slot::Skipped)).collect();
+        if skipped.is_empty() {
             break;
         }
-        let newly: Vec<(usize, Slot)> = recheck
-            .par_iter()
-            .map(|&(i, pkg)| {
-                let r = &relevant[&pkg];
-                (i, analyze_or_skip(&ws.files[i], i as FileId, cache, |b| prefilter::mentions_any(b, r), &cached))
-            })
-            .filter(|(_, s)| matches!(s, Slot::Done(_)))
+        let parsed = runs.iter().filter_map(|r| match &r.slot {
+            Slot::Done(o) => o.facts.as_ref(),
+            Slot::Skipped => None,
+        });
+        if !prefilter::grow_relevant(parsed, &mut relevant) {
+            break;
+        }
+        let newly: Vec<(usize, FileRun)> = skipped
+            .into_par_iter()
+            .map(|j| (j, read(j, &|b: &[u8]| prefilter::mentions_any(b, &relevant))))
+            .filter(|(_, r)| matches!(r.slot, Slot::Done(_)))
             .collect();
         if newly.is_empty() {
             break;
         }
-        for (i, s) in newly {
-            slots[i] = s;
+        for (j, r) in newly {
+            runs[j] = r;
         }
     }
-    let skipped = slots.iter().filter(|s| matches!(s, Slot::Skipped)).count();
-    let mut outcomes: Vec<FileOutcome> = slots
-        .into_iter()
-        .map(|s| match s {
-            Slot::Done(o) => *o,
-            Slot::Skipped => FileOutcome { facts: None, findings: Vec::new(), text: None },
-        })
-        .collect();
+
+    let mut out = PackageOut::default();
+    let mut packed = Vec::new();
+    let mut racy_hashes = Vec::new();
+    let mut outcomes: Vec<(FileId, FileOutcome)> = Vec::with_capacity(files.len());
+    for (j, run) in runs.into_iter().enumerate() {
+        let id = files[j] as FileId;
+        packed.extend(run.packed);
+        if let Some(h) = run.hash {
+            racy_hashes.push((j as u32, h));
+        }
+        out.cached += usize::from(run.hit);
+        match run.slot {
+            Slot::Done(o) => outcomes.push((id, *o)),
+            Slot::Skipped => out.counts.skipped += 1,
+        }
+    }
     // A file of a test or bench target is test code throughout. Marked here,
-    // not at extraction, because the cache is keyed by content alone.
-    for (i, o) in outcomes.iter_mut().enumerate() {
-        if let (Some(facts), true) = (&mut o.facts, is_test_target(ws, &ws.files[i])) {
+    // not at extraction, because file entries are keyed by content alone.
+    for (id, o) in &mut outcomes {
+        if let (Some(facts), true) = (&mut o.facts, is_test_target(ws, &ws.files[*id as usize])) {
             for b in &mut facts.bodies {
                 b.is_test = true;
             }
         }
     }
-
-    let mut stats = Stats { files: ws.files.len(), skipped, cached: cached.into_inner(), ..Stats::default() };
-    let mut findings = Vec::new();
-    let mut texts = Vec::new();
-    // Group facts by package: each package is one crate index.
-    let mut crates: BTreeMap<Option<usize>, Vec<(FileId, &FileFacts)>> = BTreeMap::new();
-    for (i, o) in outcomes.iter().enumerate() {
-        findings.extend(o.findings.iter().cloned());
+    let mut index_files: Vec<(FileId, &FileFacts)> = Vec::new();
+    for (id, o) in &outcomes {
+        out.findings.extend(o.findings.iter().cloned());
         if let Some(t) = &o.text {
-            texts.push((i as FileId, t.clone()));
+            out.texts.push((*id, t.clone()));
         }
         if let Some(facts) = &o.facts {
-            stats.parsed += 1;
-            stats.bodies += facts.bodies.len();
-            stats.async_bodies += facts.bodies.iter().filter(|b| b.kind.is_async()).count();
-            stats.acquisitions += facts.bodies.iter().map(|b| b.acquisitions.len()).sum::<usize>();
-            crates.entry(ws.files[i].package).or_default().push((i as FileId, facts));
+            let c = &mut out.counts;
+            c.parsed += 1;
+            c.bodies += facts.bodies.len();
+            c.async_bodies += facts.bodies.iter().filter(|b| b.kind.is_async()).count();
+            c.acquisitions += facts.bodies.iter().map(|b| b.acquisitions.len()).sum::<usize>();
+            index_files.push((*id, facts));
         }
     }
-    let per_crate: Vec<(Vec<Finding>, usize)> = crates
-        .into_values()
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|files| {
-            let modules = files.iter().map(|&(id, _)| file_module(ws, id)).collect();
-            let mut index = CrateIndex::new(files);
-            index.set_file_modules(modules);
-            let resolved = count_resolved(&index);
-            let cx = CrateCx { index: &index, extra_blocking_paths };
-            (rules::run(&cx), resolved)
-        })
-        .collect();
-    for (f, resolved) in per_crate {
-        findings.extend(f);
-        stats.resolved += resolved;
+    if !index_files.is_empty() {
+        let modules = index_files.iter().map(|&(id, _)| file_module(ws, id)).collect();
+        let mut index = CrateIndex::new(index_files);
+        index.set_file_modules(modules);
+        out.counts.resolved = count_resolved(&index);
+        let rcx = CrateCx { index: &index, extra_blocking_paths: cx.extra_blocking_paths };
+        out.findings.extend(rules::run(&rcx));
     }
-    LintResult { findings, outcomes_text: texts, stats }
+    AnalyzedPackage { out, packed, racy: racy_hashes }
 }
 
 /// A file's module path in its crate, from its target's root directory.
