@@ -74,7 +74,13 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
         // Tests of a lock hold guards they never use on purpose.
         for body in facts.bodies.iter().filter(|b| b.kind.is_async() && !b.is_test) {
             for (ai, acq) in body.acquisitions.iter().enumerate() {
-                if acq.held_at.is_empty() || acq.captured_from.is_some() || acq.method.starts_with("try_") {
+                // An async lock's `lock()` without `.await` is a future: it
+                // locks nothing, and there is no guard to speak of.
+                if acq.held_at.is_empty()
+                    || acq.captured_from.is_some()
+                    || acq.method.starts_with("try_")
+                    || !acq.shape.awaited
+                {
                     continue;
                 }
                 let Holder::Binding { name, .. } = &acq.holder else { continue };
