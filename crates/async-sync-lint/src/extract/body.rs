@@ -1150,14 +1150,24 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
             Expr::Struct(s) => {
                 self.note_field_inits(s);
+                let mut moved_in = Vec::new();
                 for f in &s.fields {
                     if let Some(id) = self.visit_expr(&f.expr) {
-                        let span = self.span_expr(&f.expr);
-                        self.move_out(id, span, EndKind::Move, true);
+                        moved_in.push((id, self.span_expr(&f.expr)));
                     }
                 }
                 if let Some(rest) = &s.rest {
                     self.visit_expr(rest);
+                }
+                // A struct that takes one guard by value holds it: the
+                // guard lives on in the struct (`let h = Holder { g };`),
+                // and what happens to the struct happens to the guard.
+                // Several guards in one struct are not followed.
+                if let [(id, _)] = moved_in[..] {
+                    return Some(id);
+                }
+                for (id, span) in moved_in {
+                    self.move_out(id, span, EndKind::Move, true);
                 }
                 None
             }
