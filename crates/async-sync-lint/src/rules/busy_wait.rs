@@ -1,9 +1,11 @@
 //! `busy-wait`: a flag polled with a sleep or `yield_now` in async code.
 
 use crate::diagnostic::{Finding, Span};
-use crate::facts::{Body, Call, Callee, ControlKind, Holder};
+use crate::facts::{Body, Call, Callee, ControlKind, Holder, PlaceRoot};
 use crate::index::Ctx;
-use crate::rules::signals::{cond_of, innermost_loop, loop_body_of, method, state_reads};
+use crate::rules::signals::{
+    bodies, cond_of, innermost_loop, is_state_read_method, loop_body_of, method, state_reads, within,
+};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -52,8 +54,9 @@ a single event all wake the task when it matters.
 ## Known problems
 Only flags read with an atomic `load`, a lock or borrow, or a collection query
 (`is_empty`, `len`, `contains`) in the loop condition (or in an `if` of the
-loop body) are recognised; a flag behind a method call (`while !self.ready()`)
-is not. A loop whose body has any statement besides the checks and the sleep
+loop body) are recognised, directly or through a method of the same type
+that does nothing else (`while !self.is_ready()`); a getter called on another
+value (`while !conn.is_ready()`) is not followed. A loop whose body has any statement besides the checks and the sleep
 counts as real work. `std::thread::sleep` in async code is
 `blocking-in-async`'s business.
 "#,
@@ -71,7 +74,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 if loop_body_of(body, lp) != call.ctx {
                     continue;
                 }
-                if let Some(check) = polled_flag(body, lp) {
+                if let Some(check) = polled_flag(cx, body, lp) {
                     out.push(finding(file_id, call, what, check));
                 }
             }
@@ -94,7 +97,10 @@ fn sleep_like(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<&
 }
 
 /// The flag check of a loop that does nothing but check and sleep.
-fn polled_flag(body: &Body, lp: u32) -> Option<Span> {
+fn polled_flag(cx: &CrateCx<'_>, body: &Body, lp: u32) -> Option<Span> {
+    // A state read written in the condition, or a call of a getter that
+    // makes one.
+    let flag_read = |ctl: u32| state_reads(body, ctl).first().copied().or_else(|| getter_call(cx, body, ctl));
     let loop_ctl = &body.controls[lp as usize];
     let lbody = loop_body_of(body, lp)?;
     let stmts = body.controls[lbody as usize].stmts;
@@ -137,7 +143,7 @@ fn polled_flag(body: &Body, lp: u32) -> Option<Span> {
         return None;
     }
     if loop_ctl.kind == ControlKind::While {
-        if let Some(first) = cond_of(body, lp).and_then(|c| state_reads(body, c).first().copied()) {
+        if let Some(first) = cond_of(body, lp).and_then(flag_read) {
             return Some(first);
         }
     }
@@ -153,7 +159,7 @@ fn polled_flag(body: &Body, lp: u32) -> Option<Span> {
         if branch_work {
             return None;
         }
-        if let Some(first) = cond_of(body, i).and_then(|c| state_reads(body, c).first().copied()) {
+        if let Some(first) = cond_of(body, i).and_then(flag_read) {
             return Some(first);
         }
     }
@@ -162,6 +168,40 @@ fn polled_flag(body: &Body, lp: u32) -> Option<Span> {
     } else {
         None
     }
+}
+
+/// A call `self.name()`, inside control `ctl`, of a method of the same
+/// type that only reads shared state
+/// (`fn is_ready(&self) -> bool { self.ready.load(Ordering::Acquire) }`):
+/// the flag is behind a getter.
+fn getter_call(cx: &CrateCx<'_>, body: &Body, ctl: u32) -> Option<Span> {
+    let self_ty = body.self_ty.as_deref()?;
+    body.calls
+        .iter()
+        .filter(|c| c.arg_count == 0 && within(body, c.ctx, ctl))
+        .find(|c| match method(c) {
+            Some((name, Some(recv))) if recv.root == PlaceRoot::SelfValue && recv.projections.is_empty() => {
+                is_flag_getter(cx, &format!("{self_ty}::{name}"))
+            }
+            _ => false,
+        })
+        .map(|c| c.span)
+}
+
+/// The crate has exactly one body named `qualified` (`Type::method`), a
+/// plain `fn` that makes a state read and nothing else: no await, no
+/// write, no call but state reads, its locks and `unwrap`/`expect`.
+fn is_flag_getter(cx: &CrateCx<'_>, qualified: &str) -> bool {
+    let mut candidates = bodies(cx).map(|(_, _, b)| b).filter(|b| b.parent.is_none() && b.name == qualified);
+    let (Some(b), None) = (candidates.next(), candidates.next()) else { return false };
+    let reads = b.calls.iter().filter(|c| method(c).is_some_and(|(m, _)| is_state_read_method(m))).count()
+        + b.acquisitions.len();
+    let only_reads = b.calls.iter().all(|c| {
+        method(c).is_some_and(|(m, _)| {
+            is_state_read_method(m) || matches!(m, "unwrap" | "expect") || b.acquisitions.iter().any(|a| a.method == m)
+        })
+    });
+    !b.kind.is_async() && b.awaits.is_empty() && b.writes.is_empty() && reads > 0 && only_reads
 }
 
 fn finding(file: u32, call: &Call, what: &str, check: Span) -> Finding {

@@ -171,7 +171,7 @@ pub fn loop_body_of(body: &Body, lp: u32) -> Option<u32> {
 }
 
 /// Methods that read shared state a wait is conditioned on.
-fn is_state_read_method(name: &str) -> bool {
+pub fn is_state_read_method(name: &str) -> bool {
     matches!(name, "load" | "is_empty" | "len" | "contains" | "contains_key")
 }
 
