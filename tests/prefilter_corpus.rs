@@ -17,6 +17,19 @@ fn corpus() -> Option<PathBuf> {
     (std::fs::read_dir(&dir).ok()?.count() > 100).then_some(dir)
 }
 
+/// The corpus, or `None` after saying the test was skipped; a failure
+/// instead under `ASL_REQUIRE_CORPUS=1`.
+fn corpus_or_skip() -> Option<PathBuf> {
+    let dir = corpus();
+    if dir.is_none() {
+        if std::env::var("ASL_REQUIRE_CORPUS").is_ok_and(|v| v == "1") {
+            panic!("ASL_REQUIRE_CORPUS=1 but no corpus under target/corpus: run ../shared/corpus/fetch.sh");
+        }
+        eprintln!("skipped: no corpus under target/corpus (run ../shared/corpus/fetch.sh to fetch it)");
+    }
+    dir
+}
+
 /// Every finding of a run, as text, sorted.
 fn findings(dir: &Path, prefilter: bool) -> (Vec<String>, usize) {
     let cwd = std::env::current_dir().unwrap();
@@ -40,13 +53,7 @@ fn findings(dir: &Path, prefilter: bool) -> (Vec<String>, usize) {
 
 #[test]
 fn prefilter_changes_no_finding_on_the_corpus() {
-    let Some(dir) = corpus() else {
-        if std::env::var("ASL_REQUIRE_CORPUS").is_ok_and(|v| v == "1") {
-            panic!("ASL_REQUIRE_CORPUS=1 but no corpus under target/corpus: run ../shared/corpus/fetch.sh");
-        }
-        eprintln!("skipped: no corpus under target/corpus (run ../shared/corpus/fetch.sh to fetch it)");
-        return;
-    };
+    let Some(dir) = corpus_or_skip() else { return };
     let (with, skipped) = findings(&dir, true);
     let (without, _) = findings(&dir, false);
     assert!(skipped > 0, "the prefilter skipped nothing: the test proves nothing");
@@ -101,13 +108,7 @@ fn prefilter_parses_files_on_a_lock_chain() {
 /// answer of the plain identifier-by-identifier scan.
 #[test]
 fn token_search_agrees_with_the_identifier_scan_on_the_corpus() {
-    let Some(dir) = corpus() else {
-        if std::env::var("ASL_REQUIRE_CORPUS").is_ok_and(|v| v == "1") {
-            panic!("ASL_REQUIRE_CORPUS=1 but no corpus under target/corpus: run ../shared/corpus/fetch.sh");
-        }
-        eprintln!("skipped: no corpus under target/corpus (run ../shared/corpus/fetch.sh to fetch it)");
-        return;
-    };
+    let Some(dir) = corpus_or_skip() else { return };
     use async_sync_lint::prefilter::{mentions_tokens, mentions_tokens_by_ident};
     let (mut files, mut mentioning) = (0, 0);
     let cwd = std::env::current_dir().unwrap();
