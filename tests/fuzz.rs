@@ -9,6 +9,8 @@
 //! `ASL_FUZZ_ROUNDS=n` (mutants per input file) explore further; a failing
 //! mutant is saved under `target/fuzz-failures/`.
 
+#[path = "support/files.rs"]
+mod files;
 #[path = "../fuzz/fuzz_targets/one_input.rs"]
 mod one_input;
 
@@ -51,18 +53,6 @@ impl Rng {
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for e in entries.flatten() {
-        let p = e.path();
-        match e.file_type() {
-            Ok(t) if t.is_dir() => rs_files(&p, out),
-            Ok(t) if t.is_file() && p.extension().is_some_and(|x| x == "rs") => out.push(p),
-            _ => {}
-        }
-    }
 }
 
 fn corpus() -> Option<PathBuf> {
@@ -244,16 +234,12 @@ fn fuzz() -> Result<String, Failure> {
     let seed = env_usize("ASL_FUZZ_SEED").unwrap_or(SEED);
     let rounds_override = env_usize("ASL_FUZZ_ROUNDS").map(|n| n as usize);
     let mut inputs: Vec<(PathBuf, usize)> = Vec::new();
-    let mut fixtures = Vec::new();
-    rs_files(&repo().join("fixtures"), &mut fixtures);
-    fixtures.sort();
+    let fixtures = files::rs_files(&repo().join("fixtures"));
     assert!(fixtures.len() >= 20, "the fixtures should be found: {}", fixtures.len());
     inputs.extend(fixtures.into_iter().map(|p| (p, rounds_override.unwrap_or(FIXTURE_ROUNDS))));
     let mut corpus_note = "no corpus (set ASL_CORPUS or run scripts/test to fuzz a sample of it)".to_string();
     if let Some(dir) = corpus() {
-        let mut all = Vec::new();
-        rs_files(&dir, &mut all);
-        all.sort();
+        let all = files::rs_files(&dir);
         let sample: Vec<PathBuf> = all.into_iter().step_by(CORPUS_STRIDE).collect();
         corpus_note = format!("{} corpus files", sample.len());
         assert!(sample.len() > 100, "the corpus sample is too small: {}", sample.len());
@@ -322,11 +308,9 @@ fn mutated_real_files_lint_without_panics_internal_errors_or_hangs() {
 /// every fixture with an expected finding yields at least one.
 #[test]
 fn the_cargo_fuzz_entry_lints_every_fixture() {
-    let mut files = Vec::new();
-    rs_files(&repo().join("fixtures"), &mut files);
-    files.sort();
+    let fixtures = files::rs_files(&repo().join("fixtures"));
     let mut with_findings = 0;
-    for path in &files {
+    for path in &fixtures {
         let text = std::fs::read(path).expect("readable fixture");
         let expects = String::from_utf8_lossy(&text).contains("//~");
         let mut found = 0;

@@ -4,6 +4,8 @@
 
 #[path = "support/deep.rs"]
 mod deep;
+#[path = "support/files.rs"]
+mod files;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -219,7 +221,7 @@ fn a_fifty_megabyte_file_is_linted_in_bounded_time() {
 fn chunked_extraction_yields_the_facts_of_a_whole_parse() {
     use async_sync_lint::{chunks, extract, source::prepare_for_parse};
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut texts: Vec<(PathBuf, String)> = walk_rs(&root)
+    let mut texts: Vec<(PathBuf, String)> = files::rs_files(&root)
         .into_iter()
         .map(|p| {
             let t = std::fs::read_to_string(&p).expect("fixture is UTF-8");
@@ -240,20 +242,6 @@ fn chunked_extraction_yields_the_facts_of_a_whole_parse() {
         assert_eq!(chunked, whole, "{}", path.display());
     }
     assert!(cut > 500, "only {cut} cuts: the fixtures were not split");
-}
-
-fn walk_rs(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).expect("readable").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk_rs(&p));
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
 }
 
 /// A chunk that does not parse makes the whole file parse, so the error is
