@@ -210,6 +210,46 @@ fn glob_candidates(glob: &[String], name: &str) -> Option<Vec<String>> {
     kind_of_path(&p).map(|_| p)
 }
 
+/// `name` as brought into `module` of this file by a glob import: from a
+/// lock crate's module (`use tokio::sync::*`), or from another module of
+/// the file (`use super::*`, `use self::inner::*`), where it is that
+/// module's own import or, again, one of its globs.
+fn glob_import(facts: &FileFacts, module: &[String], name: &str, depth: u32) -> Option<Vec<String>> {
+    if depth > 8 {
+        return None;
+    }
+    for g in facts.imports.iter().filter(|i| i.alias == "*" && i.module == module) {
+        let mut target = module.to_vec();
+        let mut rest = g.path.as_slice();
+        let mut local = false;
+        while let Some(first) = rest.first() {
+            match first.as_str() {
+                "super" => {
+                    target.pop();
+                }
+                "self" => {}
+                _ => break,
+            }
+            local = true;
+            rest = &rest[1..];
+        }
+        if !local {
+            if let Some(p) = glob_candidates(&g.path, name) {
+                return Some(p);
+            }
+            continue;
+        }
+        target.extend_from_slice(rest);
+        if let Some(imp) = facts.imports.iter().rev().find(|i| i.alias == name && i.module == target) {
+            return Some(imp.path.clone());
+        }
+        if let Some(p) = glob_import(facts, &target, name, depth + 1) {
+            return Some(p);
+        }
+    }
+    None
+}
+
 /// Wrappers that resolution sees through to their first type argument.
 fn is_see_through_type(name: &str) -> bool {
     matches!(
@@ -825,9 +865,15 @@ impl<'f> CrateIndex<'f> {
         }
         let facts = self.files[ctx.file].1;
         let lookup = |module: &[String]| facts.imports.iter().rev().find(|i| i.alias == first && i.module == module);
-        let imp = lookup(ctx.module).or_else(|| lookup(&[]));
-        if let Some(imp) = imp {
-            let mut p = imp.path.clone();
+        // Rust's order: the module's own imports, then its globs (`use
+        // super::*` in a `mod tests` reaches the parent's imports); then,
+        // as a guess for what syntax cannot see, the file's top level.
+        let found = match lookup(ctx.module) {
+            Some(imp) => Some(imp.path.clone()),
+            None => glob_import(facts, ctx.module, first, 0),
+        }
+        .or_else(|| lookup(&[]).map(|imp| imp.path.clone()));
+        if let Some(mut p) = found {
             p.extend_from_slice(&segs[1..]);
             if p.first().map(String::as_str) == Some(first) && p.len() == segs.len() {
                 return p;

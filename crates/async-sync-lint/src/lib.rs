@@ -14,6 +14,7 @@ pub mod facts;
 pub mod fix;
 pub mod hash;
 pub mod index;
+pub mod ir;
 pub mod nesting;
 pub mod prefilter;
 pub mod render;

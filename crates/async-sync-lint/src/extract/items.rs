@@ -4,7 +4,7 @@
 use syn::parse::{ParseStream, Parser};
 use syn::{FnArg, ImplItem, Item, Pat, ReturnType, Signature, TraitItem, UseTree, Visibility};
 
-use super::body::{BodyWalker, Param};
+use super::lower::{may_acquire, Lowered, Lowerer, Param};
 use super::spans::SpanMap;
 use super::types::type_repr;
 use crate::facts::*;
@@ -26,6 +26,10 @@ pub struct ItemWalker<'a> {
     /// Methods of this file declared to return a guard type
     /// (`fn state(&self) -> MutexGuard<'_, State>`): calling one acquires.
     pub guard_fns: std::collections::HashSet<String>,
+    /// Bodies lowered and waiting for the analysis of their function.
+    pub lowered: std::collections::HashMap<u32, Lowered>,
+    /// For tests: each body's IR as text, kept when set.
+    pub ir_dumps: Option<Vec<(u32, String)>>,
 }
 
 impl<'a> ItemWalker<'a> {
@@ -40,6 +44,8 @@ impl<'a> ItemWalker<'a> {
             in_test: 0,
             in_should_panic: 0,
             guard_fns: Default::default(),
+            lowered: Default::default(),
+            ir_dumps: None,
         }
     }
 
@@ -347,8 +353,8 @@ impl<'a> ItemWalker<'a> {
             is_test: self.in_test > 0,
             unwinding: (self.in_should_panic > 0).then_some(Unwinding::ShouldPanic),
         };
-        let walker = BodyWalker::new(self, header, params);
-        walker.walk_fn_block(block);
+        let track_calls = may_acquire(block, &self.guard_fns);
+        Lowerer::new(self, header, params, track_calls).lower_fn_block(block);
     }
 }
 

@@ -5,10 +5,12 @@
 //! Architecture Invariant: this is the only module that walks `syn` trees.
 //! Everything it hands out is owned and holds no `proc_macro2::Span`.
 
-mod body;
 mod items;
+mod lower;
 mod spans;
+mod syntax;
 mod types;
+mod vocab;
 
 use crate::facts::FileFacts;
 use crate::source::LineIndex;
@@ -25,6 +27,19 @@ pub fn extract(file: &syn::File, raw: &str, offset: u32, edition: Edition) -> Fi
     cx.prescan(&file.items);
     cx.walk_file(file);
     cx.finish()
+}
+
+/// Extracts facts and keeps each body's IR as text: what the IR's
+/// data-driven tests compare.
+pub fn extract_with_ir(file: &syn::File, raw: &str, edition: Edition) -> (FileFacts, Vec<(u32, String)>) {
+    let lines = LineIndex::new(raw);
+    let mut cx = items::ItemWalker::new(spans::SpanMap { lines, offset: 0, line_base: 0 }, raw, 0, edition);
+    cx.ir_dumps = Some(Vec::new());
+    cx.prescan(&file.items);
+    cx.walk_file(file);
+    let mut dumps = cx.ir_dumps.take().unwrap_or_default();
+    dumps.sort();
+    (cx.finish(), dumps)
 }
 
 /// Extracts facts from a file too big to hold as one syntax tree. `text` is
