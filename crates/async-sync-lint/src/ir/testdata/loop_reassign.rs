@@ -20,4 +20,4 @@ async fn carried(m: &std::sync::Mutex<u32>) {
 //   bb5: -> bb6
 //   bb6: -> bb1
 //   await #0 at 5:17 holds [a0]
-//   a0 m at 6:13: `g`, Reassign at 6:9
+//   a0 m at 6:13: `g`, ScopeEnd at 11:1
