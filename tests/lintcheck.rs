@@ -3,12 +3,15 @@
 //!
 //! - `findings_equal_the_reviewed_findings` lints the crates and compares
 //!   the result with `lintcheck/findings.tsv`: a new finding or a vanished
-//!   one fails with a diff. `BLESS=1` rewrites `findings.tsv` (never
-//!   `verdicts.tsv`). `scripts/test` fetches the crates and sets
+//!   one fails with a diff. `BLESS=1` (`scripts/lintcheck`) rewrites
+//!   `findings.tsv` and brings `verdicts.tsv` to the same findings without
+//!   inventing a verdict: new findings get `TODO` rows, which fail until a
+//!   person replaces them. `scripts/test` fetches the crates and sets
 //!   `ASL_LINTCHECK`; without them the test skips loudly, except under CI,
 //!   where that is a failure.
 //! - `every_finding_has_a_verdict` needs no crates: `verdicts.tsv` judges
-//!   exactly the findings of `findings.tsv`, and prints precision per rule.
+//!   exactly the findings of `findings.tsv`. It prints precision per rule
+//!   (`-- --nocapture` shows it).
 //! - `precision_doc_is_fresh`: the generated part of `docs/PRECISION.md`
 //!   matches the verdicts (`BLESS=1` rewrites it).
 
@@ -200,6 +203,8 @@ fn lint_pinned_crates(src: &Path) -> Vec<Key> {
         })
         .collect();
     keys.sort();
+    // Findings with one key (same line, rule and message) share a row and
+    // its verdict.
     keys.dedup();
     keys
 }
