@@ -14,6 +14,9 @@
 //!   (`-- --nocapture` shows it).
 //! - `precision_doc_is_fresh`: the generated part of `docs/PRECISION.md`
 //!   matches the verdicts (`BLESS=1` rewrites it).
+//! - `readme_explains_every_pinned_crate`: the list is large enough, apart
+//!   from the shared corpus, and `lintcheck/README.md` says why each crate is
+//!   there (the findings test also checks the sizes it gives).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -26,11 +29,17 @@ use async_sync_lint::driver::{self, RunOptions};
 use async_sync_lint::engine::EngineOptions;
 use async_sync_lint::rules;
 
+#[path = "support/files.rs"]
+mod files;
+
 const FINDINGS_HEADER: &str = "crate\tversion\tfile\tline\trule\tmessage";
 const VERDICTS_HEADER: &str = "crate\tversion\tfile\tline\trule\tmessage\tverdict\treason";
 const VERDICTS: [&str; 3] = ["true", "debatable", "false"];
 /// What `BLESS=1` writes for a new finding: a row to judge, not a verdict.
 const TODO: &str = "TODO";
+/// What the issue asked of the list, and what `lintcheck/README.md` claims.
+const MIN_CRATES: usize = 40;
+const MIN_LINES: usize = 1_500_000;
 const DOC_START: &str = "<!-- lintcheck:start -->\n";
 const DOC_END: &str = "<!-- lintcheck:end -->";
 
@@ -228,6 +237,7 @@ fn findings_equal_the_reviewed_findings() {
         .map(Key::tsv)
         .collect();
     assert!(internal.is_empty(), "internal or I/O errors:\n{}", internal.join("\n"));
+    assert_sizes_match_the_readme(&src);
 
     let recorded = recorded_findings();
     let mut verdicts = recorded_verdicts();
@@ -304,6 +314,82 @@ fn assert_verdicts_cover(findings: &[Key], verdicts: &BTreeMap<Key, Verdict>) {
         .unwrap();
     }
     assert!(problems.is_empty(), "lintcheck/verdicts.tsv does not match lintcheck/findings.tsv.\n{problems}");
+}
+
+/// The crate table of `lintcheck/README.md`: name → (version, `.rs` files,
+/// lines, why). Its rows are the ones whose third and fourth cells are numbers.
+fn readme_crates() -> BTreeMap<String, (String, usize, usize, String)> {
+    let readme = std::fs::read_to_string(repo().join("lintcheck/README.md")).expect("lintcheck/README.md");
+    let number = |cell: &str| cell.replace(',', "").parse::<usize>().ok();
+    let mut out = BTreeMap::new();
+    for line in readme.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        if let [name, version, files, lines, why] = cells[..] {
+            if let (Some(files), Some(lines)) = (number(files), number(lines)) {
+                let entry = (version.to_string(), files, lines, why.to_string());
+                out.insert(name.trim_matches('`').to_string(), entry);
+            }
+        }
+    }
+    out
+}
+
+/// `.rs` files and lines (as `wc -l` counts, plus an unterminated last line)
+/// under each pinned crate, checked against the README's table and the
+/// required size of the list.
+fn assert_sizes_match_the_readme(src: &Path) {
+    let readme = readme_crates();
+    let mut wrong = Vec::new();
+    let mut total = 0;
+    for (name, version) in pinned_crates() {
+        let rs = files::rs_files(&src.join(format!("{name}-{version}")));
+        let lines: usize = rs
+            .iter()
+            .map(|f| {
+                let bytes = std::fs::read(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+                bytes.iter().filter(|b| **b == b'\n').count() + usize::from(bytes.last().is_some_and(|b| *b != b'\n'))
+            })
+            .sum();
+        total += lines;
+        let claimed = readme.get(&name).map(|r| (r.1, r.2));
+        if claimed != Some((rs.len(), lines)) {
+            wrong.push(format!("{name}: README says {claimed:?}, the sources have {} files, {lines} lines", rs.len()));
+        }
+    }
+    assert!(wrong.is_empty(), "update the table of lintcheck/README.md:\n{}", wrong.join("\n"));
+    assert!(total >= MIN_LINES, "the lintcheck crates hold {total} lines; the list needs at least {MIN_LINES}");
+}
+
+/// The list is as large as required, the README gives a reason for every
+/// crate at its pinned version, and no crate is also in the shared corpus.
+#[test]
+fn readme_explains_every_pinned_crate() {
+    let pinned = pinned_crates();
+    assert!(pinned.len() >= MIN_CRATES, "{} crates pinned; the list needs at least {MIN_CRATES}", pinned.len());
+    let readme = readme_crates();
+    let pinned_names: BTreeSet<&str> = pinned.iter().map(|(n, _)| n.as_str()).collect();
+    let stray: Vec<&String> = readme.keys().filter(|n| !pinned_names.contains(n.as_str())).collect();
+    assert!(stray.is_empty(), "lintcheck/README.md lists crates that are not pinned: {stray:?}");
+    for (name, version) in &pinned {
+        let row = readme.get(name).unwrap_or_else(|| panic!("lintcheck/README.md has no row for `{name}`"));
+        assert_eq!(&row.0, version, "lintcheck/README.md: `{name}` is pinned at {version}");
+        assert!(!row.3.is_empty(), "lintcheck/README.md: say why `{name}` is there");
+    }
+    let corpus_lock = repo().join("../shared/corpus/Cargo.lock");
+    let Ok(corpus) = std::fs::read_to_string(&corpus_lock) else {
+        // Like tests/corpus.rs: CI has the spec's shared/ folder unless told otherwise.
+        assert!(
+            std::env::var_os("CI").is_none() || std::env::var_os("ASL_CORPUS_OPTIONAL").is_some(),
+            "CI must provide {}",
+            corpus_lock.display()
+        );
+        eprintln!("NOTE: no {}: not checked that the lintcheck crates are apart from it", corpus_lock.display());
+        return;
+    };
+    let in_corpus: BTreeSet<&str> =
+        corpus.lines().filter_map(|l| l.strip_prefix("name = ")).map(|n| n.trim_matches('"')).collect();
+    let both: Vec<&str> = pinned_names.intersection(&in_corpus).copied().collect();
+    assert!(both.is_empty(), "already in the shared corpus, so not new code: {both:?}");
 }
 
 #[test]
