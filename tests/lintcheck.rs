@@ -425,11 +425,12 @@ fn tallies(verdicts: &BTreeMap<Key, Verdict>) -> Vec<Tally> {
     out
 }
 
-fn percent(part: usize, whole: usize) -> String {
+/// `part` of `whole` in percent with `decimals` digits, or a dash for none.
+fn percent(part: usize, whole: usize, decimals: usize) -> String {
     if whole == 0 {
         "–".to_string()
     } else {
-        format!("{:.0} %", 100.0 * part as f64 / whole as f64)
+        format!("{:.*} %", decimals, 100.0 * part as f64 / whole as f64)
     }
 }
 
@@ -446,8 +447,8 @@ fn precision_table(verdicts: &BTreeMap<Key, Verdict>) -> String {
             t,
             "| `{}` | {level} | {n} | {tr} | {de} | {fa} | {} | {} |",
             tally.rule,
-            percent(tr, n),
-            percent(fa, n)
+            percent(tr, n, 0),
+            percent(fa, n, 0)
         )
         .unwrap();
     }
@@ -484,9 +485,9 @@ fn precision_section(verdicts: &BTreeMap<Key, Verdict>) -> String {
         s,
         "\nOver the default-on rules: {n} findings, {} true (target ≥ 70 %: {}), {} false (target ≤ 3 %: {}); \
          deny rules: {deny_false} false (target 0: {}).\n",
-        percent(tr, n),
+        percent(tr, n, 1),
         mark(n == 0 || tr * 10 >= n * 7),
-        percent(fa, n),
+        percent(fa, n, 1),
         mark(fa * 100 <= n * 3),
         mark(deny_false == 0)
     )
