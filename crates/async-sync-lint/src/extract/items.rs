@@ -400,7 +400,15 @@ impl ItemWalker<'_> {
     }
 
     /// Items nested in a body (`fn` inside `fn`) are items of their own.
+    /// A `use` there names things for that block only: it is kept under a
+    /// module of its own, so it does not shadow the module's imports.
     pub fn nested_item(&mut self, item: &Item) {
+        if matches!(item, Item::Use(_)) {
+            self.module.push("{block}".to_string());
+            self.walk_item(item);
+            self.module.pop();
+            return;
+        }
         self.walk_item(item);
     }
 }

@@ -1353,11 +1353,15 @@ impl<'w, 'a> Lowerer<'w, 'a> {
         let is_try = self.is_try_scrutinee(&m.expr);
         let branch = self.cur;
         let mut ends = Vec::new();
+        let mut after_success = false;
         for arm in &m.arms {
             self.cur = branch;
             self.goto_new();
-            if let (true, Some(s)) = (is_try && is_failure_pat(&arm.pat), scrutinee) {
-                // `Err(_) =>` / `None =>` of a `try_lock()`: no guard was made.
+            // `Err(_) =>` / `None =>` of a `try_lock()`, or `_ =>` after
+            // its `Ok(..) =>`: no guard was made.
+            let failed = is_failure_pat(&arm.pat) || (after_success && matches!(arm.pat, Pat::Wild(_)));
+            after_success |= is_success_pat(&arm.pat);
+            if let (true, Some(s)) = (is_try && failed, scrutinee) {
                 self.emit(Stmt::Forget { slot: s });
             }
             let arm_span = self.span_expr(&arm.body);
@@ -1674,7 +1678,18 @@ impl<'w, 'a> Lowerer<'w, 'a> {
     /// `.await`s in its tokens.
     fn macro_args(&mut self, mac: &syn::Macro) {
         if let Ok(exprs) = parse_exprs.parse2(mac.tokens.clone()) {
-            for e in &exprs {
+            let mut exprs = exprs.iter();
+            let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            if matches!(name.as_str(), "assert" | "debug_assert") {
+                // `assert!(c, ..)` is `if !c { panic!(..) }`: the condition's
+                // temporaries are gone before the message is formatted.
+                if let Some(cond) = exprs.next() {
+                    self.push_scope(ScopeKind::Temp(TempScope::Condition));
+                    self.lower_expr(cond);
+                    self.pop_scope(None);
+                }
+            }
+            for e in exprs {
                 // `format!("{x}", x = v)`: a named argument, not an assignment.
                 match e {
                     Expr::Assign(a) => self.lower_expr(&a.right),
