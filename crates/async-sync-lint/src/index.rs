@@ -32,6 +32,34 @@ pub enum LockKind {
     AsyncLockSemaphore,
 }
 
+impl LockKind {
+    /// Every kind, for tables derived from them.
+    pub const ALL: [LockKind; 19] = {
+        use LockKind::*;
+        [
+            StdMutex,
+            StdRwLock,
+            ParkingLotMutex,
+            ParkingLotRwLock,
+            ParkingLotReentrantMutex,
+            SpinMutex,
+            SpinRwLock,
+            RefCell,
+            DashMap,
+            WatchReceiver,
+            TokioMutex,
+            TokioRwLock,
+            FuturesMutex,
+            AsyncLockMutex,
+            AsyncLockRwLock,
+            AsyncStdMutex,
+            AsyncStdRwLock,
+            TokioSemaphore,
+            AsyncLockSemaphore,
+        ]
+    };
+}
+
 /// Broad families the rules reason about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {
@@ -94,63 +122,77 @@ impl LockKind {
 
     /// Does calling `method` on this kind produce a guard?
     pub fn is_guard_method(self, method: &str) -> bool {
+        self.guard_methods().contains(&method)
+    }
+
+    /// The methods that produce a guard (or permit) of this kind. The one
+    /// list: extraction records a call as an acquisition when any kind has
+    /// its method ([`crate::extract`]), resolution keeps it when the
+    /// receiver's kind has it.
+    pub fn guard_methods(self) -> &'static [&'static str] {
         use LockKind::*;
-        let m = method;
+        const MUTEX: &[&str] = &["lock", "try_lock"];
+        const RW: &[&str] = &["read", "write", "try_read", "try_write"];
         match self {
-            StdMutex => matches!(m, "lock" | "try_lock"),
-            StdRwLock => matches!(m, "read" | "write" | "try_read" | "try_write"),
+            StdMutex | SpinMutex => MUTEX,
+            StdRwLock => RW,
             ParkingLotMutex | ParkingLotReentrantMutex => {
-                matches!(m, "lock" | "try_lock" | "try_lock_for" | "try_lock_until" | "lock_arc" | "try_lock_arc")
+                &["lock", "try_lock", "try_lock_for", "try_lock_until", "lock_arc", "try_lock_arc"]
             }
-            ParkingLotRwLock => matches!(
-                m,
-                "read"
-                    | "write"
-                    | "try_read"
-                    | "try_write"
-                    | "try_read_for"
-                    | "try_write_for"
-                    | "upgradable_read"
-                    | "try_upgradable_read"
-                    | "read_arc"
-                    | "write_arc"
-                    | "upgradable_read_arc"
-            ),
-            SpinMutex => matches!(m, "lock" | "try_lock"),
-            SpinRwLock => matches!(m, "read" | "write" | "try_read" | "try_write" | "upgradeable_read"),
-            RefCell => matches!(m, "borrow" | "borrow_mut" | "try_borrow" | "try_borrow_mut"),
-            DashMap => {
-                matches!(m, "get" | "get_mut" | "entry" | "iter" | "iter_mut" | "try_get" | "try_get_mut" | "try_entry")
-            }
-            WatchReceiver => matches!(m, "borrow" | "borrow_and_update"),
-            TokioMutex | FuturesMutex | AsyncLockMutex | AsyncStdMutex => {
-                matches!(m, "lock" | "try_lock" | "lock_owned" | "try_lock_owned" | "lock_arc" | "try_lock_arc")
-            }
-            TokioRwLock | AsyncLockRwLock | AsyncStdRwLock => matches!(
-                m,
-                "read"
-                    | "write"
-                    | "try_read"
-                    | "try_write"
-                    | "read_owned"
-                    | "write_owned"
-                    | "try_read_owned"
-                    | "try_write_owned"
-                    | "upgradable_read"
-                    | "read_arc"
-                    | "write_arc"
-            ),
-            TokioSemaphore | AsyncLockSemaphore => matches!(
-                m,
-                "acquire"
-                    | "acquire_owned"
-                    | "acquire_many"
-                    | "acquire_many_owned"
-                    | "try_acquire"
-                    | "try_acquire_owned"
-                    | "try_acquire_many"
-                    | "acquire_arc"
-            ),
+            ParkingLotRwLock => &[
+                "read",
+                "write",
+                "try_read",
+                "try_write",
+                "try_read_for",
+                "try_write_for",
+                "upgradable_read",
+                "try_upgradable_read",
+                "read_arc",
+                "write_arc",
+                "upgradable_read_arc",
+            ],
+            SpinRwLock => &["read", "write", "try_read", "try_write", "upgradeable_read", "try_upgradeable_read"],
+            RefCell => &["borrow", "borrow_mut", "try_borrow", "try_borrow_mut"],
+            DashMap => &["get", "get_mut", "entry", "iter", "iter_mut", "try_get", "try_get_mut", "try_entry"],
+            WatchReceiver => &["borrow", "borrow_and_update"],
+            TokioMutex | FuturesMutex | AsyncLockMutex | AsyncStdMutex => &[
+                "lock",
+                "try_lock",
+                "lock_owned",
+                "try_lock_owned",
+                "lock_arc",
+                "try_lock_arc",
+                "blocking_lock",
+                "blocking_lock_owned",
+            ],
+            TokioRwLock | AsyncLockRwLock | AsyncStdRwLock => &[
+                "read",
+                "write",
+                "try_read",
+                "try_write",
+                "read_owned",
+                "write_owned",
+                "try_read_owned",
+                "try_write_owned",
+                "upgradable_read",
+                "read_arc",
+                "write_arc",
+                "blocking_read",
+                "blocking_write",
+            ],
+            TokioSemaphore | AsyncLockSemaphore => &[
+                "acquire",
+                "acquire_owned",
+                "acquire_many",
+                "acquire_many_owned",
+                "try_acquire",
+                "try_acquire_owned",
+                "try_acquire_many",
+                "try_acquire_many_owned",
+                "acquire_arc",
+                "try_acquire_arc",
+            ],
         }
     }
 }

@@ -462,27 +462,7 @@ pub use parking_lot::RwLock as Lock;
     #[test]
     fn lock_kinds_are_tokens() {
         use crate::index::LockKind::{self, *};
-        let all: [LockKind; 19] = [
-            StdMutex,
-            StdRwLock,
-            ParkingLotMutex,
-            ParkingLotRwLock,
-            ParkingLotReentrantMutex,
-            SpinMutex,
-            SpinRwLock,
-            RefCell,
-            DashMap,
-            WatchReceiver,
-            TokioMutex,
-            TokioRwLock,
-            FuturesMutex,
-            AsyncLockMutex,
-            AsyncLockRwLock,
-            AsyncStdMutex,
-            AsyncStdRwLock,
-            TokioSemaphore,
-            AsyncLockSemaphore,
-        ];
+        let all = LockKind::ALL;
         for kind in all {
             match kind {
                 StdMutex

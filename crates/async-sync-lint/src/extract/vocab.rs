@@ -8,57 +8,16 @@ use syn::Expr;
 use super::syntax::strip;
 use super::types::path_segments;
 use crate::facts::Unwinding;
+use crate::index::LockKind;
 
 /// Methods whose result may be a guard (lock guard, cell borrow, map ref,
-/// semaphore permit). Resolution decides later whether it really is one.
+/// semaphore permit): a guard method of any lock kind the index knows.
+/// Resolution decides later whether it really is one.
 pub fn is_acquire_method(name: &str) -> bool {
-    matches!(
-        name,
-        "lock"
-            | "try_lock"
-            | "lock_owned"
-            | "try_lock_owned"
-            | "lock_arc"
-            | "try_lock_arc"
-            | "try_lock_for"
-            | "try_lock_until"
-            | "read"
-            | "write"
-            | "try_read"
-            | "try_write"
-            | "read_owned"
-            | "write_owned"
-            | "read_arc"
-            | "write_arc"
-            | "try_read_for"
-            | "try_write_for"
-            | "upgradable_read"
-            | "try_upgradable_read"
-            | "upgradable_read_arc"
-            | "borrow"
-            | "borrow_mut"
-            | "try_borrow"
-            | "try_borrow_mut"
-            | "borrow_and_update"
-            | "get"
-            | "get_mut"
-            | "try_get"
-            | "try_get_mut"
-            | "entry"
-            | "try_entry"
-            | "iter"
-            | "iter_mut"
-            | "acquire"
-            | "acquire_owned"
-            | "acquire_many"
-            | "acquire_many_owned"
-            | "try_acquire"
-            | "try_acquire_owned"
-            | "try_acquire_many"
-            | "blocking_lock"
-            | "blocking_read"
-            | "blocking_write"
-    )
+    static METHODS: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    METHODS
+        .get_or_init(|| LockKind::ALL.iter().flat_map(|k| k.guard_methods().iter().copied()).collect())
+        .contains(name)
 }
 
 /// Adapters that keep a guard the value of the expression: the `Result` or
