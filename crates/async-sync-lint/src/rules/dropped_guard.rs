@@ -1,7 +1,7 @@
 //! `dropped-guard`: a guard or permit dropped the moment it is made.
 
 use crate::diagnostic::{Applicability, Finding, Span, Suggestion};
-use crate::facts::{Acquisition, Holder};
+use crate::facts::{Acquisition, Callee, Holder, Place, PlaceRoot, Projection};
 use crate::index::{Family, LockKind};
 use crate::rules::CrateCx;
 
@@ -55,11 +55,16 @@ declared type, a constructor) are reported. Awaiting a lock only to wait for
 its current holder (`m.lock().await;` as a barrier) is reported too: write
 `drop(m.lock().await);` to say that it is meant. Test code (`#[test]`,
 `#[tokio::test]`, `#[cfg(test)]` modules) is not checked: tests of locks and
-semaphores drop guards on purpose.
+semaphores drop guards on purpose. A semaphore the crate gives permits to
+with `add_permits` (a gate opened once, `add_permits(Semaphore::MAX_PERMITS)`)
+is not reported: there `let _ = gate.acquire().await;` waits for it to open.
+The semaphore is recognised by its field or local name, so a limiter that
+shares its name with such a gate is missed.
 "#,
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
+    let gates = refilled_semaphores(cx);
     for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
         for body in &facts.bodies {
             // Tests of locks and semaphores drop guards on purpose to probe
@@ -79,10 +84,50 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 if !reported_kind(resolved.kind) {
                     continue;
                 }
+                if resolved.kind.family() == Family::Semaphore && gates.contains(last_name(&acq.receiver)) {
+                    // A semaphore the crate opens with `add_permits` is a
+                    // gate: taking a permit and dropping it waits for it to
+                    // open (`let _ = startup.acquire().await;`).
+                    continue;
+                }
                 out.push(finding(file_id, acq, resolved.kind));
             }
         }
     }
+}
+
+/// The names (last field or local) of semaphores some code of the crate
+/// gives permits to with `add_permits`.
+fn refilled_semaphores<'c>(cx: &'c CrateCx<'_>) -> std::collections::HashSet<&'c str> {
+    let mut names = std::collections::HashSet::new();
+    for &(_, facts) in &cx.index.files {
+        for body in &facts.bodies {
+            for call in &body.calls {
+                if let Callee::Method { receiver: Some(r), name } = &call.callee {
+                    if name == "add_permits" {
+                        names.insert(last_name(r));
+                    }
+                }
+            }
+        }
+    }
+    names
+}
+
+/// `self.startup` → `startup`; `gate` → `gate`.
+fn last_name(p: &Place) -> &str {
+    p.projections
+        .iter()
+        .rev()
+        .find_map(|pr| match pr {
+            Projection::Field(f) => Some(f.as_str()),
+            _ => None,
+        })
+        .or(match &p.root {
+            PlaceRoot::Local { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .unwrap_or("")
 }
 
 /// std locks are rustc's business; cells and map refs are not locks that
