@@ -690,8 +690,11 @@ impl<'f> CrateIndex<'f> {
         let kind = match acq.method.as_str() {
             "lock" if shape.unwrapped => LockKind::StdMutex,
             "read" | "write" if shape.unwrapped => LockKind::StdRwLock,
+            // Only on a receiver of no known type: on a declared `T:
+            // BorrowMut<U>` (or any other type) it is the std trait's `&mut`.
             "borrow_mut"
-                if matches!(acq.receiver.root, PlaceRoot::SelfValue | PlaceRoot::Local { .. } | PlaceRoot::Path(_)) =>
+                if matches!(acq.receiver.root, PlaceRoot::SelfValue | PlaceRoot::Local { .. } | PlaceRoot::Path(_))
+                    && !matches!(self.place_ty(ctx, body, &acq.receiver, 0), Some((Ty::Other(..), _, _))) =>
             {
                 LockKind::RefCell
             }

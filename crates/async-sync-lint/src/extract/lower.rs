@@ -591,6 +591,19 @@ impl<'w, 'a> Lowerer<'w, 'a> {
         }
     }
 
+    /// `Handle(local)`, `Handle(local.clone())`: field `0` holds that local.
+    fn note_tuple_field_inits(&mut self, ty: &str, c: &syn::ExprCall) {
+        for (i, arg) in c.args.iter().enumerate() {
+            let LocalOrigin::Alias(place) = self.alias_of(arg) else { continue };
+            let PlaceRoot::Local { name, .. } = &place.root else { continue };
+            if !place.projections.iter().all(|p| matches!(p, Projection::Method(m) if m == "clone")) {
+                continue;
+            }
+            let span = self.span_expr(arg);
+            self.field_inits.push(FieldInit { ty: ty.to_string(), field: i.to_string(), local: name.clone(), span });
+        }
+    }
+
     fn alias_of(&self, e: &Expr) -> LocalOrigin {
         let place = self.place(e);
         if place.root == PlaceRoot::Unknown {
@@ -1151,6 +1164,9 @@ impl<'w, 'a> Lowerer<'w, 'a> {
         self.unwinding = saved_unwinding;
         self.arg_of = saved;
         let value = self.aggregate(parts);
+        if is_constructor && !matches!(last.as_str(), "Some" | "Ok" | "Err") {
+            self.note_tuple_field_inits(&last, c);
+        }
         if let Some(path) = path {
             let interesting = is_interesting_fn(&last) || self.is_async || is_followable_path(&path);
             let diverges = last == "exit" && path.iter().any(|s| s == "process");
@@ -1559,11 +1575,14 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             self.nested_async(BodyKind::AsyncClosure, c.capture.is_some(), params, &block, span);
             return;
         }
-        if c.capture.is_some() {
-            // A `move` closure takes the locals it names.
-            let span = self.span_expr(&c.body);
-            for name in used_idents(&c.body) {
-                if let Some((slot, _)) = self.lookup(&name) {
+        // The closure uses the locals it names where it is made (a guard
+        // read in `and_then(|b| guard.get(b))` is used); a `move` closure
+        // takes them.
+        let span = self.span_expr(&c.body);
+        for name in used_idents(&c.body) {
+            if let Some((slot, _)) = self.lookup(&name) {
+                self.emit(Stmt::Use { slot });
+                if c.capture.is_some() {
                     self.end(slot, Some(span), EndKind::Move, true);
                 }
             }
