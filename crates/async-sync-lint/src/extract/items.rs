@@ -163,7 +163,7 @@ impl<'a> ItemWalker<'a> {
             Item::Static(s) => self.static_def(&s.ident, &s.ty, &s.vis, Some(&s.expr)),
             Item::Const(c) => self.static_def(&c.ident, &c.ty, &c.vis, Some(&c.expr)),
             Item::Fn(f) => {
-                let test = is_test_fn(&f.attrs);
+                let test = is_test_fn(&f.attrs) || is_cfg_test(&f.attrs);
                 let should_panic = is_should_panic(&f.attrs);
                 self.in_test += u32::from(test);
                 self.in_should_panic += u32::from(should_panic);
@@ -173,12 +173,13 @@ impl<'a> ItemWalker<'a> {
             }
             Item::Impl(i) => {
                 let self_ty = type_repr(&i.self_ty).last_segment().map(str::to_string);
+                let impl_is_test = is_cfg_test(&i.attrs);
                 let is_deref =
                     i.trait_.as_ref().is_some_and(|(_, p, _)| p.segments.last().is_some_and(|s| s.ident == "Deref"));
                 for it in &i.items {
                     match it {
                         ImplItem::Fn(f) => {
-                            let test = is_test_fn(&f.attrs);
+                            let test = is_test_fn(&f.attrs) || is_cfg_test(&f.attrs) || impl_is_test;
                             let should_panic = is_should_panic(&f.attrs);
                             self.in_test += u32::from(test);
                             self.in_should_panic += u32::from(should_panic);
@@ -501,9 +502,16 @@ fn is_should_panic(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| a.path().is_ident("should_panic"))
 }
 
-/// `#[cfg(test)]`
+/// `#[cfg(test)]`, or `#[cfg(all(test, …))]`: compiled only for tests.
 pub fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
-    attrs
-        .iter()
-        .any(|a| a.path().is_ident("cfg") && a.parse_args::<syn::Meta>().is_ok_and(|m| m.path().is_ident("test")))
+    fn test_only(m: &syn::Meta) -> bool {
+        match m {
+            syn::Meta::Path(p) => p.is_ident("test"),
+            syn::Meta::List(l) if l.path.is_ident("all") => l
+                .parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+                .is_ok_and(|args| args.iter().any(test_only)),
+            _ => false,
+        }
+    }
+    attrs.iter().any(|a| a.path().is_ident("cfg") && a.parse_args::<syn::Meta>().is_ok_and(|m| test_only(&m)))
 }
