@@ -1271,6 +1271,10 @@ impl<'w, 'a> Lowerer<'w, 'a> {
         };
         let scrutinee = match simple_let {
             Some(l) => self.lower_expr(&l.expr),
+            None if is_let => {
+                self.lower_let_chain(&i.cond);
+                None
+            }
             None => {
                 self.lower_expr(&i.cond);
                 None
@@ -1282,8 +1286,13 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             self.pop_scope(None);
         }
         let branch = self.cur;
+        // `if held.is_none() { … }`: on that branch the `Option` holds no guard.
+        let emptiness = self.option_emptiness_test(&i.cond);
 
         self.goto_new();
+        if let Some((slot, true)) = emptiness {
+            self.emit(Stmt::Forget { slot });
+        }
         self.push_scope(ScopeKind::Block);
         let mut names = Vec::new();
         let_names(&i.cond, &mut names);
@@ -1312,6 +1321,9 @@ impl<'w, 'a> Lowerer<'w, 'a> {
 
         self.cur = branch;
         self.goto_new();
+        if let Some((slot, false)) = emptiness {
+            self.emit(Stmt::Forget { slot });
+        }
         if is_let && self.items.edition.has_2024_temporary_scopes() {
             // 2024: `if let` scrutinee temporaries drop before `else`.
             self.end_scopes(cond_scope, None, false);
@@ -1342,6 +1354,43 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             self.pop_scope(None);
         }
         result
+    }
+
+    /// A let chain (`a && let P = e && b`): the scrutinees' temporaries
+    /// live on in the chain's scope; every other operand is a temporary
+    /// scope of its own.
+    fn lower_let_chain(&mut self, e: &Expr) {
+        match strip(e) {
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                self.lower_let_chain(&b.left);
+                self.lower_let_chain(&b.right);
+            }
+            Expr::Let(l) => {
+                self.lower_expr(&l.expr);
+            }
+            other => {
+                self.push_scope(ScopeKind::Temp(TempScope::Condition));
+                self.lower_expr(other);
+                self.pop_scope(None);
+            }
+        }
+    }
+
+    /// `x.is_none()` / `x.is_some()` on a local: its slot, and whether the
+    /// `then` branch is the one where it is empty.
+    fn option_emptiness_test(&mut self, cond: &Expr) -> Option<(SlotId, bool)> {
+        let Expr::MethodCall(mc) = strip(cond) else { return None };
+        let empty_in_then = match mc.method.to_string().as_str() {
+            "is_none" => true,
+            "is_some" => false,
+            _ => return None,
+        };
+        let Expr::Path(p) = strip(&mc.receiver) else { return None };
+        if p.qself.is_some() || p.path.segments.len() != 1 || !mc.args.is_empty() {
+            return None;
+        }
+        let (slot, _) = self.lookup(&p.path.segments[0].ident.to_string())?;
+        Some((slot, empty_in_then))
     }
 
     /// Moves each branch's value (at the branch's end block) into one
