@@ -505,9 +505,12 @@ impl<'f> CrateIndex<'f> {
         self.file_modules = modules;
     }
 
+    /// The module path of an inline module path of a file. A function's
+    /// own import scope (`{fn@…}`) is not a module: items there belong to
+    /// the module around it.
     fn full_module(&self, file: usize, inline: &[String]) -> Vec<String> {
         let mut m = self.file_modules.get(file).cloned().unwrap_or_default();
-        m.extend_from_slice(inline);
+        m.extend(inline.iter().filter(|s| !s.starts_with('{')).cloned());
         m
     }
 
@@ -913,11 +916,21 @@ impl<'f> CrateIndex<'f> {
         // Rust's order: the module's own imports, then its globs (`use
         // super::*` in a `mod tests` reaches the parent's imports); then,
         // as a guess for what syntax cannot see, the file's top level.
-        let found = match lookup(ctx.module) {
-            Some(imp) => Some(imp.path.clone()),
-            None => glob_import(facts, ctx.module, first, 0),
+        // A function with `use` items of its own is a scope (`{fn@…}`)
+        // inside its module: its imports first, then the module's.
+        let mut scope = ctx.module;
+        let mut found = None;
+        loop {
+            found = match lookup(scope) {
+                Some(imp) => Some(imp.path.clone()),
+                None => glob_import(facts, scope, first, 0),
+            };
+            match scope.split_last() {
+                Some((last, parent)) if found.is_none() && last.starts_with('{') => scope = parent,
+                _ => break,
+            }
         }
-        .or_else(|| lookup(&[]).map(|imp| imp.path.clone()));
+        let found = found.or_else(|| lookup(&[]).map(|imp| imp.path.clone()));
         if let Some(mut p) = found {
             p.extend_from_slice(&segs[1..]);
             if p.first().map(String::as_str) == Some(first) && p.len() == segs.len() {

@@ -355,7 +355,17 @@ impl<'a> ItemWalker<'a> {
             unwinding: (self.in_should_panic > 0).then_some(Unwinding::ShouldPanic),
         };
         let track_calls = may_acquire(block, &self.guard_fns);
+        // `use` items in the function's block name things for it alone: the
+        // function is a scope of its own inside the module, where they are
+        // recorded and where its paths are resolved first.
+        let own_scope = block.stmts.iter().any(|s| matches!(s, syn::Stmt::Item(Item::Use(_))));
+        if own_scope {
+            self.module.push(format!("{{fn@{}}}", header.span.lo));
+        }
         Lowerer::new(self, header, params, track_calls).lower_fn_block(block);
+        if own_scope {
+            self.module.pop();
+        }
     }
 }
 
@@ -404,7 +414,9 @@ impl ItemWalker<'_> {
     /// A `use` there names things for that block only: it is kept under a
     /// module of its own, so it does not shadow the module's imports.
     pub fn nested_item(&mut self, item: &Item) {
-        if matches!(item, Item::Use(_)) {
+        // A function's own `use` items belong to its scope (see `function`).
+        let in_fn_scope = self.module.last().is_some_and(|m| m.starts_with("{fn@"));
+        if matches!(item, Item::Use(_)) && !in_fn_scope {
             self.module.push("{block}".to_string());
             self.walk_item(item);
             self.module.pop();
