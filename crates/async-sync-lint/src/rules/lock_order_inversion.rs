@@ -74,8 +74,9 @@ ordering between instances of the same field (`a.m` then `b.m`) is not
 reported. Aliases syntax does not show, locks behind indexes, trait objects
 and generic parameters are not seen; calls are followed only to uniquely
 named functions of the crate. `try_lock` as the second acquisition does not
-wait and makes no edge. Paths through branches that never run together are
-still edges.
+wait and makes no edge; nor does taking a lock the task already holds (a
+re-entry, reported by `reentrant-lock`). Paths through branches that never
+run together are still edges.
 "#,
 }
 
@@ -101,9 +102,15 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for (fi, &(_, facts)) in cx.index.files.iter().enumerate() {
         for (bi, body) in facts.bodies.iter().enumerate() {
+            // A lock taken again while the task holds it is a re-entry
+            // (`reentrant-lock`'s business), not an order between it and
+            // the other locks held.
+            let held_classes = |held: &[u32]| -> Vec<String> {
+                held.iter().filter_map(|&h| summary.acq(fi, bi, h as usize)).map(|l| l.key.class()).collect()
+            };
             for (h, ai, first, second) in summary.nested_pairs(fi, bi, body) {
                 let (a, b) = (first.key.class(), second.key.class());
-                if a == b {
+                if a == b || held_classes(&body.acquisitions[ai].held_on_acquire).contains(&b) {
                     continue;
                 }
                 names.entry(a.clone()).or_insert_with(|| first.key.display());
@@ -123,7 +130,8 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             }
             for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
                 let reached = summary.reached_by_call(fi, bi, call);
-                for r in &reached {
+                let held = held_classes(&call.held);
+                for r in reached.iter().filter(|r| !held.contains(&r.key.class())) {
                     for &h in &call.held {
                         let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
                         let (a, b) = (first.key.class(), r.key.class());
