@@ -919,17 +919,16 @@ impl<'f> CrateIndex<'f> {
         // A function with `use` items of its own is a scope (`{fn@…}`)
         // inside its module: its imports first, then the module's.
         let mut scope = ctx.module;
-        let mut found = None;
-        loop {
-            found = match lookup(scope) {
+        let found = loop {
+            let here = match lookup(scope) {
                 Some(imp) => Some(imp.path.clone()),
                 None => glob_import(facts, scope, first, 0),
             };
             match scope.split_last() {
-                Some((last, parent)) if found.is_none() && last.starts_with('{') => scope = parent,
-                _ => break,
+                Some((last, parent)) if here.is_none() && last.starts_with('{') => scope = parent,
+                _ => break here,
             }
-        }
+        };
         let found = found.or_else(|| lookup(&[]).map(|imp| imp.path.clone()));
         if let Some(mut p) = found {
             p.extend_from_slice(&segs[1..]);
