@@ -229,6 +229,9 @@ fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(St
                     )
             };
             match name.as_str() {
+                // tokio's `blocking_send` takes the value: a `blocking_send()`
+                // with none is another library's (kameo's request builder).
+                "blocking_send" if call.arg_count != 1 => None,
                 "blocking_lock" | "blocking_read" | "blocking_write" | "blocking_recv" | "blocking_send" => {
                     let async_name = name.trim_start_matches("blocking_");
                     Some((
