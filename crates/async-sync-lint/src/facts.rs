@@ -368,6 +368,11 @@ pub struct Control {
     /// one that does work. 0 for other kinds.
     #[serde(default)]
     pub stmts: u32,
+    /// For a branch (`IfThen`, `IfElse`, `MatchArm`): every path through
+    /// it leaves the function (`return`, `panic!`, `process::exit`), so
+    /// nothing after the branch runs after it.
+    #[serde(default)]
+    pub returns: bool,
 }
 
 /// An assignment `place = value` or `place op= value`.
@@ -457,6 +462,32 @@ impl Body {
             cur = c.parent;
             Some(c)
         })
+    }
+
+    /// Is `ctx` inside a branch that leaves the function, which `other`
+    /// is not inside? Then no path runs from `ctx` to `other`.
+    pub fn leaves_before(&self, ctx: Option<u32>, other: Option<u32>) -> bool {
+        let mut cur = ctx;
+        while let Some(id) = cur {
+            let c = &self.controls[id as usize];
+            if c.returns && !self.within(other, id) {
+                return true;
+            }
+            cur = c.parent;
+        }
+        false
+    }
+
+    /// Is `ctx` the control `id` or inside it?
+    pub fn within(&self, ctx: Option<u32>, id: u32) -> bool {
+        let mut cur = ctx;
+        while let Some(c) = cur {
+            if c == id {
+                return true;
+            }
+            cur = self.controls[c as usize].parent;
+        }
+        false
     }
 
     /// Is `ctx` inside a loop body (of this body, not crossing closures)?

@@ -464,7 +464,12 @@ fn declared_type(cx: &CrateCx<'_>, body: &Body, place: &Place, depth: u32) -> Op
 /// The read this write depends on, with no fresh re-read after the await:
 /// (read, how the write depends on it, the await in between).
 fn stale_read<'o>(body: &Body, guards: &[u32], reads: &'o [Op], w: &Op) -> Option<(&'o Op, Dep, u32)> {
-    let same: Vec<&Op> = reads.iter().filter(|r| r.identity == w.identity && r.span.hi <= w.span.lo).collect();
+    // A read in a branch that leaves the function (`Err(e) => { …; return
+    // Err(e) }`) is on no path to a write after that branch.
+    let same: Vec<&Op> = reads
+        .iter()
+        .filter(|r| r.identity == w.identity && r.span.hi <= w.span.lo && !body.leaves_before(r.ctx, w.ctx))
+        .collect();
     // The write depends on a read made after the last await before it: it
     // re-checked (double-checked locking, a re-load): not stale. An await
     // inside an early-exit re-check (`if let Some(c) = g.get(&k) {

@@ -239,6 +239,10 @@ fn watch_per_item(cx: &CrateCx<'_>, fi: usize, file: FileId, body: &Body, call: 
         return;
     }
     let Some(lp) = innermost_loop(body, call.ctx) else { return };
+    if body.leaves_before(call.ctx, Some(lp)) {
+        // `send(Connected); return Ok(..)`: sent once, as the loop ends.
+        return;
+    }
     let ctl = &body.controls[lp as usize];
     let per_item = match ctl.kind {
         ControlKind::For => true,

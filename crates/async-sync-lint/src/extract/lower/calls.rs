@@ -138,7 +138,7 @@ impl Lowerer<'_, '_> {
             let diverges = last == "exit" && path.iter().any(|s| s == "process");
             self.record_call(span, Callee::Path(path), c.args.iter(), interesting);
             if diverges {
-                self.diverge();
+                self.leave_function();
             }
         }
         value

@@ -72,6 +72,7 @@ impl Lowerer<'_, '_> {
         self.enter(ControlKind::IfThen, then_span);
         self.note_block(&i.then_branch);
         let then_value = self.lower_block(&i.then_branch);
+        self.note_returns();
         self.leave();
         let close = self.close_of(&i.then_branch);
         self.pop_scope(Some(close));
@@ -100,6 +101,7 @@ impl Lowerer<'_, '_> {
                 self.note_block(&b.block);
             }
             else_value = self.lower_expr(els);
+            self.note_returns();
             self.leave();
         }
         let else_end = self.cur;
@@ -207,6 +209,7 @@ impl Lowerer<'_, '_> {
             });
             self.pop_scope(None);
             self.pop_scope(Some(arm_span));
+            self.note_returns();
             self.leave();
             ends.push((self.cur, value));
         }

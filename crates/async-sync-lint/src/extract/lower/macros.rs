@@ -32,7 +32,7 @@ impl Lowerer<'_, '_> {
             _ => {
                 self.macro_args(mac);
                 if is_diverging_macro(&name) {
-                    self.diverge();
+                    self.leave_function();
                 }
             }
         }

@@ -122,6 +122,9 @@ pub struct Lowerer<'w, 'a> {
     env: HashMap<String, LocalOrigin>,
     /// The captures made so far: name and this body's slot.
     captured: Vec<(String, SlotId)>,
+    /// Blocks begun after the path left the function: the code there is
+    /// unreachable, and a branch that ends in one returns.
+    returned: HashSet<BlockId>,
 }
 
 impl<'w, 'a> Lowerer<'w, 'a> {
@@ -161,6 +164,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             temp_acq: HashMap::new(),
             env: HashMap::new(),
             captured: Vec::new(),
+            returned: HashSet::new(),
         };
         this.push_scope(ScopeKind::Block);
         for p in params {
@@ -221,6 +225,21 @@ impl<'w, 'a> Lowerer<'w, 'a> {
     /// follows in the source is unreachable from here.
     fn diverge(&mut self) {
         self.cur = self.ir.new_block();
+    }
+
+    /// The current path leaves the function (`return`, `panic!`,
+    /// `process::exit`).
+    fn leave_function(&mut self) {
+        self.diverge();
+        self.returned.insert(self.cur);
+    }
+
+    /// At the end of a branch: marks the current control as one whose every
+    /// path left the function, if nothing reached its end.
+    fn note_returns(&mut self) {
+        if let (Some(id), true) = (self.ctx(), self.returned.contains(&self.cur)) {
+            self.controls[id as usize].returns = true;
+        }
     }
 
     fn end(&mut self, slot: SlotId, span: Option<Span>, kind: EndKind, escapes: bool) {
@@ -332,7 +351,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
 
     fn enter(&mut self, kind: ControlKind, span: Span) {
         let parent = self.ctx();
-        self.controls.push(Control { kind, span, parent, stmts: 0 });
+        self.controls.push(Control { kind, span, parent, stmts: 0, returns: false });
         self.ctx_stack.push(self.controls.len() as u32 - 1);
     }
 
@@ -773,7 +792,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
                         self.end(slot, Some(span), EndKind::Move, true);
                     }
                 }
-                self.diverge();
+                self.leave_function();
                 None
             }
             Expr::Break(b) => {
