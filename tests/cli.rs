@@ -105,3 +105,70 @@ fn example_project_findings() {
     assert!(text.lines().count() >= 6, "the example should show several rules at work");
     assert_eq!(out.status.code(), Some(1), "the example has a deny-level finding");
 }
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A one-package project: `Cargo.toml` (with `manifest_extra` appended) and
+/// `src/lib.rs` holding [`CLEAN`] (so any `error:` is about the set-up).
+fn package(dir: &Path, manifest_extra: &str) {
+    let manifest = format!("[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n{manifest_extra}");
+    write(dir, "Cargo.toml", &manifest);
+    std::fs::create_dir_all(dir.join("src")).expect("mkdir src");
+    write(dir, "src/lib.rs", CLEAN);
+}
+
+/// The fenced blocks of `lang` in a Markdown text.
+fn code_blocks<'t>(markdown: &'t str, lang: &str) -> Vec<&'t str> {
+    let fence = format!("```{lang}\n");
+    markdown.split(&fence).skip(1).map(|rest| rest.split("\n```").next().unwrap_or_default()).collect()
+}
+
+/// Every TOML example of ours in the README and the config module docs
+/// loads: as `async-sync-lint.toml`, or in `Cargo.toml` when it is a
+/// metadata table. (Editor configuration blocks are the editors' format.)
+#[test]
+fn every_toml_example_in_the_docs_loads() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
+    let config_rs = std::fs::read_to_string(repo().join("crates/async-sync-lint/src/config.rs")).expect("config.rs");
+    let module_docs: String =
+        config_rs.lines().filter_map(|l| l.strip_prefix("//!")).map(|l| format!("{}\n", l.trim_start())).collect();
+    let mut examples: Vec<String> = code_blocks(&readme, "toml").into_iter().map(str::to_string).collect();
+    examples.extend(code_blocks(&module_docs, "toml").into_iter().map(str::to_string));
+    let ours: Vec<&String> = examples.iter().filter(|b| !b.contains("[language-server")).collect();
+    assert!(ours.len() >= 2, "expected the README's and config.rs's examples, found {ours:?}");
+    for example in ours {
+        let dir = tempfile::tempdir().expect("tempdir");
+        if example.contains(".metadata.async-sync-lint") {
+            package(dir.path(), example);
+        } else {
+            package(dir.path(), "");
+            write(dir.path(), "async-sync-lint.toml", example);
+        }
+        let out = run(&["--no-cache"], dir.path());
+        assert_ne!(out.status.code(), Some(2), "example does not load:\n{example}\n{}", stderr(&out));
+        assert!(!stderr(&out).contains("error:"), "example does not load:\n{example}\n{}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_top_level_key_under_rules_is_explained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    package(dir.path(), "");
+    write(dir.path(), "async-sync-lint.toml", "[rules]\nbusy-wait = \"allow\"\nexclude = [\"gen/**\"]\n");
+    let out = run(&["--no-cache"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`exclude` is not a rule: it is a top-level key"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_package_metadata_error_names_its_manifest_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    package(dir.path(), "[package.metadata.async-sync-lint]\nrules = { busy-wiat = \"allow\" }\n");
+    let out = run(&["--no-cache"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let manifest = dir.path().join("Cargo.toml");
+    let expected = format!("{}:6: [package.metadata.async-sync-lint]: unknown rule `busy-wiat`", manifest.display());
+    assert!(stderr(&out).contains(&expected), "expected `{expected}` in:\n{}", stderr(&out));
+}

@@ -15,10 +15,11 @@
 //! The schema of the three file layers:
 //!
 //! ```toml
-//! [rules]
-//! sync-guard-across-await = "deny"            # allow | warn | deny | forbid
 //! blocking-paths = ["my_crate::block_hard"]   # extra blocking call paths
 //! exclude = ["generated/**", "vendor/"]       # gitignore-style globs
+//!
+//! [rules]                                     # after the top-level keys
+//! sync-guard-across-await = "deny"            # allow | warn | deny | forbid
 //! ```
 //!
 //! `blocking-paths` and `exclude` accumulate across the layers (duplicates
@@ -228,6 +229,13 @@ fn apply_table(
                     return Err(err(format!("`rules` must be a table of rule = \"level\", found {}", kind_of(value))));
                 };
                 for (name, level) in rules {
+                    if TOP_LEVEL_KEYS.contains(&name.as_str()) {
+                        // TOML puts every key after `[rules]` into that table.
+                        return Err(err(format!(
+                            "`{name}` is not a rule: it is a top-level key, so write it before the `[rules]` \
+                             table (in TOML every key after `[rules]` belongs to `[rules]`)"
+                        )));
+                    }
                     if !names.contains(&name.as_str()) {
                         let mut message = format!("unknown rule `{name}` in [rules]");
                         push_suggestion(&mut message, name, names);

@@ -88,10 +88,13 @@ pub fn run_on_workspace(
         Err(e) => return Err(RunError(format!("{}: cannot read: {e}", toml_path.display()))),
     };
     let toml = toml_text.as_deref().map(|t| (toml_path.as_path(), t));
-    let base = config::load(ws.lint_metadata.as_ref(), None, toml, flags, &known)?;
+    let base = config::load(ws.lint_metadata.as_ref(), None, toml, flags, &known)
+        .map_err(|e| in_manifest(e, &ws.root.join("Cargo.toml")))?;
     let mut package_configs: Vec<Config> = Vec::with_capacity(ws.packages.len());
     for p in &ws.packages {
-        package_configs.push(config::load(ws.lint_metadata.as_ref(), p.lint_metadata.as_ref(), toml, flags, &known)?);
+        let config = config::load(ws.lint_metadata.as_ref(), p.lint_metadata.as_ref(), toml, flags, &known)
+            .map_err(|e| in_manifest(e, &p.manifest_path))?;
+        package_configs.push(config);
     }
     if walked {
         exclude_files(&mut ws, &base);
@@ -146,6 +149,25 @@ pub fn run_on_workspace(
     findings.retain(|f| f.level != Level::Allow);
     engine::sort_findings(&ws, &mut findings);
     Ok(Report { workspace: ws, findings, stats: result.stats })
+}
+
+/// A metadata table's error names the `Cargo.toml` that holds it, at the
+/// table's header line, so it can be found in a workspace of many packages.
+fn in_manifest(mut e: ConfigError, manifest: &Path) -> ConfigError {
+    if e.origin.starts_with("[package.metadata.") || e.origin.starts_with("[workspace.metadata.") {
+        let text = std::fs::read_to_string(manifest).unwrap_or_default();
+        let header = e.origin.trim_start_matches('[').trim_end_matches(']');
+        let line = text.lines().position(|l| {
+            let l = l.trim();
+            l.starts_with('[') && l.trim_matches(|c| c == '[' || c == ']').trim() == header
+        });
+        let place = match line {
+            Some(i) => format!("{}:{}", manifest.display(), i + 1),
+            None => manifest.display().to_string(),
+        };
+        e.origin = format!("{place}: {}", e.origin);
+    }
+    e
 }
 
 /// Drops files matched by the configuration's `exclude` globs.
