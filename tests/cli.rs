@@ -172,3 +172,52 @@ fn a_package_metadata_error_names_its_manifest_and_line() {
     let expected = format!("{}:6: [package.metadata.async-sync-lint]: unknown rule `busy-wiat`", manifest.display());
     assert!(stderr(&out).contains(&expected), "expected `{expected}` in:\n{}", stderr(&out));
 }
+
+#[test]
+fn every_run_ends_with_a_result_line_unless_quiet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "clean.rs", CLEAN);
+    write(dir.path(), "held.rs", HELD);
+    let clean = run(&["clean.rs"], dir.path());
+    assert_eq!(stderr(&clean).lines().last(), Some("linted 1 file: no findings"), "{}", stderr(&clean));
+    let both = run(&[".", "--message-format", "github"], dir.path());
+    assert_eq!(stderr(&both).lines().last(), Some("linted 2 files: 1 warning"), "{}", stderr(&both));
+    let quiet = run(&[".", "-q"], dir.path());
+    assert_eq!(stderr(&quiet), "", "-q prints nothing on stderr");
+    assert!(stdout(&quiet).contains("sync-guard-across-await"), "-q still prints the findings");
+
+    let project = tempfile::tempdir().expect("tempdir");
+    package(project.path(), "");
+    let in_package = run(&["--no-cache", "--", "-D", "warnings"], project.path());
+    assert_eq!(stderr(&in_package).lines().last(), Some("linted 1 file in 1 package: no findings"));
+}
+
+#[test]
+fn a_path_without_rust_files_is_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("docs")).expect("mkdir");
+    write(dir.path(), "docs/notes.md", "# notes\n");
+    let out = run(&["docs"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("warning: no Rust files found under `docs`"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().last(), Some("linted 0 files: no findings"));
+}
+
+#[test]
+fn default_members_narrowing_is_noted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(root, "Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\ndefault-members = [\"a\"]\nresolver = \"2\"\n");
+    for member in ["a", "b"] {
+        std::fs::create_dir_all(root.join(member).join("src")).expect("mkdir");
+        let manifest = format!("[package]\nname = \"{member}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+        write(&root.join(member), "Cargo.toml", &manifest);
+        write(&root.join(member), "src/lib.rs", CLEAN);
+    }
+    let narrowed = run(&["--no-cache"], root);
+    assert!(stderr(&narrowed).contains("note: `default-members` selects 1 of the workspace's 2 members"));
+    assert_eq!(stderr(&narrowed).lines().last(), Some("linted 1 file in 1 package: no findings"));
+    let all = run(&["--no-cache", "--workspace"], root);
+    assert!(!stderr(&all).contains("default-members"), "{}", stderr(&all));
+    assert_eq!(stderr(&all).lines().last(), Some("linted 2 files in 2 packages: no findings"));
+}

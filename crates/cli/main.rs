@@ -171,7 +171,9 @@ struct Cli {
     offline: bool,
     #[arg(long, hide = true)]
     frozen: bool,
-    #[arg(short = 'q', long, hide = true)]
+    /// Print nothing on stderr but errors (no result line, notes or
+    /// summaries).
+    #[arg(short = 'q', long)]
     quiet: bool,
 
     /// Lint levels after `--`: -A/-W/-D/-F RULE, as rustc takes them.
@@ -252,6 +254,9 @@ fn run(cli: Cli) -> Result<u8, String> {
             println!("{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?);
         }
         return Ok(0);
+    }
+    if !cli.quiet {
+        print_selection_notes(&ws, &cli.paths);
     }
     let discovery_failed = !ws.errors.is_empty();
     let cache_dir = (!cli.no_cache).then(|| async_sync_lint::engine::cache_dir(&ws, cli.target_dir.as_deref()));
@@ -335,10 +340,13 @@ fn run(cli: Cli) -> Result<u8, String> {
             return Err(e);
         }
     }
-    if matches!(format, MessageFormat::Human | MessageFormat::Short) {
-        if let Some(s) = render::summary(findings) {
-            eprintln!("{s}");
+    if !cli.quiet {
+        if matches!(format, MessageFormat::Human | MessageFormat::Short) {
+            if let Some(s) = render::summary(findings) {
+                eprintln!("{s}");
+            }
         }
+        eprintln!("{}", render::result_line(ws, findings));
     }
 
     // A path that could not be read is an I/O error: the run is incomplete.
@@ -347,6 +355,27 @@ fn run(cli: Cli) -> Result<u8, String> {
         code = 1;
     }
     Ok(if code == 1 && cli.exit_zero { 0 } else { code })
+}
+
+/// What a user would otherwise not know about the selection: a path with
+/// no Rust file under it, and members `default-members` left out.
+fn print_selection_notes(ws: &async_sync_lint::workspace::Workspace, paths: &[PathBuf]) {
+    for path in paths {
+        let Ok(dir) = std::fs::canonicalize(path) else { continue };
+        let has_file = ws.files.iter().any(|f| std::fs::canonicalize(&f.path).is_ok_and(|p| p.starts_with(&dir)));
+        if dir.is_dir() && !has_file {
+            eprintln!("warning: no Rust files found under `{}`", path.display());
+        }
+    }
+    if paths.is_empty() && ws.files.is_empty() && ws.errors.is_empty() {
+        eprintln!("warning: no Rust files found in `{}`", ws.root.display());
+    }
+    if let Some((selected, members)) = ws.default_members {
+        eprintln!(
+            "note: `default-members` selects {selected} of the workspace's {members} members; \
+             `--workspace` lints them all"
+        );
+    }
 }
 
 fn is_json(format: MessageFormat) -> bool {

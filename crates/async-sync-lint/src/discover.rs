@@ -196,7 +196,17 @@ impl<'a> Discovery<'a> {
         self.ws.lint_metadata = meta.workspace_metadata.get("async-sync-lint").cloned();
         self.skip_dirs.push(meta.target_directory.clone().into_std_path_buf());
         self.set_excludes();
-        for pkg in select_packages(meta, manifest, self.opts)? {
+        let selected = select_packages(meta, manifest, self.opts)?;
+        let members = meta.workspace_members.len();
+        let at_root = manifest == meta.workspace_root.join("Cargo.toml").as_std_path();
+        let by_default_members = self.opts.packages.is_empty()
+            && !self.opts.workspace
+            && at_root
+            && meta.workspace_default_members.is_available();
+        if by_default_members && selected.len() < members {
+            self.ws.default_members = Some((selected.len(), members));
+        }
+        for pkg in selected {
             let package = convert_package(pkg);
             let dir = parent_dir(&package.manifest_path);
             let outside: Vec<PathBuf> = package

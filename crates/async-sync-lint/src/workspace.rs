@@ -105,4 +105,7 @@ pub struct Workspace {
     /// Sorted by `display`, no duplicates.
     pub files: Vec<SourceFile>,
     pub errors: Vec<DiscoveryError>,
+    /// `(selected, members)` when the root manifest's `default-members`
+    /// left some members out of a run that named no package.
+    pub default_members: Option<(usize, usize)>,
 }
