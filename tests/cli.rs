@@ -221,3 +221,29 @@ fn default_members_narrowing_is_noted() {
     assert!(!stderr(&all).contains("default-members"), "{}", stderr(&all));
     assert_eq!(stderr(&all).lines().last(), Some("linted 2 files in 2 packages: no findings"));
 }
+
+/// The engine's codes are documented like rules, and a closed pipe is not
+/// a crash.
+#[test]
+fn engine_codes_are_catalog_entries() {
+    let list = run(&["--list-rules"], &repo());
+    for code in ["parse-error", "io-error", "internal-error", "unused-suppression"] {
+        assert!(stdout(&list).contains(code), "--list-rules lacks {code}");
+        let explain = run(&["--explain", code], &repo());
+        assert_eq!(explain.status.code(), Some(0), "--explain {code}: {}", stderr(&explain));
+        assert!(stdout(&explain).starts_with(&format!("# {code} (default: ")), "{}", stdout(&explain));
+        assert!(stdout(&explain).contains("## What to do"));
+    }
+}
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    use std::process::Stdio;
+    for args in [&["--explain", "busy-wait"][..], &["--list-rules"][..]] {
+        let mut child = bin().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        drop(child.stdout.take()); // `| head -0`: the reader is gone before we write
+        let out = child.wait_with_output().expect("wait");
+        assert!(!stderr(&out).contains("panicked"), "{args:?}: {}", stderr(&out));
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+}

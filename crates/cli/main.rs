@@ -99,9 +99,15 @@ struct Cli {
     #[arg(long)]
     fix: bool,
 
-    /// With --fix: print the diff instead of writing.
+    /// With --fix: print the diff instead of writing; exit 1 when there
+    /// is something to fix.
     #[arg(long, requires = "fix")]
     dry_run: bool,
+
+    /// With --fix: fix even when the git working tree has uncommitted
+    /// changes (by default `--fix` refuses, as `cargo clippy --fix` does).
+    #[arg(long, requires = "fix")]
+    allow_dirty: bool,
 
     /// Report only findings that are not in this baseline file.
     #[arg(long, value_name = "FILE")]
@@ -205,17 +211,22 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8, String> {
     if cli.list_rules {
+        let mut text = String::new();
         for r in rules::all() {
-            println!("{:<26} {:<5} {}", r.name, r.default_level.as_str(), r.summary);
+            text.push_str(&format!("{:<26} {:<5} {}\n", r.name, r.default_level.as_str(), r.summary));
         }
-        return Ok(0);
+        text.push_str("\nengine codes (levels apply to them as to rules):\n");
+        for r in rules::engine_codes() {
+            text.push_str(&format!("{:<26} {:<5} {}\n", r.name, r.default_level.as_str(), r.summary));
+        }
+        return print_stdout(&text).map(|()| 0);
     }
     if let Some(name) = &cli.explain {
-        let Some(r) = rules::find(name) else {
+        let Some(r) = rules::find_code(name) else {
             return Err(unknown_rule(name));
         };
-        println!("# {} (default: {})\n\n{}", r.name, r.default_level.as_str(), r.docs.trim_end());
-        return Ok(0);
+        let text = format!("# {} (default: {})\n\n{}\n", r.name, r.default_level.as_str(), r.docs.trim_end());
+        return print_stdout(&text).map(|()| 0);
     }
     let format = MessageFormat::parse(&cli.message_format).ok_or_else(|| {
         format!(
@@ -251,12 +262,15 @@ fn run(cli: Cli) -> Result<u8, String> {
         for (i, f) in ws.files.iter().enumerate() {
             let outcome = async_sync_lint::engine::analyze_file(&f.path, f.edition, i as u32);
             let json = serde_json::json!({ "file": f.display, "facts": outcome.facts, "findings": outcome.findings });
-            println!("{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?);
+            print_stdout(&format!("{}\n", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?))?;
         }
         return Ok(0);
     }
     if !cli.quiet {
         print_selection_notes(&ws, &cli.paths);
+    }
+    if cli.fix && !cli.dry_run && !cli.allow_dirty {
+        refuse_dirty_tree(&ws.root)?;
     }
     let discovery_failed = !ws.errors.is_empty();
     let cache_dir = (!cli.no_cache).then(|| async_sync_lint::engine::cache_dir(&ws, cli.target_dir.as_deref()));
@@ -281,10 +295,14 @@ fn run(cli: Cli) -> Result<u8, String> {
     if cli.fix {
         let fixes = fix::fix(&report.workspace, &report.findings, cli.dry_run, lint_started);
         let mut done = Vec::new();
+        let mut would_change = false;
         for f in &fixes {
             match &f.status {
                 fix::FixStatus::Written(n) => eprintln!("fixed {}: {n} edit(s)", f.display),
-                fix::FixStatus::Diff(_, diff) => print!("{diff}"),
+                fix::FixStatus::Diff(_, diff) => {
+                    would_change = true;
+                    print_stdout(diff)?;
+                }
                 fix::FixStatus::Skipped(why) => eprintln!("warning: not fixing {}: {why}", f.display),
             }
             if matches!(f.status, fix::FixStatus::Written(_)) {
@@ -292,7 +310,8 @@ fn run(cli: Cli) -> Result<u8, String> {
             }
         }
         if cli.dry_run {
-            return Ok(0);
+            // As `ruff check --fix --diff`: 1 tells CI that fixes are pending.
+            return Ok(if would_change { 1 } else { 0 });
         }
         // What was fixed is no longer a finding.
         let mut i = 0;
@@ -326,19 +345,9 @@ fn run(cli: Cli) -> Result<u8, String> {
         );
         buf = text.into_bytes();
     }
-    let write_result = match &cli.output {
-        Some(path) => std::fs::write(path, buf).map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            lock.write_all(&buf).and_then(|_| lock.flush()).map_err(|e| e.to_string())
-        }
-    };
-    if let Err(e) = write_result {
-        // A closed pipe (`| head`) is not an error worth a message.
-        if !e.contains("Broken pipe") {
-            return Err(e);
-        }
+    match &cli.output {
+        Some(path) => std::fs::write(path, buf).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => print_stdout(&String::from_utf8_lossy(&buf))?,
     }
     if !cli.quiet {
         if matches!(format, MessageFormat::Human | MessageFormat::Short) {
@@ -375,6 +384,45 @@ fn print_selection_notes(ws: &async_sync_lint::workspace::Workspace, paths: &[Pa
             "note: `default-members` selects {selected} of the workspace's {members} members; \
              `--workspace` lints them all"
         );
+    }
+}
+
+/// `--fix` rewrites files in place: with uncommitted changes in the git
+/// working tree the user could not tell our edits from theirs. Outside git
+/// (or without git installed) there is nothing to compare against.
+fn refuse_dirty_tree(root: &std::path::Path) -> Result<(), String> {
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["status", "--porcelain", "--untracked-files=normal"])
+        .stderr(std::process::Stdio::null())
+        .output();
+    let Ok(status) = status else { return Ok(()) };
+    let listing = String::from_utf8_lossy(&status.stdout);
+    if !status.status.success() || listing.trim().is_empty() {
+        return Ok(());
+    }
+    let mut files: Vec<&str> = listing.lines().map(|l| l.get(3..).unwrap_or(l)).collect();
+    let more = files.len().saturating_sub(10);
+    files.truncate(10);
+    let mut message = format!(
+        "the working tree has uncommitted changes; commit or stash them first, or pass --allow-dirty:\n  {}",
+        files.join("\n  ")
+    );
+    if more > 0 {
+        message.push_str(&format!("\n  … and {more} more"));
+    }
+    Err(message)
+}
+
+/// Writes to stdout; a closed pipe (`| head -1`) is not an error worth a
+/// message (`println!` would panic on it).
+fn print_stdout(text: &str) -> Result<(), String> {
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    match lock.write_all(text.as_bytes()).and_then(|()| lock.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the output: {e}")),
+        _ => Ok(()),
     }
 }
 
