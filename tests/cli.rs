@@ -247,3 +247,48 @@ fn a_closed_pipe_is_not_a_crash() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
     }
 }
+
+/// What a clippy user types: snake_case names, clippy's lint names,
+/// `-D warning`, `-A all`, and cargo's colour setting.
+#[test]
+fn clippy_habits_get_the_expected_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "held.rs", HELD);
+    let snake = run(&["held.rs", "-D", "sync_guard_across_await"], dir.path());
+    assert_eq!(snake.status.code(), Some(1), "snake_case names the rule: {}", stderr(&snake));
+    let prefixed = run(&["held.rs", "--", "-A", "async_sync_lint::sync_guard_across_await"], dir.path());
+    assert!(stdout(&prefixed).is_empty(), "{}", stdout(&prefixed));
+    assert_eq!(run(&["--explain", "busy_wait"], dir.path()).status.code(), Some(0));
+
+    let clippy = run(&["held.rs", "-A", "clippy::await_holding_lock"], dir.path());
+    assert_eq!(clippy.status.code(), Some(2));
+    assert!(
+        stderr(&clippy).contains("the rule that covers it here is `sync-guard-across-await`"),
+        "{}",
+        stderr(&clippy)
+    );
+    let singular = run(&["held.rs", "-D", "warning"], dir.path());
+    assert!(stderr(&singular).contains("did you mean `warnings`?"), "{}", stderr(&singular));
+    let all = run(&["held.rs", "-A", "all"], dir.path());
+    assert!(stderr(&all).contains("there is no `all` group; `warnings` names every finding"), "{}", stderr(&all));
+
+    let colored = bin().arg("held.rs").current_dir(dir.path()).env("CARGO_TERM_COLOR", "always").output().unwrap();
+    assert!(stdout(&colored).contains("\u{1b}["), "CARGO_TERM_COLOR=always colours a pipe");
+    let plain =
+        bin().args(["held.rs", "--color", "never"]).current_dir(dir.path()).env("CARGO_TERM_COLOR", "always").output();
+    assert!(!stdout(&plain.unwrap()).contains("\u{1b}["), "--color wins over CARGO_TERM_COLOR");
+}
+
+#[test]
+fn a_suppression_under_forbid_is_overridden_not_unused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let held =
+        HELD.replace("m.lock().unwrap();", "m.lock().unwrap(); // async-sync-lint: allow(sync-guard-across-await)");
+    write(dir.path(), "held.rs", &held);
+    let out = run(&["held.rs", "--forbid", "sync-guard-across-await", "--message-format", "short"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("error[sync-guard-across-await]"), "{text}");
+    assert!(text.contains("this suppression is overridden: its finding is at `forbid` level"), "{text}");
+    assert!(!text.contains("allows nothing"), "{text}");
+}

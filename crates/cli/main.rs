@@ -222,7 +222,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         return print_stdout(&text).map(|()| 0);
     }
     if let Some(name) = &cli.explain {
-        let Some(r) = rules::find_code(name) else {
+        let Some(r) = canonical_rule_name(name).ok().and_then(|n| rules::find_code(&n)) else {
             return Err(unknown_rule(name));
         };
         let text = format!("# {} (default: {})\n\n{}\n", r.name, r.default_level.as_str(), r.docs.trim_end());
@@ -327,10 +327,12 @@ fn run(cli: Cli) -> Result<u8, String> {
         eprintln!("stats: {}", report.stats);
     }
 
-    let color = match cli.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
+    // `--color` wins; otherwise cargo's own setting, as `cargo clippy` does.
+    let cargo_color = std::env::var("CARGO_TERM_COLOR").ok().and_then(|v| Color::from_str(&v, true).ok());
+    let color = match (cli.color, cargo_color) {
+        (Color::Always, _) | (Color::Auto, Some(Color::Always)) => true,
+        (Color::Never, _) | (Color::Auto, Some(Color::Never)) => false,
+        (Color::Auto, _) => {
             cli.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     };
@@ -512,9 +514,7 @@ fn level_flags(cli: &Cli) -> Result<Vec<LevelFlag>, String> {
     let mut push = |level: Level, names: &[String]| -> Result<(), String> {
         for n in names {
             for name in n.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                check_rule_name(name)?;
-                let name = name.strip_prefix("async_sync_lint::").unwrap_or(name);
-                out.push(LevelFlag { level, name: name.to_string() });
+                out.push(LevelFlag { level, name: canonical_rule_name(name)? });
             }
         }
         Ok(())
@@ -545,18 +545,41 @@ fn level_flags(cli: &Cli) -> Result<Vec<LevelFlag>, String> {
     Ok(out)
 }
 
-fn check_rule_name(name: &str) -> Result<(), String> {
-    let name = name.strip_prefix("async_sync_lint::").unwrap_or(name);
+/// Clippy lints a clippy user may reach for, and the rule that covers them.
+const CLIPPY_LINTS: &[(&str, &str)] = &[
+    ("await_holding_lock", "sync-guard-across-await"),
+    ("await_holding_refcell_ref", "sync-guard-across-await"),
+    ("await_holding_invalid_type", "sync-guard-across-await"),
+];
+
+/// The catalog name a user meant, as rustc reads lint names: the tool
+/// prefix is optional and `busy_wait` is `busy-wait`.
+fn canonical_rule_name(name: &str) -> Result<String, String> {
+    let bare = name.strip_prefix("async_sync_lint::").unwrap_or(name);
+    let kebab = bare.replace('_', "-");
     let known = config::known_rule_names();
-    if name == "warnings" || known.contains(&name) {
-        Ok(())
-    } else {
-        Err(unknown_rule(name))
+    if bare == config::WARNINGS || known.contains(&bare) {
+        return Ok(bare.to_string());
     }
+    if known.contains(&kebab.as_str()) {
+        return Ok(kebab);
+    }
+    Err(unknown_rule(name))
 }
 
 fn unknown_rule(name: &str) -> String {
-    match config::closest(name, &config::known_rule_names()) {
+    let bare = name.strip_prefix("clippy::").unwrap_or(name);
+    if let Some((_, ours)) = CLIPPY_LINTS.iter().find(|(clippy, _)| *clippy == bare) {
+        return format!("`{name}` is a clippy lint; the rule that covers it here is `{ours}`");
+    }
+    if bare == "all" {
+        return "there is no `all` group; `warnings` names every finding at warn level \
+                (`-A warnings`, `-D warnings`), and `--list-rules` lists the rules"
+            .to_string();
+    }
+    let mut candidates = config::known_rule_names();
+    candidates.push(config::WARNINGS);
+    match config::closest(&name.replace('_', "-"), &candidates) {
         Some(c) => format!("unknown rule `{name}`; did you mean `{c}`? (see --list-rules)"),
         None => format!("unknown rule `{name}` (see --list-rules)"),
     }

@@ -126,9 +126,22 @@ pub fn run_on_workspace(
         let (sups, malformed) = suppress::scan(text, &known);
         let (mut mine, rest): (Vec<Finding>, Vec<Finding>) = findings.into_iter().partition(|f| f.file == *file);
         findings = rest;
-        let unused = suppress::apply(&mut mine, &sups, text);
+        let applied = suppress::apply(&mut mine, &sups, text);
         let level = config_of(*file).level_for(engine_codes::UNUSED_SUPPRESSION, Level::Warn);
-        for i in unused {
+        for i in applied.overridden {
+            mine.push(
+                Finding::new(
+                    engine_codes::UNUSED_SUPPRESSION,
+                    level,
+                    *file,
+                    sups[i].span,
+                    "this suppression is overridden: its finding is at `forbid` level",
+                )
+                .with_primary_label("ignored: `forbid` cannot be lowered")
+                .with_help("remove it, or lower the rule from `forbid` to `deny` where it is set"),
+            );
+        }
+        for i in applied.unused {
             mine.push(
                 Finding::new(
                     engine_codes::UNUSED_SUPPRESSION,
