@@ -258,6 +258,9 @@ fn run(cli: Cli) -> Result<u8, String> {
     for err in &ws.errors {
         eprintln!("error: {}: {}", err.path.display(), err.message);
     }
+    for warning in &ws.warnings {
+        eprintln!("warning: {}: {}", warning.path.display(), warning.message);
+    }
     if cli.dump_facts {
         for (i, f) in ws.files.iter().enumerate() {
             let outcome = async_sync_lint::engine::analyze_file(&f.path, f.edition, i as u32);

@@ -476,6 +476,7 @@ async fn f(m: &Mutex<u32>) {
                 file("src/gone.rs", Some(0)),
             ],
             errors: Vec::new(),
+            warnings: Vec::new(),
             default_members: None,
         };
 
