@@ -292,3 +292,30 @@ fn a_suppression_under_forbid_is_overridden_not_unused() {
     assert!(text.contains("this suppression is overridden: its finding is at `forbid` level"), "{text}");
     assert!(!text.contains("allows nothing"), "{text}");
 }
+
+/// A workspace in a monorepo's `rust/` folder: GitHub annotations and SARIF
+/// name files from the repository root; the other formats keep cargo's
+/// workspace-relative paths.
+#[test]
+fn github_and_sarif_paths_are_relative_to_the_repository_root() {
+    let repo_dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(repo_dir.path().join(".git")).expect("mkdir .git");
+    let rust = repo_dir.path().join("rust");
+    std::fs::create_dir_all(&rust).expect("mkdir rust");
+    package(&rust, "");
+    write(&rust, "src/lib.rs", HELD);
+
+    let github = run(&["--no-cache", "--message-format", "github"], &rust);
+    assert!(stdout(&github).starts_with("::warning file=rust/src/lib.rs,line=3,"), "{}", stdout(&github));
+    let sarif = run(&["--no-cache", "--message-format", "sarif"], &rust);
+    let log: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("sarif is json");
+    let location = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "rust/src/lib.rs");
+    let base = log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"].as_str().expect("base");
+    assert!(!base.ends_with("/rust/"), "%SRCROOT% is the repository root: {base}");
+    let short = run(&["--no-cache", "--message-format", "short"], &rust);
+    assert!(stdout(&short).starts_with("src/lib.rs:3:13:"), "{}", stdout(&short));
+
+    let rooted = run(&["--no-cache", "--message-format", "github", "--root", "."], &rust);
+    assert!(stdout(&rooted).starts_with("::warning file=src/lib.rs,"), "{}", stdout(&rooted));
+}

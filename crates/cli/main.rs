@@ -123,6 +123,12 @@ struct Cli {
     #[arg(long)]
     with_check: bool,
 
+    /// Directory that `github` and `sarif` paths are relative to (default:
+    /// the git repository's top level, else the workspace root), so
+    /// annotations land on the right files in a monorepo.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     jobs: Option<usize>,
@@ -324,6 +330,16 @@ fn run(cli: Cli) -> Result<u8, String> {
         });
     }
     let check_ok = if cli.with_check { Some(cargo_check(&cli, format)?) } else { None };
+    if matches!(format, MessageFormat::Github | MessageFormat::Sarif) {
+        // Their consumers resolve paths against the repository, not the
+        // workspace; the other formats keep cargo's workspace-relative paths.
+        let root = match &cli.root {
+            Some(dir) if dir.is_dir() => dir.clone(),
+            Some(dir) => return Err(format!("--root `{}` is not a directory", dir.display())),
+            None => render::repository_root(&report.workspace.root),
+        };
+        render::rebase_paths(&mut report.workspace, &root);
+    }
     let (ws, findings) = (&report.workspace, &report.findings);
 
     if cli.stats {

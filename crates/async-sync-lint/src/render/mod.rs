@@ -157,6 +157,30 @@ fn thousands(n: usize) -> String {
     out
 }
 
+/// The directory code scanning and annotations resolve paths against: the
+/// repository's top level (the nearest directory above `dir` holding a
+/// `.git` directory or worktree file), else `dir` itself.
+pub fn repository_root(dir: &Path) -> PathBuf {
+    let dir = absolute(dir);
+    dir.ancestors().find(|d| d.join(".git").exists()).map_or_else(|| dir.clone(), Path::to_path_buf)
+}
+
+/// Re-roots the shown paths at `root`, for the formats whose consumers
+/// resolve paths against the repository (`github`, `sarif`): in a
+/// monorepo's `rust/` folder, `src/lib.rs` becomes `rust/src/lib.rs`. A
+/// file outside `root` keeps its absolute path.
+pub fn rebase_paths(ws: &mut Workspace, root: &Path) {
+    let root = absolute(root);
+    for f in &mut ws.files {
+        let abs = absolute(&f.path);
+        f.display = match abs.strip_prefix(&root) {
+            Ok(rel) => rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"),
+            Err(_) => abs.to_string_lossy().into_owned(),
+        };
+    }
+    ws.root = root;
+}
+
 /// `error` for deny/forbid, `warning` otherwise (rustc's level words).
 pub(crate) fn level_word(level: Level) -> &'static str {
     if level.is_error() {
