@@ -319,3 +319,38 @@ fn github_and_sarif_paths_are_relative_to_the_repository_root() {
     let rooted = run(&["--no-cache", "--message-format", "github", "--root", "."], &rust);
     assert!(stdout(&rooted).starts_with("::warning file=src/lib.rs,"), "{}", stdout(&rooted));
 }
+
+/// cargo's target flags; by default the targets `cargo check` checks.
+#[test]
+fn target_selection_follows_cargo() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    package(root, "");
+    for file in
+        ["src/lib.rs", "src/main.rs", "src/bin/tool.rs", "tests/it.rs", "examples/ex.rs", "benches/b.rs", "build.rs"]
+    {
+        std::fs::create_dir_all(root.join(file).parent().expect("parent")).expect("mkdir");
+        write(root, file, HELD);
+    }
+    let files = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--no-cache", "--message-format", "short"];
+        all.extend_from_slice(args);
+        let out = run(&all, root);
+        assert_ne!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let mut files: Vec<String> =
+            stdout(&out).lines().map(|l| l.split(':').next().unwrap_or("").to_string()).collect();
+        files.dedup();
+        files
+    };
+    assert_eq!(files(&[]), ["build.rs", "src/bin/tool.rs", "src/lib.rs", "src/main.rs"], "lib, bins, build script");
+    assert_eq!(
+        files(&["--all-targets"]),
+        ["benches/b.rs", "build.rs", "examples/ex.rs", "src/bin/tool.rs", "src/lib.rs", "src/main.rs", "tests/it.rs"]
+    );
+    assert_eq!(files(&["--lib"]), ["build.rs", "src/lib.rs"]);
+    assert_eq!(files(&["--bin", "tool"]), ["build.rs", "src/bin/tool.rs"]);
+    assert_eq!(files(&["--examples", "--benches"]), ["benches/b.rs", "build.rs", "examples/ex.rs"]);
+    assert_eq!(files(&["--tests"]), ["build.rs", "src/bin/tool.rs", "src/lib.rs", "src/main.rs", "tests/it.rs"]);
+    // A path you name is linted whatever its target.
+    assert_eq!(files(&["tests/it.rs"]), ["tests/it.rs"]);
+}

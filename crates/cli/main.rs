@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use async_sync_lint::config::{self, LevelFlag};
 use async_sync_lint::diagnostic::Level;
-use async_sync_lint::discover::{discover, DiscoverOptions};
+use async_sync_lint::discover::{discover, select_targets, DiscoverOptions, TargetSelection};
 use async_sync_lint::driver::{self, RunError};
 use async_sync_lint::engine::EngineOptions;
 use async_sync_lint::render::{self, MessageFormat, RenderOptions};
@@ -146,9 +146,31 @@ struct Cli {
     #[arg(long, hide = true)]
     dump_facts: bool,
 
-    // Flags cargo and rust-analyzer pass to check commands; accepted, no effect.
-    #[arg(long, hide = true)]
+    /// Lint every target: lib, bins, tests, examples, benches (default: lib
+    /// and bins, as `cargo check`).
+    #[arg(long, help_heading = "Target selection")]
     all_targets: bool,
+    /// Lint the library.
+    #[arg(long, help_heading = "Target selection")]
+    lib: bool,
+    /// Lint every binary.
+    #[arg(long, help_heading = "Target selection")]
+    bins: bool,
+    /// Lint the named binary.
+    #[arg(long = "bin", value_name = "NAME", help_heading = "Target selection")]
+    bin_names: Vec<String>,
+    /// Lint every target built as a test (test targets, and lib and bins'
+    /// unit tests).
+    #[arg(long, help_heading = "Target selection")]
+    tests: bool,
+    /// Lint the examples.
+    #[arg(long, help_heading = "Target selection")]
+    examples: bool,
+    /// Lint the benches.
+    #[arg(long, help_heading = "Target selection")]
+    benches: bool,
+
+    // Flags cargo and rust-analyzer pass to check commands; accepted, no effect.
     #[arg(long, hide = true)]
     keep_going: bool,
     #[arg(long, short = 'F', hide = true, action = ArgAction::Append)]
@@ -163,16 +185,6 @@ struct Cli {
     target_dir: Option<PathBuf>,
     #[arg(long, hide = true, action = ArgAction::Append)]
     config: Vec<String>,
-    #[arg(long, hide = true)]
-    lib: bool,
-    #[arg(long, hide = true)]
-    bins: bool,
-    #[arg(long, hide = true)]
-    tests: bool,
-    #[arg(long, hide = true)]
-    examples: bool,
-    #[arg(long, hide = true)]
-    benches: bool,
     #[arg(long, hide = true)]
     release: bool,
     #[arg(long, hide = true)]
@@ -260,7 +272,10 @@ fn run(cli: Cli) -> Result<u8, String> {
         edition_override: edition,
         cwd,
     };
-    let ws = discover(&opts).map_err(|e| e.to_string())?;
+    let mut ws = discover(&opts).map_err(|e| e.to_string())?;
+    if cli.paths.is_empty() {
+        select_targets(&mut ws, &target_selection(&cli));
+    }
     for err in &ws.errors {
         eprintln!("error: {}: {}", err.path.display(), err.message);
     }
@@ -387,6 +402,18 @@ fn run(cli: Cli) -> Result<u8, String> {
     Ok(if code == 1 && cli.exit_zero { 0 } else { code })
 }
 
+fn target_selection(cli: &Cli) -> TargetSelection {
+    TargetSelection {
+        all_targets: cli.all_targets,
+        lib: cli.lib,
+        bins: cli.bins,
+        bin_names: cli.bin_names.clone(),
+        tests: cli.tests,
+        examples: cli.examples,
+        benches: cli.benches,
+    }
+}
+
 /// What a user would otherwise not know about the selection: a path with
 /// no Rust file under it, and members `default-members` left out.
 fn print_selection_notes(ws: &async_sync_lint::workspace::Workspace, paths: &[PathBuf]) {
@@ -494,6 +521,7 @@ fn cargo_check(cli: &Cli, format: MessageFormat) -> Result<bool, String> {
     }
     for (flag, values) in [
         ("--package", &cli.packages),
+        ("--bin", &cli.bin_names),
         ("--exclude", &cli.exclude),
         ("--features", &cli.features),
         ("--target", &cli.target),

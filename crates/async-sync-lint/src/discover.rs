@@ -997,6 +997,58 @@ fn target_edition(table: Option<&toml::Table>, package: Edition) -> Edition {
     table.and_then(|t| t.get("edition")).and_then(|e| e.as_str()).and_then(Edition::parse).unwrap_or(package)
 }
 
+// ---- target selection ---------------------------------------------------------
+
+/// Which targets a workspace run lints, as cargo's target flags select them.
+/// The empty selection is `cargo check`'s default: the library and the
+/// binaries (and build scripts, which cargo always builds).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TargetSelection {
+    pub all_targets: bool,
+    pub lib: bool,
+    pub bins: bool,
+    /// `--bin NAME`, repeatable.
+    pub bin_names: Vec<String>,
+    pub tests: bool,
+    pub examples: bool,
+    pub benches: bool,
+}
+
+impl TargetSelection {
+    fn is_default(&self) -> bool {
+        !(self.lib || self.bins || !self.bin_names.is_empty() || self.tests || self.examples || self.benches)
+    }
+
+    /// Does the selection include this target?
+    pub fn selects(&self, t: &Target) -> bool {
+        let kind = |k: &str| t.kind.iter().any(|x| x == k);
+        if self.all_targets || kind("custom-build") {
+            return true;
+        }
+        if self.is_default() {
+            return is_lib(t) || kind("bin");
+        }
+        (self.lib && is_lib(t))
+            || (self.bins && kind("bin"))
+            || (kind("bin") && self.bin_names.contains(&t.name))
+            // `--tests` is every target built as a test: test targets, and
+            // the lib and bins with `test = true` (their unit tests).
+            || (self.tests && (kind("test") || (t.test && (is_lib(t) || kind("bin")))))
+            || (self.examples && kind("example"))
+            || (self.benches && kind("bench"))
+    }
+}
+
+/// Keeps the files of the selected targets. Files outside any package
+/// (plain paths) are kept: a path you name is always linted.
+pub fn select_targets(ws: &mut Workspace, selection: &TargetSelection) {
+    let packages = &ws.packages;
+    ws.files.retain(|f| match (f.package, f.target) {
+        (Some(p), Some(t)) => packages.get(p).and_then(|p| p.targets.get(t)).map_or(true, |t| selection.selects(t)),
+        _ => true,
+    });
+}
+
 // ---- files to targets -------------------------------------------------------
 
 /// The target a file belongs to, and that target's edition when the file is
