@@ -354,3 +354,59 @@ fn target_selection_follows_cargo() {
     // A path you name is linted whatever its target.
     assert_eq!(files(&["tests/it.rs"]), ["tests/it.rs"]);
 }
+
+/// A two-member workspace (`a`, `b`), each `src/lib.rs` holding [`HELD`].
+fn two_members(root: &Path, b_manifest_extra: &str) {
+    write(root, "Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\nresolver = \"2\"\n");
+    for member in ["a", "b"] {
+        std::fs::create_dir_all(root.join(member).join("src")).expect("mkdir");
+        let extra = if member == "b" { b_manifest_extra } else { "" };
+        let manifest = format!("[package]\nname = \"{member}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n{extra}");
+        write(&root.join(member), "Cargo.toml", &manifest);
+        write(&root.join(member), "src/lib.rs", HELD);
+    }
+}
+
+/// Settings that used to be accepted and ignored now work.
+#[test]
+fn member_config_package_exclude_and_config_flag_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    two_members(root, "[package.metadata.async-sync-lint]\nexclude = [\"b/src/lib.rs\"]\n");
+    let short = |args: &[&str]| {
+        let mut all = vec!["--no-cache", "--message-format", "short"];
+        all.extend_from_slice(args);
+        run(&all, root)
+    };
+    let out = short(&[]);
+    assert_eq!(stdout(&out).lines().count(), 1, "b's own exclude drops its file:\n{}", stdout(&out));
+    assert!(stdout(&out).starts_with("a/src/lib.rs:3:13: warning[sync-guard-across-await]"), "{}", stdout(&out));
+
+    // The nearest async-sync-lint.toml wins for its member's files.
+    write(root, "async-sync-lint.toml", "[rules]\nsync-guard-across-await = \"deny\"\n");
+    write(&root.join("a"), "async-sync-lint.toml", "[rules]\nsync-guard-across-await = \"allow\"\n");
+    write(&root.join("b"), "Cargo.toml", "[package]\nname = \"b\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    let out = short(&[]);
+    assert_eq!(
+        stdout(&out),
+        "b/src/lib.rs:3:13: error[sync-guard-across-await]: `std::sync::Mutex` guard held across an await point\n"
+    );
+
+    // --config FILE replaces every async-sync-lint.toml.
+    write(root, "strict.toml", "[rules]\nsync-guard-across-await = \"deny\"\n");
+    let out = short(&["--config", "strict.toml"]);
+    assert_eq!(stdout(&out).matches("error[sync-guard-across-await]").count(), 2, "{}", stdout(&out));
+    let missing = short(&["--config", "nope.toml"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("nope.toml: no such file"), "{}", stderr(&missing));
+    let cargo_style = short(&["--config", "build.jobs=1"]);
+    assert_eq!(cargo_style.status.code(), Some(2));
+    assert!(stderr(&cargo_style).contains("only reaches `cargo check` with --with-check"), "{}", stderr(&cargo_style));
+
+    let features = short(&["--features", "x", "--all-features"]);
+    assert!(
+        stderr(&features).contains("note: --features, --all-features change nothing here"),
+        "{}",
+        stderr(&features)
+    );
+}

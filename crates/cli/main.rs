@@ -183,7 +183,10 @@ struct Cli {
     target: Vec<String>,
     #[arg(long, hide = true)]
     target_dir: Option<PathBuf>,
-    #[arg(long, hide = true, action = ArgAction::Append)]
+    /// Read this configuration file instead of the `async-sync-lint.toml`
+    /// files of the workspace. (cargo's `--config KEY=VALUE` reaches `cargo
+    /// check` under --with-check.)
+    #[arg(long, value_name = "FILE", action = ArgAction::Append)]
     config: Vec<String>,
     #[arg(long, hide = true)]
     release: bool,
@@ -292,6 +295,7 @@ fn run(cli: Cli) -> Result<u8, String> {
     }
     if !cli.quiet {
         print_selection_notes(&ws, &cli.paths);
+        note_ineffective_flags(&cli);
     }
     if cli.fix && !cli.dry_run && !cli.allow_dirty {
         refuse_dirty_tree(&ws.root)?;
@@ -300,8 +304,9 @@ fn run(cli: Cli) -> Result<u8, String> {
     let cache_dir = (!cli.no_cache).then(|| async_sync_lint::engine::cache_dir(&ws, cli.target_dir.as_deref()));
     let engine = EngineOptions { threads: cli.jobs, cache_dir, ..EngineOptions::default() };
     let lint_started = std::time::SystemTime::now();
-    let mut report =
-        driver::run_on_workspace(ws, &flags, &engine, cli.paths.is_empty()).map_err(|RunError(msg)| msg)?;
+    let config_file = config_file(&cli)?;
+    let mut report = driver::run_with_config_file(ws, &flags, &engine, cli.paths.is_empty(), config_file.as_deref())
+        .map_err(|RunError(msg)| msg)?;
     if let Some(path) = &cli.write_baseline {
         let b = baseline::build(&report.workspace, &report.findings);
         std::fs::write(path, baseline::to_json(&b)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -400,6 +405,47 @@ fn run(cli: Cli) -> Result<u8, String> {
         code = 1;
     }
     Ok(if code == 1 && cli.exit_zero { 0 } else { code })
+}
+
+/// `--config FILE`: ours is a file; cargo's `KEY=VALUE` form is for
+/// `cargo check` and only makes sense with --with-check.
+fn config_file(cli: &Cli) -> Result<Option<PathBuf>, String> {
+    let mut file = None;
+    for value in &cli.config {
+        if value.contains('=') && !std::path::Path::new(value).is_file() {
+            if !cli.with_check {
+                return Err(format!(
+                    "`--config {value}` is cargo's configuration; it only reaches `cargo check` with --with-check \
+                     (our --config takes a file)"
+                ));
+            }
+        } else if file.replace(PathBuf::from(value)).is_some() {
+            return Err("--config FILE may be given once".to_string());
+        }
+    }
+    Ok(file)
+}
+
+/// Flags cargo and rust-analyzer pass that cannot change what a syntax
+/// linter sees: said once, never silently ignored.
+fn note_ineffective_flags(cli: &Cli) {
+    let ignored: Vec<&str> = [
+        (!cli.features.is_empty(), "--features"),
+        (cli.all_features, "--all-features"),
+        (cli.no_default_features, "--no-default-features"),
+        (!cli.target.is_empty(), "--target"),
+        (cli.release, "--release"),
+        (cli.profile.is_some(), "--profile"),
+    ]
+    .into_iter()
+    .filter_map(|(given, flag)| given.then_some(flag))
+    .collect();
+    if !ignored.is_empty() {
+        eprintln!(
+            "note: {} change nothing here: every `#[cfg]` branch is linted, whatever the features and target",
+            ignored.join(", ")
+        );
+    }
 }
 
 fn target_selection(cli: &Cli) -> TargetSelection {

@@ -2,7 +2,7 @@
 //! suppressions → sort. The CLI and the tests both go through here, so what
 //! the tests see is what users get.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::config::{self, Config, ConfigError, LevelFlag};
 use crate::diagnostic::{engine_codes, FileId, Finding, Level};
@@ -75,29 +75,48 @@ pub fn run(opts: &RunOptions) -> Result<Report, RunError> {
 /// walking the workspace, not named on the command line; only then do the
 /// configuration's `exclude` globs apply (a path you name is always linted).
 pub fn run_on_workspace(
-    mut ws: Workspace,
+    ws: Workspace,
     flags: &[LevelFlag],
     engine_opts: &EngineOptions,
     walked: bool,
 ) -> Result<Report, RunError> {
+    run_with_config_file(ws, flags, engine_opts, walked, None)
+}
+
+/// [`run_on_workspace`] with `config_file` (`--config FILE`) in place of
+/// every `async-sync-lint.toml` the workspace holds.
+pub fn run_with_config_file(
+    mut ws: Workspace,
+    flags: &[LevelFlag],
+    engine_opts: &EngineOptions,
+    walked: bool,
+    config_file: Option<&Path>,
+) -> Result<Report, RunError> {
     let known = config::known_rule_names();
-    let toml_path = ws.root.join(CONFIG_FILE);
-    let toml_text = match std::fs::read_to_string(&toml_path) {
-        Ok(t) => Some(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(RunError(format!("{}: cannot read: {e}", toml_path.display()))),
+    let root_toml = match config_file {
+        Some(path) => {
+            Some(read_config_file(path)?.ok_or_else(|| RunError(format!("{}: no such file", path.display())))?)
+        }
+        None => read_config_file(&ws.root.join(CONFIG_FILE))?,
     };
-    let toml = toml_text.as_deref().map(|t| (toml_path.as_path(), t));
-    let base = config::load(ws.lint_metadata.as_ref(), None, toml, flags, &known)
+    let base = config::load(ws.lint_metadata.as_ref(), None, layer(root_toml.as_ref()), flags, &known)
         .map_err(|e| in_manifest(e, &ws.root.join("Cargo.toml")))?;
     let mut package_configs: Vec<Config> = Vec::with_capacity(ws.packages.len());
     for p in &ws.packages {
+        // The nearest file wins, as in ruff: a member's own
+        // `async-sync-lint.toml` replaces the root's for its files.
+        let dir = p.manifest_path.parent().unwrap_or(&ws.root);
+        let own = match config_file {
+            None if dir != ws.root => read_config_file(&dir.join(CONFIG_FILE))?,
+            _ => None,
+        };
+        let toml = layer(own.as_ref().or(root_toml.as_ref()));
         let config = config::load(ws.lint_metadata.as_ref(), p.lint_metadata.as_ref(), toml, flags, &known)
             .map_err(|e| in_manifest(e, &p.manifest_path))?;
         package_configs.push(config);
     }
     if walked {
-        exclude_files(&mut ws, &base);
+        exclude_files(&mut ws, &base, &package_configs);
     }
 
     // Blocking paths describe code, not taste: every layer's list applies.
@@ -183,21 +202,41 @@ fn in_manifest(mut e: ConfigError, manifest: &Path) -> ConfigError {
     e
 }
 
-/// Drops files matched by the configuration's `exclude` globs.
-fn exclude_files(ws: &mut Workspace, config: &Config) {
-    if config.exclude_paths.is_empty() {
-        return;
+/// A configuration file's path and text; `None` when there is none.
+fn read_config_file(path: &Path) -> Result<Option<(PathBuf, String)>, RunError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some((path.to_path_buf(), text))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(RunError(format!("{}: cannot read: {e}", path.display()))),
     }
-    let mut builder = ignore::gitignore::GitignoreBuilder::new(&ws.root);
-    for glob in &config.exclude_paths {
-        // Validated by `config::load`; a bad one here is simply skipped.
-        let _ = builder.add_line(None, glob);
-    }
-    let Ok(matcher) = builder.build() else { return };
+}
+
+fn layer(file: Option<&(PathBuf, String)>) -> Option<(&Path, &str)> {
+    file.map(|(path, text)| (path.as_path(), text.as_str()))
+}
+
+/// Drops files matched by their configuration's `exclude` globs (the
+/// package's for a package's files, else the workspace's); the globs are
+/// relative to the workspace root.
+fn exclude_files(ws: &mut Workspace, base: &Config, packages: &[Config]) {
+    let matcher = |config: &Config| {
+        let mut builder = ignore::gitignore::GitignoreBuilder::new(&ws.root);
+        for glob in &config.exclude_paths {
+            // Validated by `config::load`; a bad one here is simply skipped.
+            let _ = builder.add_line(None, glob);
+        }
+        builder.build().ok()
+    };
+    let base_matcher = matcher(base);
+    let package_matchers: Vec<_> = packages.iter().map(matcher).collect();
     let root = ws.root.clone();
     ws.files.retain(|f| {
+        let matcher = match f.package {
+            Some(p) => package_matchers.get(p).unwrap_or(&base_matcher),
+            None => &base_matcher,
+        };
         let rel = f.path.strip_prefix(&root).unwrap_or(&f.path);
-        !matcher.matched_path_or_any_parents(rel, false).is_ignore()
+        !matcher.as_ref().is_some_and(|m| m.matched_path_or_any_parents(rel, false).is_ignore())
     });
 }
 
