@@ -140,7 +140,7 @@ fn every_toml_example_in_the_docs_loads() {
     assert!(ours.len() >= 2, "expected the README's and config.rs's examples, found {ours:?}");
     for example in ours {
         let dir = tempfile::tempdir().expect("tempdir");
-        if example.contains(".metadata.async-sync-lint") {
+        if example.contains(".metadata.async-sync-lint") || example.contains("[lints.rust]") {
             package(dir.path(), example);
         } else {
             package(dir.path(), "");
@@ -409,4 +409,46 @@ fn member_config_package_exclude_and_config_flag_work() {
         "{}",
         stderr(&features)
     );
+}
+
+/// The item suppression `#[cfg_attr(async_sync_lint, allow(…))]` with the
+/// README's check-cfg line passes `cargo check` under `-D warnings` (and
+/// without the line it does not), and it suppresses the finding.
+#[test]
+fn the_documented_cfg_attr_suppression_builds_under_deny_warnings() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
+    let lints = code_blocks(&readme, "toml")
+        .into_iter()
+        .find(|b| b.contains("[lints.rust]"))
+        .expect("the README's check-cfg block");
+    let dir = tempfile::tempdir().expect("tempdir");
+    package(dir.path(), "");
+    let held = HELD.replace(
+        "async fn f(",
+        "#[cfg_attr(async_sync_lint, allow(async_sync_lint::sync_guard_across_await))]\npub async fn f(",
+    );
+    write(dir.path(), "src/lib.rs", &held);
+    let check = || {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        Command::new(cargo)
+            .args(["check", "--quiet", "--offline"])
+            .current_dir(dir.path())
+            .env("RUSTFLAGS", "-D warnings")
+            .env("CARGO_TARGET_DIR", dir.path().join("target"))
+            .output()
+            .expect("cargo runs")
+    };
+    let without = check();
+    assert!(!without.status.success(), "without check-cfg, unexpected_cfgs fails the build");
+    assert!(
+        stderr(&without).contains("unexpected_cfgs") || stderr(&without).contains("unexpected `cfg`"),
+        "{}",
+        stderr(&without)
+    );
+    package(dir.path(), lints);
+    write(dir.path(), "src/lib.rs", &held);
+    let with = check();
+    assert!(with.status.success(), "{}", stderr(&with));
+    let lint = run(&["--no-cache", "--", "-D", "warnings"], dir.path());
+    assert_eq!(lint.status.code(), Some(0), "the attribute suppresses the finding: {}", stdout(&lint));
 }
