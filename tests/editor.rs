@@ -291,3 +291,23 @@ fn with_check_streams_cargo_check_first() {
     assert!(matches!(msgs.last(), Some(Message::BuildFinished(b)) if !b.success));
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn with_check_clippy_streams_clippy_lints() {
+    let has_clippy = Command::new("cargo").args(["clippy", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !has_clippy && std::env::var_os("CI").is_none() {
+        eprintln!("note: clippy is not installed; --with-check clippy not checked");
+        return;
+    }
+    let dir = crate_with("pub fn count(v: &Vec<u32>) -> usize {\n    v.len()\n}\n");
+    let out = run(&["--with-check", "clippy", "--message-format=json", "--target-dir", "target"], dir.path());
+    let msgs = parse(&out);
+    let ptr_arg = msgs.iter().any(|m| {
+        matches!(m, Message::CompilerMessage(c) if c.message.code.as_ref().is_some_and(|c| c.code == "clippy::ptr_arg"))
+    });
+    assert!(ptr_arg, "clippy's lint is passed through: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(matches!(msgs.last(), Some(Message::BuildFinished(b)) if b.success));
+    assert_eq!(out.status.code(), Some(0));
+    let bad = run(&["--with-check", "miri"], dir.path());
+    assert_eq!(bad.status.code(), Some(2), "only check and clippy are accepted");
+}

@@ -118,10 +118,11 @@ struct Cli {
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
 
-    /// Run `cargo check` first and pass its messages through (for editors:
-    /// compiler errors stay visible), then lint.
-    #[arg(long)]
-    with_check: bool,
+    /// Run `cargo check` (or `cargo clippy` with `--with-check clippy`)
+    /// first and pass its messages through (for editors: compiler errors
+    /// and clippy's lints stay visible), then lint.
+    #[arg(long, value_name = "TOOL", num_args = 0..=1, default_missing_value = "check", value_parser = ["check", "clippy"])]
+    with_check: Option<String>,
 
     /// Directory that `github` and `sarif` paths are relative to (default:
     /// the git repository's top level, else the workspace root), so
@@ -349,7 +350,10 @@ fn run(cli: Cli) -> Result<u8, String> {
             !done.contains(&(i - 1))
         });
     }
-    let check_ok = if cli.with_check { Some(cargo_check(&cli, format)?) } else { None };
+    let check_ok = match &cli.with_check {
+        Some(tool) => Some(cargo_check(&cli, tool, format)?),
+        None => None,
+    };
     if matches!(format, MessageFormat::Github | MessageFormat::Sarif) {
         // Their consumers resolve paths against the repository, not the
         // workspace; the other formats keep cargo's workspace-relative paths.
@@ -413,7 +417,7 @@ fn config_file(cli: &Cli) -> Result<Option<PathBuf>, String> {
     let mut file = None;
     for value in &cli.config {
         if value.contains('=') && !std::path::Path::new(value).is_file() {
-            if !cli.with_check {
+            if cli.with_check.is_none() {
                 return Err(format!(
                     "`--config {value}` is cargo's configuration; it only reaches `cargo check` with --with-check \
                      (our --config takes a file)"
@@ -530,14 +534,15 @@ fn is_json(format: MessageFormat) -> bool {
     )
 }
 
-/// `--with-check`: runs `cargo check` with the cargo flags we were given.
+/// `--with-check [check|clippy]`: runs `cargo check` (or `cargo clippy`)
+/// with the cargo flags we were given.
 /// In the JSON formats its messages are copied to our output (all but its
 /// `build-finished`, since ours ends the stream); otherwise it prints as
 /// usual. Returns whether it succeeded.
-fn cargo_check(cli: &Cli, format: MessageFormat) -> Result<bool, String> {
+fn cargo_check(cli: &Cli, tool: &str, format: MessageFormat) -> Result<bool, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = std::process::Command::new(cargo);
-    cmd.arg("check");
+    cmd.arg(tool);
     if is_json(format) {
         cmd.arg(format!("--message-format={}", format.name()));
     }
@@ -584,11 +589,11 @@ fn cargo_check(cli: &Cli, format: MessageFormat) -> Result<bool, String> {
         cmd.arg("--profile").arg(p);
     }
     if !is_json(format) {
-        let status = cmd.status().map_err(|e| format!("cannot run cargo check: {e}"))?;
+        let status = cmd.status().map_err(|e| format!("cannot run cargo {tool}: {e}"))?;
         return Ok(status.success());
     }
     let out =
-        cmd.stderr(std::process::Stdio::inherit()).output().map_err(|e| format!("cannot run cargo check: {e}"))?;
+        cmd.stderr(std::process::Stdio::inherit()).output().map_err(|e| format!("cannot run cargo {tool}: {e}"))?;
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
