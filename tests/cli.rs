@@ -452,3 +452,55 @@ fn the_documented_cfg_attr_suppression_builds_under_deny_warnings() {
     let lint = run(&["--no-cache", "--", "-D", "warnings"], dir.path());
     assert_eq!(lint.status.code(), Some(0), "the attribute suppresses the finding: {}", stdout(&lint));
 }
+
+#[test]
+fn show_files_show_settings_and_statistics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    two_members(root, "[package.metadata.async-sync-lint]\nrules = { busy-wait = \"deny\" }\n");
+    write(
+        root,
+        "async-sync-lint.toml",
+        "exclude = [\"a/src/gen.rs\"]\n\n[rules]\nsync-guard-across-await = \"deny\"\n",
+    );
+    write(&root.join("a"), "src/gen.rs", HELD);
+    write(
+        &root.join("b"),
+        "src/dropped.rs",
+        "use parking_lot::Mutex;\npub fn f(m: &Mutex<u32>) {\n    let _ = m.lock();\n}\n",
+    );
+
+    let files = run(&["--show-files"], root);
+    assert_eq!(files.status.code(), Some(0), "{}", stderr(&files));
+    assert_eq!(stdout(&files), "a/src/lib.rs\nb/src/dropped.rs\nb/src/lib.rs\n", "excluded files are not shown");
+
+    let settings = run(&["--show-settings", "-A", "lost-wakeup"], root);
+    let text = stdout(&settings);
+    assert!(
+        text.starts_with(&format!("configuration files read:\n  {}\n", root.join("async-sync-lint.toml").display())),
+        "{text}"
+    );
+    let line = |section: &str, rule: &str| -> String {
+        let body = text.split(section).nth(1).unwrap_or_else(|| panic!("no `{section}` in:\n{text}"));
+        body.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{rule} ")))
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("workspace (", "sync-guard-across-await"), "sync-guard-across-await deny async-sync-lint.toml");
+    assert_eq!(line("workspace (", "lost-wakeup"), "lost-wakeup allow command line");
+    assert_eq!(line("workspace (", "busy-wait"), "busy-wait warn default");
+    assert_eq!(line("package `b`", "busy-wait"), "busy-wait deny [package.metadata.async-sync-lint]");
+    assert!(!text.contains("package `a`"), "a's settings are the workspace's: {text}");
+
+    let stats = run(&["--no-cache", "--statistics", "-W", "dropped-guard"], root);
+    assert_eq!(
+        stdout(&stats),
+        "count  rule                       level  fixable\n    2  sync-guard-across-await    deny   0\n    1  dropped-guard              warn   1\n",
+        "{}",
+        stderr(&stats)
+    );
+    assert_eq!(stats.status.code(), Some(1), "the exit code still follows the findings");
+}

@@ -130,6 +130,20 @@ struct Cli {
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
 
+    /// Print the files a run would lint, one per line, and exit.
+    #[arg(long)]
+    show_files: bool,
+
+    /// Print the configuration files read and each rule's level with where
+    /// it was set, and exit.
+    #[arg(long)]
+    show_settings: bool,
+
+    /// Print the number of findings per rule (and how many `--fix` can fix)
+    /// instead of the findings.
+    #[arg(long)]
+    statistics: bool,
+
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     jobs: Option<usize>,
@@ -306,6 +320,19 @@ fn run(cli: Cli) -> Result<u8, String> {
     let engine = EngineOptions { threads: cli.jobs, cache_dir, ..EngineOptions::default() };
     let lint_started = std::time::SystemTime::now();
     let config_file = config_file(&cli)?;
+    if cli.show_files || cli.show_settings {
+        let settings = driver::settings(&ws, &flags, config_file.as_deref()).map_err(|RunError(msg)| msg)?;
+        if cli.show_settings {
+            print_stdout(&show_settings(&ws, &settings))?;
+        } else {
+            if cli.paths.is_empty() {
+                driver::apply_excludes(&mut ws, &settings);
+            }
+            let list: String = ws.files.iter().map(|f| format!("{}\n", f.display)).collect();
+            print_stdout(&list)?;
+        }
+        return Ok(if ws.errors.is_empty() { 0 } else { 2 });
+    }
     let mut report = driver::run_with_config_file(ws, &flags, &engine, cli.paths.is_empty(), config_file.as_deref())
         .map_err(|RunError(msg)| msg)?;
     if let Some(path) = &cli.write_baseline {
@@ -381,7 +408,11 @@ fn run(cli: Cli) -> Result<u8, String> {
     };
     let ropts = RenderOptions { format, color, tool_version: env!("CARGO_PKG_VERSION") };
     let mut buf = Vec::new();
-    render::render(&mut buf, ws, findings, &ropts).map_err(|e| e.to_string())?;
+    if cli.statistics {
+        buf = statistics(findings).into_bytes();
+    } else {
+        render::render(&mut buf, ws, findings, &ropts).map_err(|e| e.to_string())?;
+    }
     if check_ok == Some(false) {
         // One build-finished for both runs: cargo check failed, so did the build.
         let text = String::from_utf8_lossy(&buf).replace(
@@ -409,6 +440,76 @@ fn run(cli: Cli) -> Result<u8, String> {
         code = 1;
     }
     Ok(if code == 1 && cli.exit_zero { 0 } else { code })
+}
+
+/// `--show-settings`: where the configuration came from and what it says,
+/// for the workspace and for each package whose settings differ.
+fn show_settings(ws: &async_sync_lint::workspace::Workspace, settings: &driver::Settings) -> String {
+    use async_sync_lint::config::{Config, LevelSource};
+    let mut out = String::from("configuration files read:\n");
+    if settings.files_read.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for path in &settings.files_read {
+        out.push_str(&format!("  {}\n", path.display()));
+    }
+    let describe = |config: &Config, out: &mut String| {
+        let catalog = rules::all().into_iter().chain(rules::engine_codes());
+        for r in catalog {
+            let level = config.level_for(r.name, r.default_level);
+            let source = match config.source_of(r.name) {
+                None => "default",
+                Some(LevelSource::Cli) => "command line",
+                Some(LevelSource::File) => "async-sync-lint.toml",
+                Some(LevelSource::Package) => "[package.metadata.async-sync-lint]",
+                Some(LevelSource::Workspace) => "[workspace.metadata.async-sync-lint]",
+            };
+            let via_group = if level != config.levels.get(r.name).copied().unwrap_or(r.default_level) {
+                " (through `warnings`)"
+            } else {
+                ""
+            };
+            out.push_str(&format!("  {:<26} {:<6} {source}{via_group}\n", r.name, level.as_str()));
+        }
+        for (key, values) in [("blocking-paths", &config.extra_blocking_paths), ("exclude", &config.exclude_paths)] {
+            if !values.is_empty() {
+                out.push_str(&format!("  {key} = {values:?}\n"));
+            }
+        }
+    };
+    out.push_str(&format!("\nworkspace ({}):\n", ws.root.display()));
+    describe(&settings.base, &mut out);
+    for (package, config) in ws.packages.iter().zip(&settings.packages) {
+        if *config != settings.base {
+            out.push_str(&format!("\npackage `{}` ({}):\n", package.name, package.manifest_path.display()));
+            describe(config, &mut out);
+        }
+    }
+    out
+}
+
+/// `--statistics`: findings per rule, most frequent first, with how many
+/// carry a machine-applicable fix.
+fn statistics(findings: &[async_sync_lint::diagnostic::Finding]) -> String {
+    use async_sync_lint::diagnostic::Applicability;
+    let mut per_rule: std::collections::BTreeMap<&str, (usize, usize, Level)> = std::collections::BTreeMap::new();
+    for f in findings {
+        let fixable = f
+            .helps
+            .iter()
+            .any(|h| h.suggestion.as_ref().is_some_and(|s| s.applicability == Applicability::MachineApplicable));
+        let entry = per_rule.entry(&f.rule).or_insert((0, 0, f.level));
+        entry.0 += 1;
+        entry.1 += usize::from(fixable);
+        entry.2 = entry.2.max(f.level);
+    }
+    let mut rows: Vec<_> = per_rule.into_iter().collect();
+    rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+    let mut out = format!("{:>5}  {:<26} {:<6} fixable\n", "count", "rule", "level");
+    for (rule, (count, fixable, level)) in rows {
+        out.push_str(&format!("{count:>5}  {rule:<26} {:<6} {fixable}\n", level.as_str()));
+    }
+    out
 }
 
 /// `--config FILE`: ours is a file; cargo's `KEY=VALUE` form is for

@@ -93,28 +93,7 @@ pub fn run_with_config_file(
     config_file: Option<&Path>,
 ) -> Result<Report, RunError> {
     let known = config::known_rule_names();
-    let root_toml = match config_file {
-        Some(path) => {
-            Some(read_config_file(path)?.ok_or_else(|| RunError(format!("{}: no such file", path.display())))?)
-        }
-        None => read_config_file(&ws.root.join(CONFIG_FILE))?,
-    };
-    let base = config::load(ws.lint_metadata.as_ref(), None, layer(root_toml.as_ref()), flags, &known)
-        .map_err(|e| in_manifest(e, &ws.root.join("Cargo.toml")))?;
-    let mut package_configs: Vec<Config> = Vec::with_capacity(ws.packages.len());
-    for p in &ws.packages {
-        // The nearest file wins, as in ruff: a member's own
-        // `async-sync-lint.toml` replaces the root's for its files.
-        let dir = p.manifest_path.parent().unwrap_or(&ws.root);
-        let own = match config_file {
-            None if dir != ws.root => read_config_file(&dir.join(CONFIG_FILE))?,
-            _ => None,
-        };
-        let toml = layer(own.as_ref().or(root_toml.as_ref()));
-        let config = config::load(ws.lint_metadata.as_ref(), p.lint_metadata.as_ref(), toml, flags, &known)
-            .map_err(|e| in_manifest(e, &p.manifest_path))?;
-        package_configs.push(config);
-    }
+    let Settings { base, packages: package_configs, .. } = settings(&ws, flags, config_file)?;
     if walked {
         exclude_files(&mut ws, &base, &package_configs);
     }
@@ -202,6 +181,49 @@ fn in_manifest(mut e: ConfigError, manifest: &Path) -> ConfigError {
     e
 }
 
+/// The merged configuration of a workspace, for the run and for
+/// `--show-settings`.
+pub struct Settings {
+    /// For files outside any package.
+    pub base: Config,
+    /// One per `Workspace::packages` entry.
+    pub packages: Vec<Config>,
+    /// The `async-sync-lint.toml` files read, in the order read.
+    pub files_read: Vec<PathBuf>,
+}
+
+/// Reads every configuration layer (see `config`): the workspace's and
+/// each package's metadata, the nearest `async-sync-lint.toml` (or
+/// `config_file` in place of all of them) and the command line's flags.
+pub fn settings(ws: &Workspace, flags: &[LevelFlag], config_file: Option<&Path>) -> Result<Settings, RunError> {
+    let known = config::known_rule_names();
+    let root_toml = match config_file {
+        Some(path) => {
+            Some(read_config_file(path)?.ok_or_else(|| RunError(format!("{}: no such file", path.display())))?)
+        }
+        None => read_config_file(&ws.root.join(CONFIG_FILE))?,
+    };
+    let mut files_read: Vec<PathBuf> = root_toml.iter().map(|(path, _)| path.clone()).collect();
+    let base = config::load(ws.lint_metadata.as_ref(), None, layer(root_toml.as_ref()), flags, &known)
+        .map_err(|e| in_manifest(e, &ws.root.join("Cargo.toml")))?;
+    let mut packages: Vec<Config> = Vec::with_capacity(ws.packages.len());
+    for p in &ws.packages {
+        // The nearest file wins, as in ruff: a member's own
+        // `async-sync-lint.toml` replaces the root's for its files.
+        let dir = p.manifest_path.parent().unwrap_or(&ws.root);
+        let own = match config_file {
+            None if dir != ws.root => read_config_file(&dir.join(CONFIG_FILE))?,
+            _ => None,
+        };
+        files_read.extend(own.iter().map(|(path, _)| path.clone()));
+        let toml = layer(own.as_ref().or(root_toml.as_ref()));
+        let config = config::load(ws.lint_metadata.as_ref(), p.lint_metadata.as_ref(), toml, flags, &known)
+            .map_err(|e| in_manifest(e, &p.manifest_path))?;
+        packages.push(config);
+    }
+    Ok(Settings { base, packages, files_read })
+}
+
 /// A configuration file's path and text; `None` when there is none.
 fn read_config_file(path: &Path) -> Result<Option<(PathBuf, String)>, RunError> {
     match std::fs::read_to_string(path) {
@@ -213,6 +235,11 @@ fn read_config_file(path: &Path) -> Result<Option<(PathBuf, String)>, RunError> 
 
 fn layer(file: Option<&(PathBuf, String)>) -> Option<(&Path, &str)> {
     file.map(|(path, text)| (path.as_path(), text.as_str()))
+}
+
+/// [`exclude_files`] for `--show-files`: the files a run would lint.
+pub fn apply_excludes(ws: &mut Workspace, settings: &Settings) {
+    exclude_files(ws, &settings.base, &settings.packages);
 }
 
 /// Drops files matched by their configuration's `exclude` globs (the
