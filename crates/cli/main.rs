@@ -196,7 +196,10 @@ struct Cli {
     no_default_features: bool,
     #[arg(long, hide = true, action = ArgAction::Append)]
     target: Vec<String>,
-    #[arg(long, hide = true)]
+    /// Directory for the incremental cache (and for `cargo check` under
+    /// --with-check); default: `CARGO_TARGET_DIR`, else the workspace's
+    /// `target/`.
+    #[arg(long, value_name = "DIR")]
     target_dir: Option<PathBuf>,
     /// Read this configuration file instead of the `async-sync-lint.toml`
     /// files of the workspace. (cargo's `--config KEY=VALUE` reaches `cargo
