@@ -85,9 +85,32 @@ fn unparsable_file_is_reported_and_others_still_linted() {
     write(dir.path(), "held.rs", HELD);
     let out = run(&[".", "--message-format", "short"], dir.path());
     let text = stdout(&out);
-    assert!(text.contains("broken.rs:1:") && text.contains("warning[parse-error]"), "{text}");
+    assert!(text.contains("broken.rs:2:1: warning[parse-error]: this file contains an unclosed delimiter"), "{text}");
     assert!(text.contains("held.rs:3:13: warning[sync-guard-across-await]"), "{text}");
     assert_eq!(out.status.code(), Some(0));
+}
+
+/// As rustc: an unclosed or mismatched delimiter is named, the finding sits
+/// where the file ends or the wrong closer is, and the opener is labelled.
+#[test]
+fn an_unbalanced_delimiter_is_named_and_placed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "unclosed.rs", "async fn f() {\n    if true {\n        g().await;\n}\n");
+    write(dir.path(), "mismatched.rs", "async fn f() {\n    let x = (1, 2;\n    g().await;\n}\n");
+    let short = stdout(&run(&[".", "--message-format", "short"], dir.path()));
+    assert!(
+        short.contains("unclosed.rs:5:1: warning[parse-error]: this file contains an unclosed delimiter: `{`"),
+        "{short}"
+    );
+    assert!(
+        short.contains(
+            "mismatched.rs:4:1: warning[parse-error]: mismatched closing delimiter: `}` closes the `(` opened here"
+        ),
+        "{short}"
+    );
+    let human = stdout(&run(&["unclosed.rs"], dir.path()));
+    // The `}` on line 4 closes the `if`, so the function's `{` is unclosed.
+    assert!(human.contains("1 | async fn f() {\n  |              - unclosed delimiter"), "{human}");
 }
 
 /// The example project the README sends newcomers to: its findings are a
@@ -503,4 +526,38 @@ fn show_files_show_settings_and_statistics() {
         stderr(&stats)
     );
     assert_eq!(stats.status.code(), Some(1), "the exit code still follows the findings");
+}
+
+/// `[per-path]` levels: a glob's rules for the files it matches; the
+/// command line still wins.
+#[test]
+fn per_path_levels_apply_to_matching_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    package(root, "");
+    std::fs::create_dir_all(root.join("tests")).expect("mkdir");
+    write(root, "src/lib.rs", HELD);
+    write(root, "tests/it.rs", HELD);
+    write(
+        root,
+        "async-sync-lint.toml",
+        "[rules]\nsync-guard-across-await = \"deny\"\n\n[per-path]\n\"tests/**\" = { sync-guard-across-await = \"allow\" }\n",
+    );
+    let out = run(&["--no-cache", "--all-targets", "--message-format", "short"], root);
+    assert_eq!(
+        stdout(&out).lines().map(|l| &l[..l.find(':').unwrap_or(0)]).collect::<Vec<_>>(),
+        ["src/lib.rs"],
+        "{}",
+        stdout(&out)
+    );
+    let cli = run(&["--no-cache", "--all-targets", "--message-format", "short", "-W", "sync-guard-across-await"], root);
+    assert_eq!(stdout(&cli).lines().count(), 2, "the command line wins: {}", stdout(&cli));
+    write(root, "async-sync-lint.toml", "[per-path]\n\"tests/**\" = { busy-wiat = \"allow\" }\n");
+    let bad = run(&["--no-cache"], root);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("unknown rule `busy-wiat` in `per-path.\"tests/**\"`; did you mean `busy-wait`?"),
+        "{}",
+        stderr(&bad)
+    );
 }

@@ -112,10 +112,29 @@ pub fn run_with_config_file(
         ws.files[file as usize].package.and_then(|p| package_configs.get(p)).unwrap_or(&base)
     };
 
+    // `[per-path]` globs, compiled once each.
+    let mut globs: std::collections::HashMap<&str, Option<ignore::gitignore::Gitignore>> = Default::default();
+    for config in std::iter::once(&base).chain(&package_configs) {
+        for (glob, _) in &config.per_path {
+            globs.entry(glob).or_insert_with(|| {
+                let mut builder = ignore::gitignore::GitignoreBuilder::new(&ws.root);
+                let _ = builder.add_line(None, glob); // validated by `config::load`
+                builder.build().ok()
+            });
+        }
+    }
     let mut findings = result.findings;
     for f in &mut findings {
         if f.rule != engine_codes::INTERNAL_ERROR && f.rule != engine_codes::IO_ERROR {
-            f.level = config_of(f.file).level_for(&f.rule, f.level);
+            let path = &ws.files[f.file as usize].path;
+            let rel = path.strip_prefix(&ws.root).unwrap_or(path);
+            let matches = |glob: &str| {
+                globs
+                    .get(glob)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|m| m.matched_path_or_any_parents(rel, false).is_ignore())
+            };
+            f.level = config_of(f.file).level_for_file(&f.rule, f.level, matches);
         }
     }
     // Suppressions, file by file. Only files whose text mentions the marker
