@@ -4,6 +4,7 @@
 //! strings, raw strings and character literals; lifetimes are not literals.
 
 use crate::diagnostic::Finding;
+use crate::nesting::{is_ident_continue, is_ident_start, skip_block_comment, skip_quote, skip_raw_string, skip_string};
 use crate::source::LineIndex;
 
 /// An unbalanced delimiter: the message, where to point, and the opening
@@ -32,78 +33,61 @@ pub fn name_unbalanced(f: Finding, raw: &str, lines: &LineIndex) -> Finding {
     named
 }
 
-/// The first unbalanced delimiter of `text`, if any.
+/// The first unbalanced delimiter of `text`, if any. Comments and literals
+/// are skipped with the nesting check's scanners.
 pub fn find(text: &str) -> Option<Unbalanced> {
     let b = text.as_bytes();
     let mut open: Vec<(u8, usize)> = Vec::new();
     let mut i = 0;
     while i < b.len() {
+        let start = i;
         match b[i] {
             b'/' if b.get(i + 1) == Some(&b'/') => {
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
                 }
             }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut depth = 1;
-                i += 2;
-                while i < b.len() && depth > 0 {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 1;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 1;
-                    }
+            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i),
+            b'"' => i = skip_string(b, i + 1),
+            b'\'' => i = skip_quote(b, i),
+            c if is_ident_start(c) => {
+                while i < b.len() && is_ident_continue(b[i]) {
                     i += 1;
                 }
-                continue;
-            }
-            b'"' => i = skip_string(b, i + 1),
-            b'r' if !is_ident_byte(b, i) && raw_string_start(b, i + 1).is_some() => {
-                let (hashes, body) = raw_string_start(b, i + 1).unwrap_or((0, i + 1));
-                i = skip_raw_string(b, body, hashes);
-                continue;
-            }
-            b'\'' => {
-                // 'x', '\n', '\u{..}' are literals; 'a (no closing quote
-                // right after one character) is a lifetime or label.
-                if b.get(i + 1) == Some(&b'\\') {
-                    i += 2;
-                    while i < b.len() && b[i] != b'\'' && b[i] != b'\n' {
-                        i += 1;
+                // Raw strings: r"…", r#"…"#, br"…", cr#"…"#.
+                if matches!(&text[start..i], "r" | "br" | "cr") {
+                    let mut j = i;
+                    while j < b.len() && b[j] == b'#' {
+                        j += 1;
                     }
-                } else {
-                    let next = text[i + 1..].chars().next().map_or(1, char::len_utf8);
-                    if b.get(i + 1 + next) == Some(&b'\'') {
-                        i += 1 + next;
+                    if b.get(j) == Some(&b'"') {
+                        i = skip_raw_string(b, j + 1, j - i);
                     }
                 }
             }
-            c @ (b'(' | b'[' | b'{') => open.push((c, i)),
-            c @ (b')' | b']' | b'}') => match open.pop() {
-                Some((o, _)) if closer(o) == c => {}
-                Some((o, at)) => {
-                    return Some(Unbalanced {
-                        message: format!(
+            c @ (b'(' | b'[' | b'{') => {
+                open.push((c, i));
+                i += 1;
+            }
+            c @ (b')' | b']' | b'}') => {
+                match open.pop() {
+                    Some((o, _)) if closer(o) == c => {}
+                    Some((o, at)) => {
+                        let message = format!(
                             "mismatched closing delimiter: `{}` closes the `{}` opened here",
                             c as char, o as char
-                        ),
-                        at: i,
-                        opener: Some(at),
-                    })
+                        );
+                        return Some(Unbalanced { message, at: i, opener: Some(at) });
+                    }
+                    None => {
+                        let message = format!("unexpected closing delimiter: `{}`", c as char);
+                        return Some(Unbalanced { message, at: i, opener: None });
+                    }
                 }
-                None => {
-                    return Some(Unbalanced {
-                        message: format!("unexpected closing delimiter: `{}`", c as char),
-                        at: i,
-                        opener: None,
-                    })
-                }
-            },
-            _ => {}
+                i += 1;
+            }
+            _ => i += 1,
         }
-        i += 1;
     }
     open.pop().map(|(o, at)| Unbalanced {
         message: format!("this file contains an unclosed delimiter: `{}`", o as char),
@@ -118,42 +102,6 @@ fn closer(open: u8) -> u8 {
         b'[' => b']',
         _ => b'}',
     }
-}
-
-/// Is the byte before `i` part of an identifier (so `r` is not a prefix)?
-fn is_ident_byte(b: &[u8], i: usize) -> bool {
-    i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_') && !matches!(b[i - 1], b'b' | b'c')
-}
-
-/// After `r`: the number of `#`s and the index after the opening quote.
-fn raw_string_start(b: &[u8], mut i: usize) -> Option<(usize, usize)> {
-    let start = i;
-    while b.get(i) == Some(&b'#') {
-        i += 1;
-    }
-    (b.get(i) == Some(&b'"')).then_some((i - start, i + 1))
-}
-
-fn skip_raw_string(b: &[u8], mut i: usize, hashes: usize) -> usize {
-    while i < b.len() {
-        if b[i] == b'"' && b[i + 1..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes {
-            return i + 1 + hashes;
-        }
-        i += 1;
-    }
-    i
-}
-
-/// From inside a string: the index of its closing quote (or the end).
-fn skip_string(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return i,
-            _ => i += 1,
-        }
-    }
-    i
 }
 
 #[cfg(test)]
