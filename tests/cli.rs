@@ -561,3 +561,23 @@ fn per_path_levels_apply_to_matching_files() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn add_suppressions_writes_an_allow_comment_above_each_finding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let held = write(dir.path(), "held.rs", HELD);
+    let out = run(&["held.rs", "--add-suppressions"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("added 1 suppression comment(s)"), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&held).expect("read");
+    assert_eq!(
+        text,
+        HELD.replace(
+            "    let g = m.lock()",
+            "    // async-sync-lint: allow(sync-guard-across-await) -- TODO: say why\n    let g = m.lock()"
+        )
+    );
+    let again = run(&["held.rs", "--", "-D", "warnings"], dir.path());
+    assert_eq!(again.status.code(), Some(0), "the comment suppresses the finding: {}", stdout(&again));
+    assert_eq!(stdout(&again), "");
+}

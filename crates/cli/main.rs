@@ -104,10 +104,16 @@ struct Cli {
     #[arg(long, requires = "fix")]
     dry_run: bool,
 
-    /// With --fix: fix even when the git working tree has uncommitted
-    /// changes (by default `--fix` refuses, as `cargo clippy --fix` does).
-    #[arg(long, requires = "fix")]
+    /// With --fix or --add-suppressions: write even when the git working
+    /// tree has uncommitted changes (refused by default, as `cargo clippy
+    /// --fix` does).
+    #[arg(long)]
     allow_dirty: bool,
+
+    /// Write an allow comment (with a reason to fill in) above every
+    /// current finding, then exit: adopt the linter, then work the list down.
+    #[arg(long, conflicts_with = "fix")]
+    add_suppressions: bool,
 
     /// Report only findings that are not in this baseline file.
     #[arg(long, value_name = "FILE")]
@@ -315,7 +321,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         print_selection_notes(&ws, &cli.paths);
         note_ineffective_flags(&cli);
     }
-    if cli.fix && !cli.dry_run && !cli.allow_dirty {
+    if (cli.fix && !cli.dry_run || cli.add_suppressions) && !cli.allow_dirty {
         refuse_dirty_tree(&ws.root)?;
     }
     let discovery_failed = !ws.errors.is_empty();
@@ -351,6 +357,21 @@ fn run(cli: Cli) -> Result<u8, String> {
         if known > 0 && !is_json(format) {
             eprintln!("note: {known} finding(s) in the baseline {} not shown", path.display());
         }
+    }
+    if cli.add_suppressions {
+        let mut added = 0;
+        for f in fix::add_suppressions(&report.workspace, &report.findings, lint_started) {
+            match &f.status {
+                fix::FixStatus::Written(n) => {
+                    added += n;
+                    eprintln!("{}: added {n} suppression comment(s)", f.display);
+                }
+                fix::FixStatus::Skipped(why) => eprintln!("warning: not writing {}: {why}", f.display),
+                fix::FixStatus::Diff(..) => {}
+            }
+        }
+        eprintln!("added {added} suppression comment(s); search for `TODO: say why` to give each its reason");
+        return Ok(if discovery_failed { 2 } else { 0 });
     }
     if cli.fix {
         let fixes = fix::fix(&report.workspace, &report.findings, cli.dry_run, lint_started);
