@@ -191,7 +191,8 @@ struct Cli {
     #[arg(long, help_heading = "Target selection")]
     benches: bool,
 
-    // Flags cargo and rust-analyzer pass to check commands; accepted, no effect.
+    // Flags cargo and rust-analyzer pass to check commands. Those that cannot
+    // change what a syntax linter sees get a note (`note_ineffective_flags`).
     #[arg(long, hide = true)]
     keep_going: bool,
     #[arg(long, short = 'F', hide = true, action = ArgAction::Append)]
