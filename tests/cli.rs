@@ -581,3 +581,14 @@ fn add_suppressions_writes_an_allow_comment_above_each_finding() {
     assert_eq!(again.status.code(), Some(0), "the comment suppresses the finding: {}", stdout(&again));
     assert_eq!(stdout(&again), "");
 }
+
+#[test]
+fn fix_removes_unused_suppressions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "// async-sync-lint: allow(busy-wait) -- no longer polls\nasync fn f() {\n    g().await; // async-sync-lint: allow(blocking-in-async)\n}\nasync fn g() {}\n";
+    let file = write(dir.path(), "stale.rs", text);
+    let out = run(&["stale.rs", "--fix"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), "async fn f() {\n    g().await;\n}\nasync fn g() {}\n");
+    assert_eq!(stdout(&run(&["stale.rs"], dir.path())), "", "nothing left to report");
+}

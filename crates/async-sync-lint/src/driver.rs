@@ -159,17 +159,20 @@ pub fn run_with_config_file(
             );
         }
         for i in applied.unused {
-            mine.push(
-                Finding::new(
-                    engine_codes::UNUSED_SUPPRESSION,
-                    level,
-                    *file,
-                    sups[i].span,
-                    "this suppression allows nothing",
-                )
-                .with_primary_label("no finding of these rules here")
-                .with_help("remove it, or move it to the line of the finding it is meant for"),
-            );
+            let unused = Finding::new(
+                engine_codes::UNUSED_SUPPRESSION,
+                level,
+                *file,
+                sups[i].span,
+                "this suppression allows nothing",
+            )
+            .with_primary_label("no finding of these rules here");
+            // `--fix` deletes it.
+            let help = "remove it, or move it to the line of the finding it is meant for";
+            mine.push(match suppress::removal(text, sups[i].span) {
+                Some(edit) => unused.with_suggestion(help, edit),
+                None => unused.with_help(help),
+            });
         }
         for (span, message) in malformed {
             mine.push(Finding::new(engine_codes::UNUSED_SUPPRESSION, level, *file, span, message));

@@ -30,7 +30,7 @@
 //! covered nothing, for the engine to report as `unused-suppression`.
 
 use crate::config::{closest, ENGINE_CODES};
-use crate::diagnostic::{engine_codes, Finding, Level, Span};
+use crate::diagnostic::{engine_codes, Applicability, Finding, Level, Span, Suggestion};
 use crate::source::LineIndex;
 
 /// The rule name that stands for every rule.
@@ -162,6 +162,35 @@ pub fn apply_with(
         .collect();
     overridden.sort_unstable();
     Applied { unused, overridden }
+}
+
+/// The edit that deletes an unused suppression: its whole line when it is
+/// alone on it, else the trailing comment and the blanks before it. `None`
+/// when code follows it on its line.
+pub fn removal(text: &str, span: Span) -> Option<Suggestion> {
+    let (lo, hi) = (span.lo as usize, span.hi as usize);
+    if lo > hi || hi > text.len() || !text.is_char_boundary(lo) || !text.is_char_boundary(hi) {
+        return None;
+    }
+    let line_start = text[..lo].rfind('\n').map_or(0, |n| n + 1);
+    let line_end = text[hi..].find('\n').map_or(text.len(), |n| hi + n);
+    // A line comment runs to the end of its line (a `-- reason` included).
+    let end = if text[lo..].starts_with("//") { line_end } else { hi };
+    if !text[end..line_end].trim().is_empty() {
+        return None;
+    }
+    let (from, to) = if text[line_start..lo].trim().is_empty() {
+        (line_start, (line_end + 1).min(text.len()))
+    } else {
+        (lo - (text[..lo].len() - text[..lo].trim_end().len()), line_end)
+    };
+    let lines = LineIndex::new(text);
+    let replacement = String::new();
+    Some(Suggestion {
+        span: lines.span(from as u32, to as u32),
+        replacement,
+        applicability: Applicability::MachineApplicable,
+    })
 }
 
 /// What [`apply`] found out about the suppressions, by index.
