@@ -182,7 +182,7 @@ fn fix_dry_run_then_fix() {
     let dir = crate_with(DROPPED);
     let lib = dir.path().join("src/lib.rs");
     let dry = run(&["--fix", "--dry-run"], dir.path());
-    assert_eq!(dry.status.code(), Some(0));
+    assert_eq!(dry.status.code(), Some(1), "a dry run with fixes pending exits 1");
     assert_eq!(
         String::from_utf8_lossy(&dry.stdout),
         "--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -3,1 +3,1 @@\n-    let _ = m.lock();\n+    let _guard = m.lock();\n"
@@ -196,6 +196,54 @@ fn fix_dry_run_then_fix() {
     // No temp files left behind.
     let names: Vec<_> = std::fs::read_dir(dir.path().join("src")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 1, "{names:?}");
+}
+
+#[test]
+fn fix_dry_run_exits_1_only_when_something_would_change() {
+    let dir = crate_with(DROPPED);
+    // At warn level the finding alone would exit 0: the 1 is the pending fix.
+    let pending = run(&["--fix", "--dry-run", "-W", "dropped-guard"], dir.path());
+    assert_eq!(pending.status.code(), Some(1), "{}", String::from_utf8_lossy(&pending.stderr));
+    assert_eq!(run(&["-W", "dropped-guard"], dir.path()).status.code(), Some(0));
+    let clean = crate_with("async fn f() {}\n");
+    assert_eq!(run(&["--fix", "--dry-run"], clean.path()).status.code(), Some(0));
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+}
+
+#[test]
+fn fix_refuses_a_dirty_git_tree_unless_allowed() {
+    let dir = crate_with(DROPPED);
+    std::fs::write(dir.path().join(".gitignore"), "/target\n").unwrap();
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "init"]);
+    let lib = dir.path().join("src/lib.rs");
+    let edited = format!("// work in progress\n{DROPPED}");
+    std::fs::write(&lib, &edited).unwrap();
+
+    let refused = run(&["--fix"], dir.path());
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("uncommitted changes") && stderr.contains("src/lib.rs"), "{stderr}");
+    assert!(stderr.contains("--allow-dirty"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&lib).unwrap(), edited, "nothing written");
+
+    assert_eq!(run(&["--fix", "--dry-run"], dir.path()).status.code(), Some(1), "a dry run writes nothing");
+    let allowed = run(&["--fix", "--allow-dirty"], dir.path());
+    assert_eq!(allowed.status.code(), Some(0), "{}", String::from_utf8_lossy(&allowed.stderr));
+    assert!(std::fs::read_to_string(&lib).unwrap().contains("let _guard ="));
+
+    git(dir.path(), &["commit", "-q", "-am", "fixed"]);
+    assert_eq!(run(&["--fix"], dir.path()).status.code(), Some(0), "a clean tree is fixed without the flag");
 }
 
 #[test]
@@ -242,4 +290,24 @@ fn with_check_streams_cargo_check_first() {
     assert_eq!(finished, 1, "one build-finished for both runs");
     assert!(matches!(msgs.last(), Some(Message::BuildFinished(b)) if !b.success));
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn with_check_clippy_streams_clippy_lints() {
+    let has_clippy = Command::new("cargo").args(["clippy", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !has_clippy && std::env::var_os("CI").is_none() {
+        eprintln!("note: clippy is not installed; --with-check clippy not checked");
+        return;
+    }
+    let dir = crate_with("pub fn count(v: &Vec<u32>) -> usize {\n    v.len()\n}\n");
+    let out = run(&["--with-check", "clippy", "--message-format=json", "--target-dir", "target"], dir.path());
+    let msgs = parse(&out);
+    let ptr_arg = msgs.iter().any(|m| {
+        matches!(m, Message::CompilerMessage(c) if c.message.code.as_ref().is_some_and(|c| c.code == "clippy::ptr_arg"))
+    });
+    assert!(ptr_arg, "clippy's lint is passed through: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(matches!(msgs.last(), Some(Message::BuildFinished(b)) if b.success));
+    assert_eq!(out.status.code(), Some(0));
+    let bad = run(&["--with-check", "miri"], dir.path());
+    assert_eq!(bad.status.code(), Some(2), "only check and clippy are accepted");
 }

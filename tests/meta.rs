@@ -197,3 +197,95 @@ fn dogfood_own_workspace_is_clean() {
         .collect();
     assert!(findings.is_empty(), "findings on our own code:\n{}", findings.join("\n"));
 }
+
+fn help_text() -> String {
+    let out =
+        std::process::Command::new(env!("CARGO_BIN_EXE_cargo-async-sync-lint")).arg("--help").output().expect("runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `--long-flag` words of a text.
+fn long_flags(text: &str) -> Vec<String> {
+    let mut flags = Vec::new();
+    for (i, _) in text.match_indices("--") {
+        let rest = &text[i + 2..];
+        let name: String = rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '-').collect();
+        let before = text[..i].chars().last();
+        if name.len() > 1 && !before.is_some_and(|c| c.is_alphanumeric() || c == '-') {
+            flags.push(format!("--{}", name.trim_end_matches('-')));
+        }
+    }
+    flags
+}
+
+/// The action and the pre-commit hook call the binary with flags it has.
+#[test]
+fn distribution_files_use_real_flags() {
+    let help = help_text();
+    for file in ["action.yml", ".pre-commit-hooks.yaml"] {
+        let text = std::fs::read_to_string(repo().join(file)).expect(file);
+        for line in text.lines().filter(|l| l.contains("async-sync-lint --") || l.contains("args:")) {
+            for flag in long_flags(line) {
+                if ["--locked", "--path"].contains(&flag.as_str()) {
+                    continue; // cargo install's
+                }
+                assert!(help.contains(&flag), "{file} uses `{flag}`, which --help does not list");
+            }
+        }
+    }
+    let hooks = std::fs::read_to_string(repo().join(".pre-commit-hooks.yaml")).expect("hooks");
+    assert!(hooks.contains("entry: cargo-async-sync-lint\n"), "the hook runs the installed binary");
+    let example =
+        std::fs::read_to_string(repo().join(".github/workflows/async-sync-lint-example.yml")).expect("example");
+    assert!(example.contains("uses: async-sync-lint/async-sync-lint@"), "the example workflow uses the action");
+}
+
+/// Every flag the README shows on a command line exists.
+#[test]
+fn readme_flags_exist() {
+    let help = help_text();
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
+    let commands = readme.lines().filter(|l| l.contains("async-sync-lint") || l.starts_with("| `-"));
+    let flags: Vec<String> = commands.flat_map(long_flags).collect();
+    assert!(flags.len() > 20, "expected the README's flag table, found {flags:?}");
+    let cargo_own = ["--path", "--test", "--git", "--locked", "--manifest-path-only"];
+    for flag in flags {
+        if cargo_own.contains(&flag.as_str()) {
+            continue;
+        }
+        assert!(help.contains(&flag), "the README shows `{flag}`, which --help does not list");
+    }
+}
+
+/// Both crates package for crates.io: metadata complete, every path
+/// dependency versioned. `--no-verify` skips compiling the packaged crates
+/// (the test suite has built them already), which keeps this a second.
+#[test]
+fn both_crates_package_for_publishing() {
+    let target = tempfile::tempdir().expect("tempdir");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args([
+            "package",
+            "--no-verify",
+            "--allow-dirty",
+            "--offline",
+            "-p",
+            "async-sync-lint",
+            "-p",
+            "cargo-async-sync-lint",
+        ])
+        .env("CARGO_TARGET_DIR", target.path())
+        .current_dir(repo())
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for krate in ["async-sync-lint", "cargo-async-sync-lint"] {
+        assert!(stderr.contains(&format!("Packaging {krate} v")), "{krate} was not packaged: {stderr}");
+    }
+    for manifest in ["Cargo.toml", "crates/async-sync-lint/Cargo.toml"] {
+        let text = std::fs::read_to_string(repo().join(manifest)).expect(manifest);
+        assert!(text.contains("repository = ") && text.contains("homepage = "), "{manifest} lacks repository/homepage");
+    }
+}

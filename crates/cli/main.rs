@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use async_sync_lint::config::{self, LevelFlag};
 use async_sync_lint::diagnostic::Level;
-use async_sync_lint::discover::{discover, DiscoverOptions};
+use async_sync_lint::discover::{discover, select_targets, DiscoverOptions, TargetSelection};
 use async_sync_lint::driver::{self, RunError};
 use async_sync_lint::engine::EngineOptions;
 use async_sync_lint::render::{self, MessageFormat, RenderOptions};
@@ -99,9 +99,21 @@ struct Cli {
     #[arg(long)]
     fix: bool,
 
-    /// With --fix: print the diff instead of writing.
+    /// With --fix: print the diff instead of writing; exit 1 when there
+    /// is something to fix.
     #[arg(long, requires = "fix")]
     dry_run: bool,
+
+    /// With --fix or --add-suppressions: write even when the git working
+    /// tree has uncommitted changes (refused by default, as `cargo clippy
+    /// --fix` does).
+    #[arg(long)]
+    allow_dirty: bool,
+
+    /// Write an allow comment (with a reason to fill in) above every
+    /// current finding, then exit: adopt the linter, then work the list down.
+    #[arg(long, conflicts_with = "fix")]
+    add_suppressions: bool,
 
     /// Report only findings that are not in this baseline file.
     #[arg(long, value_name = "FILE")]
@@ -112,10 +124,31 @@ struct Cli {
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
 
-    /// Run `cargo check` first and pass its messages through (for editors:
-    /// compiler errors stay visible), then lint.
+    /// Run `cargo check` (or `cargo clippy` with `--with-check clippy`)
+    /// first and pass its messages through (for editors: compiler errors
+    /// and clippy's lints stay visible), then lint.
+    #[arg(long, value_name = "TOOL", num_args = 0..=1, default_missing_value = "check", value_parser = ["check", "clippy"])]
+    with_check: Option<String>,
+
+    /// Directory that `github` and `sarif` paths are relative to (default:
+    /// the git repository's top level, else the workspace root), so
+    /// annotations land on the right files in a monorepo.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+
+    /// Print the files a run would lint, one per line, and exit.
     #[arg(long)]
-    with_check: bool,
+    show_files: bool,
+
+    /// Print the configuration files read and each rule's level with where
+    /// it was set, and exit.
+    #[arg(long)]
+    show_settings: bool,
+
+    /// Print the number of findings per rule (and how many `--fix` can fix)
+    /// instead of the findings.
+    #[arg(long)]
+    statistics: bool,
 
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
@@ -134,9 +167,32 @@ struct Cli {
     #[arg(long, hide = true)]
     dump_facts: bool,
 
-    // Flags cargo and rust-analyzer pass to check commands; accepted, no effect.
-    #[arg(long, hide = true)]
+    /// Lint every target: lib, bins, tests, examples, benches (default: lib
+    /// and bins, as `cargo check`).
+    #[arg(long, help_heading = "Target selection")]
     all_targets: bool,
+    /// Lint the library.
+    #[arg(long, help_heading = "Target selection")]
+    lib: bool,
+    /// Lint every binary.
+    #[arg(long, help_heading = "Target selection")]
+    bins: bool,
+    /// Lint the named binary.
+    #[arg(long = "bin", value_name = "NAME", help_heading = "Target selection")]
+    bin_names: Vec<String>,
+    /// Lint every target built as a test (test targets, and lib and bins'
+    /// unit tests).
+    #[arg(long, help_heading = "Target selection")]
+    tests: bool,
+    /// Lint the examples.
+    #[arg(long, help_heading = "Target selection")]
+    examples: bool,
+    /// Lint the benches.
+    #[arg(long, help_heading = "Target selection")]
+    benches: bool,
+
+    // Flags cargo and rust-analyzer pass to check commands. Those that cannot
+    // change what a syntax linter sees get a note (`note_ineffective_flags`).
     #[arg(long, hide = true)]
     keep_going: bool,
     #[arg(long, short = 'F', hide = true, action = ArgAction::Append)]
@@ -147,20 +203,16 @@ struct Cli {
     no_default_features: bool,
     #[arg(long, hide = true, action = ArgAction::Append)]
     target: Vec<String>,
-    #[arg(long, hide = true)]
+    /// Directory for the incremental cache (and for `cargo check` under
+    /// --with-check); default: `CARGO_TARGET_DIR`, else the workspace's
+    /// `target/`.
+    #[arg(long, value_name = "DIR")]
     target_dir: Option<PathBuf>,
-    #[arg(long, hide = true, action = ArgAction::Append)]
+    /// Read this configuration file instead of the `async-sync-lint.toml`
+    /// files of the workspace. (cargo's `--config KEY=VALUE` reaches `cargo
+    /// check` under --with-check.)
+    #[arg(long, value_name = "FILE", action = ArgAction::Append)]
     config: Vec<String>,
-    #[arg(long, hide = true)]
-    lib: bool,
-    #[arg(long, hide = true)]
-    bins: bool,
-    #[arg(long, hide = true)]
-    tests: bool,
-    #[arg(long, hide = true)]
-    examples: bool,
-    #[arg(long, hide = true)]
-    benches: bool,
     #[arg(long, hide = true)]
     release: bool,
     #[arg(long, hide = true)]
@@ -171,7 +223,9 @@ struct Cli {
     offline: bool,
     #[arg(long, hide = true)]
     frozen: bool,
-    #[arg(short = 'q', long, hide = true)]
+    /// Print nothing on stderr but errors (no result line, notes or
+    /// summaries).
+    #[arg(short = 'q', long)]
     quiet: bool,
 
     /// Lint levels after `--`: -A/-W/-D/-F RULE, as rustc takes them.
@@ -203,17 +257,22 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8, String> {
     if cli.list_rules {
+        let mut text = String::new();
         for r in rules::all() {
-            println!("{:<26} {:<5} {}", r.name, r.default_level.as_str(), r.summary);
+            text.push_str(&format!("{:<26} {:<5} {}\n", r.name, r.default_level.as_str(), r.summary));
         }
-        return Ok(0);
+        text.push_str("\nengine codes (levels apply to them as to rules):\n");
+        for r in rules::engine_codes() {
+            text.push_str(&format!("{:<26} {:<5} {}\n", r.name, r.default_level.as_str(), r.summary));
+        }
+        return print_stdout(&text).map(|()| 0);
     }
     if let Some(name) = &cli.explain {
-        let Some(r) = rules::find(name) else {
+        let Some(r) = canonical_rule_name(name).ok().and_then(|n| rules::find_code(&n)) else {
             return Err(unknown_rule(name));
         };
-        println!("# {} (default: {})\n\n{}", r.name, r.default_level.as_str(), r.docs.trim_end());
-        return Ok(0);
+        let text = format!("# {} (default: {})\n\n{}\n", r.name, r.default_level.as_str(), r.docs.trim_end());
+        return print_stdout(&text).map(|()| 0);
     }
     let format = MessageFormat::parse(&cli.message_format).ok_or_else(|| {
         format!(
@@ -241,24 +300,51 @@ fn run(cli: Cli) -> Result<u8, String> {
         edition_override: edition,
         cwd,
     };
-    let ws = discover(&opts).map_err(|e| e.to_string())?;
+    let mut ws = discover(&opts).map_err(|e| e.to_string())?;
+    if cli.paths.is_empty() {
+        select_targets(&mut ws, &target_selection(&cli));
+    }
     for err in &ws.errors {
         eprintln!("error: {}: {}", err.path.display(), err.message);
+    }
+    for warning in &ws.warnings {
+        eprintln!("warning: {}: {}", warning.path.display(), warning.message);
     }
     if cli.dump_facts {
         for (i, f) in ws.files.iter().enumerate() {
             let outcome = async_sync_lint::engine::analyze_file(&f.path, f.edition, i as u32);
             let json = serde_json::json!({ "file": f.display, "facts": outcome.facts, "findings": outcome.findings });
-            println!("{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?);
+            print_stdout(&format!("{}\n", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?))?;
         }
         return Ok(0);
+    }
+    if !cli.quiet {
+        print_selection_notes(&ws, &cli.paths);
+        note_ineffective_flags(&cli);
+    }
+    if (cli.fix && !cli.dry_run || cli.add_suppressions) && !cli.allow_dirty {
+        refuse_dirty_tree(&ws.root)?;
     }
     let discovery_failed = !ws.errors.is_empty();
     let cache_dir = (!cli.no_cache).then(|| async_sync_lint::engine::cache_dir(&ws, cli.target_dir.as_deref()));
     let engine = EngineOptions { threads: cli.jobs, cache_dir, ..EngineOptions::default() };
     let lint_started = std::time::SystemTime::now();
-    let mut report =
-        driver::run_on_workspace(ws, &flags, &engine, cli.paths.is_empty()).map_err(|RunError(msg)| msg)?;
+    let config_file = config_file(&cli)?;
+    if cli.show_files || cli.show_settings {
+        let settings = driver::settings(&ws, &flags, config_file.as_deref()).map_err(|RunError(msg)| msg)?;
+        if cli.show_settings {
+            print_stdout(&show_settings(&ws, &settings))?;
+        } else {
+            if cli.paths.is_empty() {
+                driver::apply_excludes(&mut ws, &settings);
+            }
+            let list: String = ws.files.iter().map(|f| format!("{}\n", f.display)).collect();
+            print_stdout(&list)?;
+        }
+        return Ok(if ws.errors.is_empty() { 0 } else { 2 });
+    }
+    let mut report = driver::run_with_config_file(ws, &flags, &engine, cli.paths.is_empty(), config_file.as_deref())
+        .map_err(|RunError(msg)| msg)?;
     if let Some(path) = &cli.write_baseline {
         let b = baseline::build(&report.workspace, &report.findings);
         std::fs::write(path, baseline::to_json(&b)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -273,13 +359,32 @@ fn run(cli: Cli) -> Result<u8, String> {
             eprintln!("note: {known} finding(s) in the baseline {} not shown", path.display());
         }
     }
+    if cli.add_suppressions {
+        let mut added = 0;
+        for f in fix::add_suppressions(&report.workspace, &report.findings, lint_started) {
+            match &f.status {
+                fix::FixStatus::Written(n) => {
+                    added += n;
+                    eprintln!("{}: added {n} suppression comment(s)", f.display);
+                }
+                fix::FixStatus::Skipped(why) => eprintln!("warning: not writing {}: {why}", f.display),
+                fix::FixStatus::Diff(..) => {}
+            }
+        }
+        eprintln!("added {added} suppression comment(s); search for `TODO: say why` to give each its reason");
+        return Ok(if discovery_failed { 2 } else { 0 });
+    }
     if cli.fix {
         let fixes = fix::fix(&report.workspace, &report.findings, cli.dry_run, lint_started);
         let mut done = Vec::new();
+        let mut would_change = false;
         for f in &fixes {
             match &f.status {
                 fix::FixStatus::Written(n) => eprintln!("fixed {}: {n} edit(s)", f.display),
-                fix::FixStatus::Diff(_, diff) => print!("{diff}"),
+                fix::FixStatus::Diff(_, diff) => {
+                    would_change = true;
+                    print_stdout(diff)?;
+                }
                 fix::FixStatus::Skipped(why) => eprintln!("warning: not fixing {}: {why}", f.display),
             }
             if matches!(f.status, fix::FixStatus::Written(_)) {
@@ -287,7 +392,8 @@ fn run(cli: Cli) -> Result<u8, String> {
             }
         }
         if cli.dry_run {
-            return Ok(0);
+            // As `ruff check --fix --diff`: 1 tells CI that fixes are pending.
+            return Ok(if would_change { 1 } else { 0 });
         }
         // What was fixed is no longer a finding.
         let mut i = 0;
@@ -296,23 +402,42 @@ fn run(cli: Cli) -> Result<u8, String> {
             !done.contains(&(i - 1))
         });
     }
-    let check_ok = if cli.with_check { Some(cargo_check(&cli, format)?) } else { None };
+    let check_ok = match &cli.with_check {
+        Some(tool) => Some(cargo_check(&cli, tool, format)?),
+        None => None,
+    };
+    if matches!(format, MessageFormat::Github | MessageFormat::Sarif) {
+        // Their consumers resolve paths against the repository, not the
+        // workspace; the other formats keep cargo's workspace-relative paths.
+        let root = match &cli.root {
+            Some(dir) if dir.is_dir() => dir.clone(),
+            Some(dir) => return Err(format!("--root `{}` is not a directory", dir.display())),
+            None => render::repository_root(&report.workspace.root),
+        };
+        render::rebase_paths(&mut report.workspace, &root);
+    }
     let (ws, findings) = (&report.workspace, &report.findings);
 
     if cli.stats {
         eprintln!("stats: {}", report.stats);
     }
 
-    let color = match cli.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
+    // `--color` wins; otherwise cargo's own setting, as `cargo clippy` does.
+    let cargo_color = std::env::var("CARGO_TERM_COLOR").ok().and_then(|v| Color::from_str(&v, true).ok());
+    let color = match (cli.color, cargo_color) {
+        (Color::Always, _) | (Color::Auto, Some(Color::Always)) => true,
+        (Color::Never, _) | (Color::Auto, Some(Color::Never)) => false,
+        (Color::Auto, _) => {
             cli.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     };
     let ropts = RenderOptions { format, color, tool_version: env!("CARGO_PKG_VERSION") };
     let mut buf = Vec::new();
-    render::render(&mut buf, ws, findings, &ropts).map_err(|e| e.to_string())?;
+    if cli.statistics {
+        buf = statistics(findings).into_bytes();
+    } else {
+        render::render(&mut buf, ws, findings, &ropts).map_err(|e| e.to_string())?;
+    }
     if check_ok == Some(false) {
         // One build-finished for both runs: cargo check failed, so did the build.
         let text = String::from_utf8_lossy(&buf).replace(
@@ -321,24 +446,17 @@ fn run(cli: Cli) -> Result<u8, String> {
         );
         buf = text.into_bytes();
     }
-    let write_result = match &cli.output {
-        Some(path) => std::fs::write(path, buf).map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            lock.write_all(&buf).and_then(|_| lock.flush()).map_err(|e| e.to_string())
-        }
-    };
-    if let Err(e) = write_result {
-        // A closed pipe (`| head`) is not an error worth a message.
-        if !e.contains("Broken pipe") {
-            return Err(e);
-        }
+    match &cli.output {
+        Some(path) => std::fs::write(path, buf).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => print_stdout(&String::from_utf8_lossy(&buf))?,
     }
-    if matches!(format, MessageFormat::Human | MessageFormat::Short) {
-        if let Some(s) = render::summary(findings) {
-            eprintln!("{s}");
+    if !cli.quiet {
+        if matches!(format, MessageFormat::Human | MessageFormat::Short) {
+            if let Some(s) = render::summary(findings) {
+                eprintln!("{s}");
+            }
         }
+        eprintln!("{}", render::result_line(ws, findings));
     }
 
     // A path that could not be read is an I/O error: the run is incomplete.
@@ -347,6 +465,189 @@ fn run(cli: Cli) -> Result<u8, String> {
         code = 1;
     }
     Ok(if code == 1 && cli.exit_zero { 0 } else { code })
+}
+
+/// `--show-settings`: where the configuration came from and what it says,
+/// for the workspace and for each package whose settings differ.
+fn show_settings(ws: &async_sync_lint::workspace::Workspace, settings: &driver::Settings) -> String {
+    use async_sync_lint::config::{Config, LevelSource};
+    let mut out = String::from("configuration files read:\n");
+    if settings.files_read.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for path in &settings.files_read {
+        out.push_str(&format!("  {}\n", path.display()));
+    }
+    let describe = |config: &Config, out: &mut String| {
+        let catalog = rules::all().into_iter().chain(rules::engine_codes());
+        for r in catalog {
+            let level = config.level_for(r.name, r.default_level);
+            let source = match config.source_of(r.name) {
+                None => "default",
+                Some(LevelSource::Cli) => "command line",
+                Some(LevelSource::File) => "async-sync-lint.toml",
+                Some(LevelSource::Package) => "[package.metadata.async-sync-lint]",
+                Some(LevelSource::Workspace) => "[workspace.metadata.async-sync-lint]",
+            };
+            let via_group = if level != config.levels.get(r.name).copied().unwrap_or(r.default_level) {
+                " (through `warnings`)"
+            } else {
+                ""
+            };
+            out.push_str(&format!("  {:<26} {:<6} {source}{via_group}\n", r.name, level.as_str()));
+        }
+        for (key, values) in [("blocking-paths", &config.extra_blocking_paths), ("exclude", &config.exclude_paths)] {
+            if !values.is_empty() {
+                out.push_str(&format!("  {key} = {values:?}\n"));
+            }
+        }
+    };
+    out.push_str(&format!("\nworkspace ({}):\n", ws.root.display()));
+    describe(&settings.base, &mut out);
+    for (package, config) in ws.packages.iter().zip(&settings.packages) {
+        if *config != settings.base {
+            out.push_str(&format!("\npackage `{}` ({}):\n", package.name, package.manifest_path.display()));
+            describe(config, &mut out);
+        }
+    }
+    out
+}
+
+/// `--statistics`: findings per rule, most frequent first, with how many
+/// carry a machine-applicable fix.
+fn statistics(findings: &[async_sync_lint::diagnostic::Finding]) -> String {
+    use async_sync_lint::diagnostic::Applicability;
+    let mut per_rule: std::collections::BTreeMap<&str, (usize, usize, Level)> = std::collections::BTreeMap::new();
+    for f in findings {
+        let fixable = f
+            .helps
+            .iter()
+            .any(|h| h.suggestion.as_ref().is_some_and(|s| s.applicability == Applicability::MachineApplicable));
+        let entry = per_rule.entry(&f.rule).or_insert((0, 0, f.level));
+        entry.0 += 1;
+        entry.1 += usize::from(fixable);
+        entry.2 = entry.2.max(f.level);
+    }
+    let mut rows: Vec<_> = per_rule.into_iter().collect();
+    rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+    let mut out = format!("{:>5}  {:<26} {:<6} fixable\n", "count", "rule", "level");
+    for (rule, (count, fixable, level)) in rows {
+        out.push_str(&format!("{count:>5}  {rule:<26} {:<6} {fixable}\n", level.as_str()));
+    }
+    out
+}
+
+/// `--config FILE`: ours is a file; cargo's `KEY=VALUE` form is for
+/// `cargo check` and only makes sense with --with-check.
+fn config_file(cli: &Cli) -> Result<Option<PathBuf>, String> {
+    let mut file = None;
+    for value in &cli.config {
+        if value.contains('=') && !std::path::Path::new(value).is_file() {
+            if cli.with_check.is_none() {
+                return Err(format!(
+                    "`--config {value}` is cargo's configuration; it only reaches `cargo check` with --with-check \
+                     (our --config takes a file)"
+                ));
+            }
+        } else if file.replace(PathBuf::from(value)).is_some() {
+            return Err("--config FILE may be given once".to_string());
+        }
+    }
+    Ok(file)
+}
+
+/// Flags cargo and rust-analyzer pass that cannot change what a syntax
+/// linter sees: said once, never silently ignored.
+fn note_ineffective_flags(cli: &Cli) {
+    let ignored: Vec<&str> = [
+        (!cli.features.is_empty(), "--features"),
+        (cli.all_features, "--all-features"),
+        (cli.no_default_features, "--no-default-features"),
+        (!cli.target.is_empty(), "--target"),
+        (cli.release, "--release"),
+        (cli.profile.is_some(), "--profile"),
+    ]
+    .into_iter()
+    .filter_map(|(given, flag)| given.then_some(flag))
+    .collect();
+    if !ignored.is_empty() {
+        eprintln!(
+            "note: {} change nothing here: every `#[cfg]` branch is linted, whatever the features and target",
+            ignored.join(", ")
+        );
+    }
+}
+
+fn target_selection(cli: &Cli) -> TargetSelection {
+    TargetSelection {
+        all_targets: cli.all_targets,
+        lib: cli.lib,
+        bins: cli.bins,
+        bin_names: cli.bin_names.clone(),
+        tests: cli.tests,
+        examples: cli.examples,
+        benches: cli.benches,
+    }
+}
+
+/// What a user would otherwise not know about the selection: a path with
+/// no Rust file under it, and members `default-members` left out.
+fn print_selection_notes(ws: &async_sync_lint::workspace::Workspace, paths: &[PathBuf]) {
+    for path in paths {
+        let Ok(dir) = std::fs::canonicalize(path) else { continue };
+        let has_file = ws.files.iter().any(|f| std::fs::canonicalize(&f.path).is_ok_and(|p| p.starts_with(&dir)));
+        if dir.is_dir() && !has_file {
+            eprintln!("warning: no Rust files found under `{}`", path.display());
+        }
+    }
+    if paths.is_empty() && ws.files.is_empty() && ws.errors.is_empty() {
+        eprintln!("warning: no Rust files found in `{}`", ws.root.display());
+    }
+    if let Some((selected, members)) = ws.default_members {
+        eprintln!(
+            "note: `default-members` selects {selected} of the workspace's {members} members; \
+             `--workspace` lints them all"
+        );
+    }
+}
+
+/// `--fix` rewrites files in place: with uncommitted changes in the git
+/// working tree the user could not tell our edits from theirs. Outside git
+/// (or without git installed) there is nothing to compare against.
+fn refuse_dirty_tree(root: &std::path::Path) -> Result<(), String> {
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["status", "--porcelain", "--untracked-files=normal"])
+        .stderr(std::process::Stdio::null())
+        .output();
+    let Ok(status) = status else { return Ok(()) };
+    let listing = String::from_utf8_lossy(&status.stdout);
+    if !status.status.success() || listing.trim().is_empty() {
+        return Ok(());
+    }
+    let mut files: Vec<&str> = listing.lines().map(|l| l.get(3..).unwrap_or(l)).collect();
+    let more = files.len().saturating_sub(10);
+    files.truncate(10);
+    let mut message = format!(
+        "the working tree has uncommitted changes; commit or stash them first, or pass --allow-dirty:\n  {}",
+        files.join("\n  ")
+    );
+    if more > 0 {
+        message.push_str(&format!("\n  … and {more} more"));
+    }
+    Err(message)
+}
+
+/// Writes to stdout; a closed pipe (`| head -1`) is not an error worth a
+/// message (`println!` would panic on it).
+fn print_stdout(text: &str) -> Result<(), String> {
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    match lock.write_all(text.as_bytes()).and_then(|()| lock.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the output: {e}")),
+        _ => Ok(()),
+    }
 }
 
 fn is_json(format: MessageFormat) -> bool {
@@ -359,14 +660,15 @@ fn is_json(format: MessageFormat) -> bool {
     )
 }
 
-/// `--with-check`: runs `cargo check` with the cargo flags we were given.
+/// `--with-check [check|clippy]`: runs `cargo check` (or `cargo clippy`)
+/// with the cargo flags we were given.
 /// In the JSON formats its messages are copied to our output (all but its
 /// `build-finished`, since ours ends the stream); otherwise it prints as
 /// usual. Returns whether it succeeded.
-fn cargo_check(cli: &Cli, format: MessageFormat) -> Result<bool, String> {
+fn cargo_check(cli: &Cli, tool: &str, format: MessageFormat) -> Result<bool, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = std::process::Command::new(cargo);
-    cmd.arg("check");
+    cmd.arg(tool);
     if is_json(format) {
         cmd.arg(format!("--message-format={}", format.name()));
     }
@@ -396,6 +698,7 @@ fn cargo_check(cli: &Cli, format: MessageFormat) -> Result<bool, String> {
     }
     for (flag, values) in [
         ("--package", &cli.packages),
+        ("--bin", &cli.bin_names),
         ("--exclude", &cli.exclude),
         ("--features", &cli.features),
         ("--target", &cli.target),
@@ -412,11 +715,11 @@ fn cargo_check(cli: &Cli, format: MessageFormat) -> Result<bool, String> {
         cmd.arg("--profile").arg(p);
     }
     if !is_json(format) {
-        let status = cmd.status().map_err(|e| format!("cannot run cargo check: {e}"))?;
+        let status = cmd.status().map_err(|e| format!("cannot run cargo {tool}: {e}"))?;
         return Ok(status.success());
     }
     let out =
-        cmd.stderr(std::process::Stdio::inherit()).output().map_err(|e| format!("cannot run cargo check: {e}"))?;
+        cmd.stderr(std::process::Stdio::inherit()).output().map_err(|e| format!("cannot run cargo {tool}: {e}"))?;
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
@@ -435,9 +738,7 @@ fn level_flags(cli: &Cli) -> Result<Vec<LevelFlag>, String> {
     let mut push = |level: Level, names: &[String]| -> Result<(), String> {
         for n in names {
             for name in n.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                check_rule_name(name)?;
-                let name = name.strip_prefix("async_sync_lint::").unwrap_or(name);
-                out.push(LevelFlag { level, name: name.to_string() });
+                out.push(LevelFlag { level, name: canonical_rule_name(name)? });
             }
         }
         Ok(())
@@ -468,18 +769,41 @@ fn level_flags(cli: &Cli) -> Result<Vec<LevelFlag>, String> {
     Ok(out)
 }
 
-fn check_rule_name(name: &str) -> Result<(), String> {
-    let name = name.strip_prefix("async_sync_lint::").unwrap_or(name);
+/// Clippy lints a clippy user may reach for, and the rule that covers them.
+const CLIPPY_LINTS: &[(&str, &str)] = &[
+    ("await_holding_lock", "sync-guard-across-await"),
+    ("await_holding_refcell_ref", "sync-guard-across-await"),
+    ("await_holding_invalid_type", "sync-guard-across-await"),
+];
+
+/// The catalog name a user meant, as rustc reads lint names: the tool
+/// prefix is optional and `busy_wait` is `busy-wait`.
+fn canonical_rule_name(name: &str) -> Result<String, String> {
+    let bare = name.strip_prefix("async_sync_lint::").unwrap_or(name);
+    let kebab = bare.replace('_', "-");
     let known = config::known_rule_names();
-    if name == "warnings" || known.contains(&name) {
-        Ok(())
-    } else {
-        Err(unknown_rule(name))
+    if bare == config::WARNINGS || known.contains(&bare) {
+        return Ok(bare.to_string());
     }
+    if known.contains(&kebab.as_str()) {
+        return Ok(kebab);
+    }
+    Err(unknown_rule(name))
 }
 
 fn unknown_rule(name: &str) -> String {
-    match config::closest(name, &config::known_rule_names()) {
+    let bare = name.strip_prefix("clippy::").unwrap_or(name);
+    if let Some((_, ours)) = CLIPPY_LINTS.iter().find(|(clippy, _)| *clippy == bare) {
+        return format!("`{name}` is a clippy lint; the rule that covers it here is `{ours}`");
+    }
+    if bare == "all" {
+        return "there is no `all` group; `warnings` names every finding at warn level \
+                (`-A warnings`, `-D warnings`), and `--list-rules` lists the rules"
+            .to_string();
+    }
+    let mut candidates = config::known_rule_names();
+    candidates.push(config::WARNINGS);
+    match config::closest(&name.replace('_', "-"), &candidates) {
         Some(c) => format!("unknown rule `{name}`; did you mean `{c}`? (see --list-rules)"),
         None => format!("unknown rule `{name}` (see --list-rules)"),
     }

@@ -20,9 +20,11 @@ if (!existsSync(wasm)) {
 const { createLinter } = require(join(pkg, "node.cjs"));
 
 (async () => {
-  const lint = await createLinter(pathToFileURL(wasm));
   let problems = 0;
   for (const file of files) {
+    // A fresh instance per file: the WebAssembly build can trap
+    // ("unreachable") on the second file, depending on the first.
+    const lint = await createLinter(pathToFileURL(wasm));
     for (const r of lint(readFileSync(file, "utf8"), file)) {
       console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
       problems++;

@@ -15,10 +15,14 @@
 //! The schema of the three file layers:
 //!
 //! ```toml
-//! [rules]
-//! sync-guard-across-await = "deny"            # allow | warn | deny | forbid
 //! blocking-paths = ["my_crate::block_hard"]   # extra blocking call paths
 //! exclude = ["generated/**", "vendor/"]       # gitignore-style globs
+//!
+//! [rules]                                     # after the top-level keys
+//! sync-guard-across-await = "deny"            # allow | warn | deny | forbid
+//!
+//! [per-path]                                  # levels for matching files
+//! "tests/**" = { blocking-in-async = "allow" }
 //! ```
 //!
 //! `blocking-paths` and `exclude` accumulate across the layers (duplicates
@@ -45,7 +49,7 @@ pub const ENGINE_CODES: &[&str] = &[
     engine_codes::UNUSED_SUPPRESSION,
 ];
 
-const TOP_LEVEL_KEYS: &[&str] = &["rules", "blocking-paths", "exclude"];
+const TOP_LEVEL_KEYS: &[&str] = &["rules", "blocking-paths", "exclude", "per-path"];
 
 const LEVEL_NAMES: &str = "`allow`, `warn`, `deny` or `forbid`";
 
@@ -71,6 +75,10 @@ pub struct Config {
     /// Gitignore-style globs of files not to lint, relative to the workspace
     /// root.
     pub exclude_paths: Vec<String>,
+    /// `[per-path]`: levels for the files a glob (gitignore-style, relative
+    /// to the workspace root) matches, in the order given; a later match
+    /// wins. They override the layers' levels, not the command line's.
+    pub per_path: Vec<(String, BTreeMap<String, Level>)>,
 }
 
 /// Which layer a level came from, for notes such as "`-D x` on the command
@@ -116,6 +124,26 @@ impl Config {
     /// with `-A warnings` it is `allow`. Other levels are left alone.
     pub fn level_for(&self, rule: &str, default: Level) -> Level {
         let level = self.levels.get(rule).copied().unwrap_or(default);
+        match (level, self.warnings_level) {
+            (Level::Warn, Some(group)) => group,
+            _ => level,
+        }
+    }
+
+    /// [`Config::level_for`] for a file: `[per-path]` levels whose glob
+    /// `matches` apply, unless the level came from the command line or is
+    /// `forbid`.
+    pub fn level_for_file(&self, rule: &str, default: Level, matches: impl Fn(&str) -> bool) -> Level {
+        let set = self.levels.get(rule).copied();
+        if self.source_of(rule) == Some(LevelSource::Cli) || set == Some(Level::Forbid) {
+            return self.level_for(rule, default);
+        }
+        let mut level = set.unwrap_or(default);
+        for (glob, levels) in &self.per_path {
+            if let Some(&l) = levels.get(rule).filter(|_| matches(glob)) {
+                level = l;
+            }
+        }
         match (level, self.warnings_level) {
             (Level::Warn, Some(group)) => group,
             _ => level,
@@ -228,6 +256,13 @@ fn apply_table(
                     return Err(err(format!("`rules` must be a table of rule = \"level\", found {}", kind_of(value))));
                 };
                 for (name, level) in rules {
+                    if TOP_LEVEL_KEYS.contains(&name.as_str()) {
+                        // TOML puts every key after `[rules]` into that table.
+                        return Err(err(format!(
+                            "`{name}` is not a rule: it is a top-level key, so write it before the `[rules]` \
+                             table (in TOML every key after `[rules]` belongs to `[rules]`)"
+                        )));
+                    }
                     if !names.contains(&name.as_str()) {
                         let mut message = format!("unknown rule `{name}` in [rules]");
                         push_suggestion(&mut message, name, names);
@@ -255,6 +290,39 @@ fn apply_table(
                         )));
                     }
                     push_unique(&mut config.extra_blocking_paths, path);
+                }
+            }
+            "per-path" => {
+                let Some(globs) = value.as_object() else {
+                    return Err(err(format!(
+                        "`per-path` must be a table of \"glob\" = {{ rule = \"level\" }}, found {}",
+                        kind_of(value)
+                    )));
+                };
+                for (glob, rules) in globs {
+                    let mut builder = ignore::gitignore::GitignoreBuilder::new("");
+                    if let Err(e) = builder.add_line(None, glob).and_then(|b| b.build().map(drop)) {
+                        return Err(err(format!("invalid `per-path` glob `{glob}`: {e}")));
+                    }
+                    let Some(rules) = rules.as_object() else {
+                        return Err(err(format!(
+                            "`per-path.\"{glob}\"` must be a table of rule = \"level\", found {}",
+                            kind_of(rules)
+                        )));
+                    };
+                    let mut levels = BTreeMap::new();
+                    for (name, level) in rules {
+                        if !names.contains(&name.as_str()) || name == WARNINGS {
+                            let mut message = format!("unknown rule `{name}` in `per-path.\"{glob}\"`");
+                            push_suggestion(&mut message, name, names);
+                            return Err(err(message));
+                        }
+                        let level = level.as_str().and_then(Level::parse).ok_or_else(|| {
+                            err(format!("`per-path.\"{glob}\".{name}` must be a level: {LEVEL_NAMES}"))
+                        })?;
+                        levels.insert(name.clone(), level);
+                    }
+                    config.per_path.push((glob.clone(), levels));
                 }
             }
             "exclude" => {
@@ -473,7 +541,7 @@ mod tests {
         assert_eq!(
             msg,
             "async-sync-lint.toml: unknown key `blocking-path`; did you mean `blocking-paths`? \
-             (allowed keys: `rules`, `blocking-paths`, `exclude`)"
+             (allowed keys: `rules`, `blocking-paths`, `exclude`, `per-path`)"
         );
         let ws = json!({"rulez": {}});
         let msg = error(load(Some(&ws), None, None, &[], RULES));

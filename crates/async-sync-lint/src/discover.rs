@@ -196,7 +196,17 @@ impl<'a> Discovery<'a> {
         self.ws.lint_metadata = meta.workspace_metadata.get("async-sync-lint").cloned();
         self.skip_dirs.push(meta.target_directory.clone().into_std_path_buf());
         self.set_excludes();
-        for pkg in select_packages(meta, manifest, self.opts)? {
+        let selected = select_packages(meta, manifest, self.opts)?;
+        let members = meta.workspace_members.len();
+        let at_root = manifest == meta.workspace_root.join("Cargo.toml").as_std_path();
+        let by_default_members = self.opts.packages.is_empty()
+            && !self.opts.workspace
+            && at_root
+            && meta.workspace_default_members.is_available();
+        if by_default_members && selected.len() < members {
+            self.ws.default_members = Some((selected.len(), members));
+        }
+        for pkg in selected {
             let package = convert_package(pkg);
             let dir = parent_dir(&package.manifest_path);
             let outside: Vec<PathBuf> = package
@@ -321,6 +331,15 @@ impl<'a> Discovery<'a> {
         let (path, message) = describe_walk_error(&err);
         let path = path.unwrap_or_else(|| walk_root.to_path_buf());
         if is_irrelevant_broken_link(&path, &err) {
+            return;
+        }
+        // A dangling link or a link loop hides no source: the loop's target
+        // is walked anyway, and a missing target has nothing to lint.
+        let is_link_problem = matches!(err, ignore::Error::Loop { .. })
+            || fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) && fs::metadata(&path).is_err()
+            || message.starts_with("symbolic link loop");
+        if is_link_problem {
+            self.ws.warnings.push(DiscoveryError { path, message });
             return;
         }
         self.error(path, message);
@@ -472,6 +491,8 @@ impl<'a> Discovery<'a> {
         self.ws.files = files;
         self.ws.errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
         self.ws.errors.dedup();
+        self.ws.warnings.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+        self.ws.warnings.dedup();
         self.ws
     }
 
@@ -976,6 +997,58 @@ fn target_edition(table: Option<&toml::Table>, package: Edition) -> Edition {
     table.and_then(|t| t.get("edition")).and_then(|e| e.as_str()).and_then(Edition::parse).unwrap_or(package)
 }
 
+// ---- target selection ---------------------------------------------------------
+
+/// Which targets a workspace run lints, as cargo's target flags select them.
+/// The empty selection is `cargo check`'s default: the library and the
+/// binaries (and build scripts, which cargo always builds).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TargetSelection {
+    pub all_targets: bool,
+    pub lib: bool,
+    pub bins: bool,
+    /// `--bin NAME`, repeatable.
+    pub bin_names: Vec<String>,
+    pub tests: bool,
+    pub examples: bool,
+    pub benches: bool,
+}
+
+impl TargetSelection {
+    fn is_default(&self) -> bool {
+        !(self.lib || self.bins || !self.bin_names.is_empty() || self.tests || self.examples || self.benches)
+    }
+
+    /// Does the selection include this target?
+    pub fn selects(&self, t: &Target) -> bool {
+        let kind = |k: &str| t.kind.iter().any(|x| x == k);
+        if self.all_targets || kind("custom-build") {
+            return true;
+        }
+        if self.is_default() {
+            return is_lib(t) || kind("bin");
+        }
+        (self.lib && is_lib(t))
+            || (self.bins && kind("bin"))
+            || (kind("bin") && self.bin_names.contains(&t.name))
+            // `--tests` is every target built as a test: test targets, and
+            // the lib and bins with `test = true` (their unit tests).
+            || (self.tests && (kind("test") || (t.test && (is_lib(t) || kind("bin")))))
+            || (self.examples && kind("example"))
+            || (self.benches && kind("bench"))
+    }
+}
+
+/// Keeps the files of the selected targets. Files outside any package
+/// (plain paths) are kept: a path you name is always linted.
+pub fn select_targets(ws: &mut Workspace, selection: &TargetSelection) {
+    let packages = &ws.packages;
+    ws.files.retain(|f| match (f.package, f.target) {
+        (Some(p), Some(t)) => packages.get(p).and_then(|p| p.targets.get(t)).map_or(true, |t| selection.selects(t)),
+        _ => true,
+    });
+}
+
 // ---- files to targets -------------------------------------------------------
 
 /// The target a file belongs to, and that target's edition when the file is
@@ -1445,7 +1518,7 @@ skip = true
 
     #[cfg(unix)]
     #[test]
-    fn symlink_loops_and_broken_links_are_reported() {
+    fn symlink_loops_and_broken_links_are_warnings() {
         use std::os::unix::fs::symlink;
         let (_tmp, root) = tempdir();
         tree(&root, &[("Cargo.toml", SINGLE), ("src/lib.rs", ""), ("shared/util.rs", "")]);
@@ -1457,7 +1530,9 @@ skip = true
         // `shared/util.rs` is reached twice (directly and through the link):
         // listed once.
         assert_eq!(displays(&ws), ["shared/util.rs", "src/lib.rs"]);
-        let errors: Vec<_> = ws.errors.iter().map(|e| (e.path.clone(), e.message.clone())).collect();
+        // They hide no source: warnings, and the run is complete.
+        assert_eq!(ws.errors, vec![]);
+        let errors: Vec<_> = ws.warnings.iter().map(|e| (e.path.clone(), e.message.clone())).collect();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert_eq!(errors[0].0, root.join("src/gone.rs"));
         assert_eq!(errors[0].1, "broken symbolic link");

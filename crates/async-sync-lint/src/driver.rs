@@ -2,7 +2,7 @@
 //! suppressions → sort. The CLI and the tests both go through here, so what
 //! the tests see is what users get.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::config::{self, Config, ConfigError, LevelFlag};
 use crate::diagnostic::{engine_codes, FileId, Finding, Level};
@@ -75,26 +75,27 @@ pub fn run(opts: &RunOptions) -> Result<Report, RunError> {
 /// walking the workspace, not named on the command line; only then do the
 /// configuration's `exclude` globs apply (a path you name is always linted).
 pub fn run_on_workspace(
-    mut ws: Workspace,
+    ws: Workspace,
     flags: &[LevelFlag],
     engine_opts: &EngineOptions,
     walked: bool,
 ) -> Result<Report, RunError> {
+    run_with_config_file(ws, flags, engine_opts, walked, None)
+}
+
+/// [`run_on_workspace`] with `config_file` (`--config FILE`) in place of
+/// every `async-sync-lint.toml` the workspace holds.
+pub fn run_with_config_file(
+    mut ws: Workspace,
+    flags: &[LevelFlag],
+    engine_opts: &EngineOptions,
+    walked: bool,
+    config_file: Option<&Path>,
+) -> Result<Report, RunError> {
     let known = config::known_rule_names();
-    let toml_path = ws.root.join(CONFIG_FILE);
-    let toml_text = match std::fs::read_to_string(&toml_path) {
-        Ok(t) => Some(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(RunError(format!("{}: cannot read: {e}", toml_path.display()))),
-    };
-    let toml = toml_text.as_deref().map(|t| (toml_path.as_path(), t));
-    let base = config::load(ws.lint_metadata.as_ref(), None, toml, flags, &known)?;
-    let mut package_configs: Vec<Config> = Vec::with_capacity(ws.packages.len());
-    for p in &ws.packages {
-        package_configs.push(config::load(ws.lint_metadata.as_ref(), p.lint_metadata.as_ref(), toml, flags, &known)?);
-    }
+    let Settings { base, packages: package_configs, .. } = settings(&ws, flags, config_file)?;
     if walked {
-        exclude_files(&mut ws, &base);
+        exclude_files(&mut ws, &base, &package_configs);
     }
 
     // Blocking paths describe code, not taste: every layer's list applies.
@@ -111,10 +112,29 @@ pub fn run_on_workspace(
         ws.files[file as usize].package.and_then(|p| package_configs.get(p)).unwrap_or(&base)
     };
 
+    // `[per-path]` globs, compiled once each.
+    let mut globs: std::collections::HashMap<&str, Option<ignore::gitignore::Gitignore>> = Default::default();
+    for config in std::iter::once(&base).chain(&package_configs) {
+        for (glob, _) in &config.per_path {
+            globs.entry(glob).or_insert_with(|| {
+                let mut builder = ignore::gitignore::GitignoreBuilder::new(&ws.root);
+                let _ = builder.add_line(None, glob); // validated by `config::load`
+                builder.build().ok()
+            });
+        }
+    }
     let mut findings = result.findings;
     for f in &mut findings {
         if f.rule != engine_codes::INTERNAL_ERROR && f.rule != engine_codes::IO_ERROR {
-            f.level = config_of(f.file).level_for(&f.rule, f.level);
+            let path = &ws.files[f.file as usize].path;
+            let rel = path.strip_prefix(&ws.root).unwrap_or(path);
+            let matches = |glob: &str| {
+                globs
+                    .get(glob)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|m| m.matched_path_or_any_parents(rel, false).is_ignore())
+            };
+            f.level = config_of(f.file).level_for_file(&f.rule, f.level, matches);
         }
     }
     // Suppressions, file by file. Only files whose text mentions the marker
@@ -123,20 +143,36 @@ pub fn run_on_workspace(
         let (sups, malformed) = suppress::scan(text, &known);
         let (mut mine, rest): (Vec<Finding>, Vec<Finding>) = findings.into_iter().partition(|f| f.file == *file);
         findings = rest;
-        let unused = suppress::apply(&mut mine, &sups, text);
+        let applied = suppress::apply(&mut mine, &sups, text);
         let level = config_of(*file).level_for(engine_codes::UNUSED_SUPPRESSION, Level::Warn);
-        for i in unused {
+        for i in applied.overridden {
             mine.push(
                 Finding::new(
                     engine_codes::UNUSED_SUPPRESSION,
                     level,
                     *file,
                     sups[i].span,
-                    "this suppression allows nothing",
+                    "this suppression is overridden: its finding is at `forbid` level",
                 )
-                .with_primary_label("no finding of these rules here")
-                .with_help("remove it, or move it to the line of the finding it is meant for"),
+                .with_primary_label("ignored: `forbid` cannot be lowered")
+                .with_help("remove it, or lower the rule from `forbid` to `deny` where it is set"),
             );
+        }
+        for i in applied.unused {
+            let unused = Finding::new(
+                engine_codes::UNUSED_SUPPRESSION,
+                level,
+                *file,
+                sups[i].span,
+                "this suppression allows nothing",
+            )
+            .with_primary_label("no finding of these rules here");
+            // `--fix` deletes it.
+            let help = "remove it, or move it to the line of the finding it is meant for";
+            mine.push(match suppress::removal(text, sups[i].span) {
+                Some(edit) => unused.with_suggestion(help, edit),
+                None => unused.with_help(help),
+            });
         }
         for (span, message) in malformed {
             mine.push(Finding::new(engine_codes::UNUSED_SUPPRESSION, level, *file, span, message));
@@ -148,21 +184,108 @@ pub fn run_on_workspace(
     Ok(Report { workspace: ws, findings, stats: result.stats })
 }
 
-/// Drops files matched by the configuration's `exclude` globs.
-fn exclude_files(ws: &mut Workspace, config: &Config) {
-    if config.exclude_paths.is_empty() {
-        return;
+/// A metadata table's error names the `Cargo.toml` that holds it, at the
+/// table's header line, so it can be found in a workspace of many packages.
+fn in_manifest(mut e: ConfigError, manifest: &Path) -> ConfigError {
+    if e.origin.starts_with("[package.metadata.") || e.origin.starts_with("[workspace.metadata.") {
+        let text = std::fs::read_to_string(manifest).unwrap_or_default();
+        let header = e.origin.trim_start_matches('[').trim_end_matches(']');
+        let line = text.lines().position(|l| {
+            let l = l.trim();
+            l.starts_with('[') && l.trim_matches(|c| c == '[' || c == ']').trim() == header
+        });
+        let place = match line {
+            Some(i) => format!("{}:{}", manifest.display(), i + 1),
+            None => manifest.display().to_string(),
+        };
+        e.origin = format!("{place}: {}", e.origin);
     }
-    let mut builder = ignore::gitignore::GitignoreBuilder::new(&ws.root);
-    for glob in &config.exclude_paths {
-        // Validated by `config::load`; a bad one here is simply skipped.
-        let _ = builder.add_line(None, glob);
+    e
+}
+
+/// The merged configuration of a workspace, for the run and for
+/// `--show-settings`.
+pub struct Settings {
+    /// For files outside any package.
+    pub base: Config,
+    /// One per `Workspace::packages` entry.
+    pub packages: Vec<Config>,
+    /// The `async-sync-lint.toml` files read, in the order read.
+    pub files_read: Vec<PathBuf>,
+}
+
+/// Reads every configuration layer (see `config`): the workspace's and
+/// each package's metadata, the nearest `async-sync-lint.toml` (or
+/// `config_file` in place of all of them) and the command line's flags.
+pub fn settings(ws: &Workspace, flags: &[LevelFlag], config_file: Option<&Path>) -> Result<Settings, RunError> {
+    let known = config::known_rule_names();
+    let root_toml = match config_file {
+        Some(path) => {
+            Some(read_config_file(path)?.ok_or_else(|| RunError(format!("{}: no such file", path.display())))?)
+        }
+        None => read_config_file(&ws.root.join(CONFIG_FILE))?,
+    };
+    let mut files_read: Vec<PathBuf> = root_toml.iter().map(|(path, _)| path.clone()).collect();
+    let base = config::load(ws.lint_metadata.as_ref(), None, layer(root_toml.as_ref()), flags, &known)
+        .map_err(|e| in_manifest(e, &ws.root.join("Cargo.toml")))?;
+    let mut packages: Vec<Config> = Vec::with_capacity(ws.packages.len());
+    for p in &ws.packages {
+        // The nearest file wins, as in ruff: a member's own
+        // `async-sync-lint.toml` replaces the root's for its files.
+        let dir = p.manifest_path.parent().unwrap_or(&ws.root);
+        let own = match config_file {
+            None if dir != ws.root => read_config_file(&dir.join(CONFIG_FILE))?,
+            _ => None,
+        };
+        files_read.extend(own.iter().map(|(path, _)| path.clone()));
+        let toml = layer(own.as_ref().or(root_toml.as_ref()));
+        let config = config::load(ws.lint_metadata.as_ref(), p.lint_metadata.as_ref(), toml, flags, &known)
+            .map_err(|e| in_manifest(e, &p.manifest_path))?;
+        packages.push(config);
     }
-    let Ok(matcher) = builder.build() else { return };
+    Ok(Settings { base, packages, files_read })
+}
+
+/// A configuration file's path and text; `None` when there is none.
+fn read_config_file(path: &Path) -> Result<Option<(PathBuf, String)>, RunError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some((path.to_path_buf(), text))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(RunError(format!("{}: cannot read: {e}", path.display()))),
+    }
+}
+
+fn layer(file: Option<&(PathBuf, String)>) -> Option<(&Path, &str)> {
+    file.map(|(path, text)| (path.as_path(), text.as_str()))
+}
+
+/// [`exclude_files`] for `--show-files`: the files a run would lint.
+pub fn apply_excludes(ws: &mut Workspace, settings: &Settings) {
+    exclude_files(ws, &settings.base, &settings.packages);
+}
+
+/// Drops files matched by their configuration's `exclude` globs (the
+/// package's for a package's files, else the workspace's); the globs are
+/// relative to the workspace root.
+fn exclude_files(ws: &mut Workspace, base: &Config, packages: &[Config]) {
+    let matcher = |config: &Config| {
+        let mut builder = ignore::gitignore::GitignoreBuilder::new(&ws.root);
+        for glob in &config.exclude_paths {
+            // Validated by `config::load`; a bad one here is simply skipped.
+            let _ = builder.add_line(None, glob);
+        }
+        builder.build().ok()
+    };
+    let base_matcher = matcher(base);
+    let package_matchers: Vec<_> = packages.iter().map(matcher).collect();
     let root = ws.root.clone();
     ws.files.retain(|f| {
+        let matcher = match f.package {
+            Some(p) => package_matchers.get(p).unwrap_or(&base_matcher),
+            None => &base_matcher,
+        };
         let rel = f.path.strip_prefix(&root).unwrap_or(&f.path);
-        !matcher.matched_path_or_any_parents(rel, false).is_ignore()
+        !matcher.as_ref().is_some_and(|m| m.matched_path_or_any_parents(rel, false).is_ignore())
     });
 }
 

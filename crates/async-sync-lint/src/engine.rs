@@ -217,6 +217,7 @@ pub fn analyze_text(raw: &str, edition: Edition, id: FileId) -> FileOutcome {
             let span = lines.span(r.start as u32 + input.offset, r.end as u32 + input.offset);
             let f = Finding::new(engine_codes::PARSE_ERROR, Level::Warn, id, span, format!("could not parse: {e}"))
                 .with_note("the file was not linted; the other files were");
+            let f = crate::delimiters::name_unbalanced(f, raw, &lines);
             return FileOutcome { facts: None, findings: vec![f], text };
         }
     };

@@ -63,6 +63,50 @@ pub fn fix(ws: &Workspace, findings: &[Finding], dry_run: bool, lint_started: Sy
             }
         }
     }
+    apply_per_file(ws, by_file, dry_run, lint_started)
+}
+
+/// `--add-suppressions`: an allow comment, with a reason to fill in, on its
+/// own line above every finding of a rule (engine codes are not suppressed
+/// this way), indented as that line; findings on one line share a comment.
+/// Written like fixes: atomically, re-parsed, skipped if the file changed.
+pub fn add_suppressions(ws: &Workspace, findings: &[Finding], lint_started: SystemTime) -> Vec<FileFix> {
+    let engine_codes: Vec<&str> = crate::rules::engine_codes().iter().map(|c| c.name).collect();
+    // file → line start → (rules, first finding)
+    let mut lines: BTreeMap<FileId, BTreeMap<usize, (Vec<&str>, usize)>> = BTreeMap::new();
+    let mut texts: BTreeMap<FileId, String> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if engine_codes.contains(&f.rule.as_str()) || f.primary.line == 0 {
+            continue;
+        }
+        let Some(sf) = ws.files.get(f.file as usize) else { continue };
+        let text = texts.entry(f.file).or_insert_with(|| std::fs::read_to_string(&sf.path).unwrap_or_default());
+        let lo = (f.primary.lo as usize).min(text.len());
+        let Some(before) = text.get(..lo) else { continue };
+        let start = before.rfind('\n').map_or(0, |n| n + 1);
+        let entry = lines.entry(f.file).or_default().entry(start).or_insert((Vec::new(), i));
+        if !entry.0.contains(&f.rule.as_str()) {
+            entry.0.push(&f.rule);
+        }
+    }
+    let mut by_file: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
+    for (file, starts) in lines {
+        let text = &texts[&file];
+        for (start, (rules, finding)) in starts {
+            let indent: String = text[start..].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+            let comment = format!("{indent}// async-sync-lint: allow({}) -- TODO: say why\n", rules.join(", "));
+            by_file.entry(file).or_default().push(Edit { lo: start, hi: start, text: comment, finding });
+        }
+    }
+    apply_per_file(ws, by_file, false, lint_started)
+}
+
+fn apply_per_file(
+    ws: &Workspace,
+    by_file: BTreeMap<FileId, Vec<Edit>>,
+    dry_run: bool,
+    lint_started: SystemTime,
+) -> Vec<FileFix> {
     let mut out = Vec::new();
     for (file, edits) in by_file {
         let Some(sf) = ws.files.get(file as usize) else { continue };

@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod cache;
 pub mod chunks;
 pub mod config;
+pub mod delimiters;
 pub mod diagnostic;
 pub mod discover;
 pub mod driver;

@@ -30,7 +30,7 @@
 //! covered nothing, for the engine to report as `unused-suppression`.
 
 use crate::config::{closest, ENGINE_CODES};
-use crate::diagnostic::{engine_codes, Finding, Level, Span};
+use crate::diagnostic::{engine_codes, Applicability, Finding, Level, Span, Suggestion};
 use crate::source::LineIndex;
 
 /// The rule name that stands for every rule.
@@ -91,7 +91,7 @@ pub fn scan(text: &str, known_rules: &[&str]) -> (Vec<Suppression>, Vec<(Span, S
 ///
 /// Item extents come from [`item_lines_by_braces`], a text-only fallback;
 /// use [`apply_with`] to pass the extents known from the syntax tree.
-pub fn apply(findings: &mut Vec<Finding>, suppressions: &[Suppression], text: &str) -> Vec<usize> {
+pub fn apply(findings: &mut Vec<Finding>, suppressions: &[Suppression], text: &str) -> Applied {
     let mut lexed = None;
     apply_with(findings, suppressions, |attr_line| {
         let lexed = lexed.get_or_insert_with(|| lex(text));
@@ -110,7 +110,7 @@ pub fn apply_with(
     findings: &mut Vec<Finding>,
     suppressions: &[Suppression],
     mut item_lines: impl FnMut(u32) -> Option<(u32, u32)>,
-) -> Vec<usize> {
+) -> Applied {
     let ranges: Vec<Option<(u32, u32)>> = suppressions
         .iter()
         .map(|s| match s.kind {
@@ -124,8 +124,17 @@ pub fn apply_with(
     };
 
     let mut used = vec![false; suppressions.len()];
+    let mut overridden = Vec::new();
     findings.retain(|finding| {
         if finding.level == Level::Forbid {
+            // Not suppressed, but the suppression was meant for it: say it
+            // was overridden rather than unused.
+            for (i, used) in used.iter_mut().enumerate() {
+                if covers(i, finding.primary.line, &finding.rule) && !*used {
+                    *used = true;
+                    overridden.push(i);
+                }
+            }
             return true;
         }
         let mut suppressed = false;
@@ -139,7 +148,7 @@ pub fn apply_with(
     });
 
     let unused_rule = engine_codes::UNUSED_SUPPRESSION;
-    (0..suppressions.len())
+    let unused = (0..suppressions.len())
         .filter(|&i| !used[i])
         .filter(|&i| !suppressions[i].rules.iter().any(|r| r == unused_rule))
         .filter(|&i| {
@@ -150,7 +159,48 @@ pub fn apply_with(
                     && suppressions[j].rules.iter().any(|r| r == unused_rule)
             })
         })
-        .collect()
+        .collect();
+    overridden.sort_unstable();
+    Applied { unused, overridden }
+}
+
+/// The edit that deletes an unused suppression: its whole line when it is
+/// alone on it, else the trailing comment and the blanks before it. `None`
+/// when code follows it on its line.
+pub fn removal(text: &str, span: Span) -> Option<Suggestion> {
+    let (lo, hi) = (span.lo as usize, span.hi as usize);
+    if lo > hi || hi > text.len() || !text.is_char_boundary(lo) || !text.is_char_boundary(hi) {
+        return None;
+    }
+    let line_start = text[..lo].rfind('\n').map_or(0, |n| n + 1);
+    let line_end = text[hi..].find('\n').map_or(text.len(), |n| hi + n);
+    // A line comment runs to the end of its line (a `-- reason` included).
+    let end = if text[lo..].starts_with("//") { line_end } else { hi };
+    if !text[end..line_end].trim().is_empty() {
+        return None;
+    }
+    let (from, to) = if text[line_start..lo].trim().is_empty() {
+        (line_start, (line_end + 1).min(text.len()))
+    } else {
+        (lo - (text[..lo].len() - text[..lo].trim_end().len()), line_end)
+    };
+    let lines = LineIndex::new(text);
+    let replacement = String::new();
+    Some(Suggestion {
+        span: lines.span(from as u32, to as u32),
+        replacement,
+        applicability: Applicability::MachineApplicable,
+    })
+}
+
+/// What [`apply`] found out about the suppressions, by index.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Suppressions that matched no finding.
+    pub unused: Vec<usize>,
+    /// Suppressions whose finding is at `forbid` level, which no suppression
+    /// can lower.
+    pub overridden: Vec<usize>,
 }
 
 /// Text-only extent of the item whose attribute starts on `attr_line`: from
@@ -820,7 +870,7 @@ mod tests {
         let (suppressions, malformed) = scan(src, RULES);
         assert!(malformed.is_empty(), "unexpected malformed: {malformed:?}");
         let mut findings: Vec<Finding> = findings.iter().map(|&(r, l)| finding(r, l)).collect();
-        let unused = apply(&mut findings, &suppressions, src);
+        let unused = apply(&mut findings, &suppressions, src).unused;
         let left = findings.into_iter().map(|f| (f.rule, f.primary.line)).collect();
         (left, unused.into_iter().map(|i| suppressions[i].span.line).collect())
     }
@@ -954,7 +1004,7 @@ struct S;
         let src = "#[cfg_attr(async_sync_lint, allow(sync_guard_across_await))]\nfn f() {}\n";
         let (suppressions, _) = scan(src, RULES);
         let mut findings = vec![finding(GUARD, 9), finding(GUARD, 12)];
-        let unused = apply_with(&mut findings, &suppressions, |line| (line == 1).then_some((1, 10)));
+        let unused = apply_with(&mut findings, &suppressions, |line| (line == 1).then_some((1, 10))).unused;
         assert_eq!(findings, [finding(GUARD, 12)]);
         assert!(unused.is_empty());
     }
@@ -1020,9 +1070,9 @@ fn f() {
         let src = "fn f() {\n    a(); // async-sync-lint: allow(blocking-call-in-async)\n}\n";
         let (suppressions, _) = scan(src, RULES);
         let mut findings = vec![Finding { level: Level::Forbid, ..finding(BLOCKING, 2) }];
-        let unused = apply(&mut findings, &suppressions, src);
+        let applied = apply(&mut findings, &suppressions, src);
         assert_eq!(findings.len(), 1);
-        assert_eq!(unused, [0]);
+        assert_eq!(applied, Applied { unused: vec![], overridden: vec![0] });
     }
 
     #[test]

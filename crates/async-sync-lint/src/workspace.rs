@@ -105,4 +105,10 @@ pub struct Workspace {
     /// Sorted by `display`, no duplicates.
     pub files: Vec<SourceFile>,
     pub errors: Vec<DiscoveryError>,
+    /// Problems that hide no source (a dangling symbolic link, a link
+    /// loop): reported, but the run is still complete.
+    pub warnings: Vec<DiscoveryError>,
+    /// `(selected, members)` when the root manifest's `default-members`
+    /// left some members out of a run that named no package.
+    pub default_members: Option<(usize, usize)>,
 }

@@ -123,6 +123,64 @@ pub fn summary(findings: &[Finding]) -> Option<String> {
     }
 }
 
+/// The line that closes every run on stderr, so a clean run says what it
+/// looked at: `linted 1,220 files in 141 packages: no findings`, or
+/// `linted 3 files in 1 package: 1 error, 2 warnings`.
+pub fn result_line(ws: &Workspace, findings: &[Finding]) -> String {
+    let packages: std::collections::BTreeSet<usize> = ws.files.iter().filter_map(|f| f.package).collect();
+    let plural = |n: usize, word: &str| format!("{} {word}{}", thousands(n), if n == 1 { "" } else { "s" });
+    let mut line = format!("linted {}", plural(ws.files.len(), "file"));
+    if !packages.is_empty() {
+        line.push_str(&format!(" in {}", plural(packages.len(), "package")));
+    }
+    let errors = findings.iter().filter(|f| f.level.is_error()).count();
+    let warnings = findings.iter().filter(|f| f.level == Level::Warn).count();
+    match (errors, warnings) {
+        (0, 0) => line.push_str(": no findings"),
+        (0, w) => line.push_str(&format!(": {}", plural(w, "warning"))),
+        (e, 0) => line.push_str(&format!(": {}", plural(e, "error"))),
+        (e, w) => line.push_str(&format!(": {}, {}", plural(e, "error"), plural(w, "warning"))),
+    }
+    line
+}
+
+/// `1220` → `1,220`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The directory code scanning and annotations resolve paths against: the
+/// repository's top level (the nearest directory above `dir` holding a
+/// `.git` directory or worktree file), else `dir` itself.
+pub fn repository_root(dir: &Path) -> PathBuf {
+    let dir = absolute(dir);
+    dir.ancestors().find(|d| d.join(".git").exists()).map_or_else(|| dir.clone(), Path::to_path_buf)
+}
+
+/// Re-roots the shown paths at `root`, for the formats whose consumers
+/// resolve paths against the repository (`github`, `sarif`): in a
+/// monorepo's `rust/` folder, `src/lib.rs` becomes `rust/src/lib.rs`. A
+/// file outside `root` keeps its absolute path.
+pub fn rebase_paths(ws: &mut Workspace, root: &Path) {
+    let root = absolute(root);
+    for f in &mut ws.files {
+        let abs = absolute(&f.path);
+        f.display = match abs.strip_prefix(&root) {
+            Ok(rel) => rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"),
+            Err(_) => abs.to_string_lossy().into_owned(),
+        };
+    }
+    ws.root = root;
+}
+
 /// `error` for deny/forbid, `warning` otherwise (rustc's level words).
 pub(crate) fn level_word(level: Level) -> &'static str {
     if level.is_error() {
@@ -442,6 +500,8 @@ async fn f(m: &Mutex<u32>) {
                 file("src/gone.rs", Some(0)),
             ],
             errors: Vec::new(),
+            warnings: Vec::new(),
+            default_members: None,
         };
 
         let underscore = span_of(lib_rs, "_", 0);
@@ -547,6 +607,17 @@ mod tests {
         assert_eq!(MessageFormat::names().len(), FORMATS.len());
         assert_eq!(MessageFormat::parse("JSON"), None);
         assert_eq!(MessageFormat::parse("sarif"), Some(MessageFormat::Sarif));
+    }
+
+    #[test]
+    fn result_line_says_what_was_linted() {
+        let fx = fixture();
+        assert_eq!(result_line(&fx.ws, &[]), format!("linted {} files in 1 package: no findings", fx.ws.files.len()));
+        assert!(result_line(&fx.ws, &fx.findings).ends_with(": 2 errors, 4 warnings"));
+        assert_eq!(
+            (thousands(7), thousands(1220), thousands(1_234_567)),
+            ("7".into(), "1,220".into(), "1,234,567".into())
+        );
     }
 
     #[test]

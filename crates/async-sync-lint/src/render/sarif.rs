@@ -18,21 +18,12 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use super::{absolute, file_uri, percent_encode_path, Pos, Sources};
-use crate::diagnostic::{engine_codes, FileId, Finding, Level, Span};
+use crate::diagnostic::{FileId, Finding, Level, Span};
 use crate::hash::Fnv1a;
 use crate::rules::{self, RuleMeta};
 
 const INFORMATION_URI: &str = "https://github.com/async-sync-lint/async-sync-lint";
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-
-/// Descriptors for the engine's own codes: not rules of the catalog, but
-/// results may carry them.
-const ENGINE_CODES: &[(&str, &str)] = &[
-    (engine_codes::PARSE_ERROR, "the file is not valid Rust as the linter reads it; it was not linted"),
-    (engine_codes::IO_ERROR, "the file could not be read"),
-    (engine_codes::INTERNAL_ERROR, "the linter failed on this file"),
-    (engine_codes::UNUSED_SUPPRESSION, "an allow comment that suppresses nothing"),
-];
 
 pub(crate) fn render(
     out: &mut dyn Write,
@@ -53,9 +44,10 @@ fn log(sources: &Sources<'_>, findings: &[Finding], version: &str) -> Value {
         if index.contains_key(&f.rule) {
             continue;
         }
-        if let Some(&(name, summary)) = ENGINE_CODES.iter().find(|(name, _)| *name == f.rule) {
-            index.insert(name.to_string(), descriptors.len());
-            descriptors.push(engine_descriptor(name, summary));
+        // The engine's codes are described only when a result carries one.
+        if let Some(code) = rules::engine_codes().iter().find(|c| c.name == f.rule) {
+            index.insert(code.name.to_string(), descriptors.len());
+            descriptors.push(engine_descriptor(code));
         }
     }
 
@@ -123,14 +115,14 @@ fn rule_descriptor(m: &RuleMeta) -> Value {
     })
 }
 
-fn engine_descriptor(name: &str, summary: &str) -> Value {
+fn engine_descriptor(m: &RuleMeta) -> Value {
     json!({
-        "id": name,
-        "name": name,
-        "shortDescription": { "text": summary },
-        "fullDescription": { "text": summary },
-        "help": { "text": summary, "markdown": summary },
-        "defaultConfiguration": { "level": "error" },
+        "id": m.name,
+        "name": m.name,
+        "shortDescription": { "text": m.summary },
+        "fullDescription": { "text": m.summary },
+        "help": { "text": m.docs, "markdown": m.docs },
+        "defaultConfiguration": { "level": default_level(m.default_level) },
     })
 }
 
@@ -300,6 +292,10 @@ mod tests {
         assert_eq!(rules.len(), rules::all().len() + 2);
         let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
         assert!(ids.contains(&"io-error") && ids.contains(&"internal-error"), "{ids:?}");
+        for descriptor in &rules[rules::all().len()..] {
+            let code = rules::find_code(descriptor["id"].as_str().unwrap()).unwrap();
+            assert_eq!(descriptor["defaultConfiguration"]["level"], default_level(code.default_level));
+        }
 
         let results = run["results"].as_array().unwrap();
         assert_eq!(results.len(), fx.findings.len());

@@ -8,6 +8,7 @@ use crate::index::CrateIndex;
 pub mod blocking_in_async;
 pub mod busy_wait;
 pub mod dropped_guard;
+mod engine_codes;
 pub mod leaked_permit;
 pub mod lock_as_semaphore;
 pub mod lock_order_inversion;
@@ -95,4 +96,15 @@ pub fn run(cx: &CrateCx<'_>) -> Vec<Finding> {
 
 pub fn find(name: &str) -> Option<&'static RuleMeta> {
     RULES.iter().map(|(m, _)| *m).find(|r| r.name == name)
+}
+
+/// The engine's own codes (`parse-error`, `io-error`, `internal-error`,
+/// `unused-suppression`), documented like rules.
+pub fn engine_codes() -> &'static [RuleMeta] {
+    engine_codes::ENGINE_CODES
+}
+
+/// A rule or an engine code by name.
+pub fn find_code(name: &str) -> Option<&'static RuleMeta> {
+    find(name).or_else(|| engine_codes().iter().find(|r| r.name == name))
 }
