@@ -239,6 +239,16 @@ fn main() -> ExitCode {
     if args.get(1).map(String::as_str) == Some("async-sync-lint") {
         args.remove(1);
     }
+    // `server [--stdio]`: the language server (clients often add `--stdio`).
+    if args.get(1).map(String::as_str) == Some("server") && args[2..].iter().all(|a| a == "--stdio") {
+        return match async_sync_lint_server::run_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {

@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use rayon::prelude::*;
@@ -41,11 +42,25 @@ pub struct EngineOptions {
     /// Where the incremental cache lives (`<target-dir>/async-sync-lint/
     /// cache`); `None` = no cache.
     pub cache_dir: Option<PathBuf>,
+    /// Texts to lint instead of the files on disk: the unsaved buffers of an
+    /// editor, by path as the workspace names the file.
+    pub overlay: Overlay,
 }
+
+/// Path → text that stands in for the file's content on disk. A package
+/// with an overlaid file neither uses nor stores its cache entry, and the
+/// overlaid text is never stored; its other files still use the cache.
+pub type Overlay = BTreeMap<PathBuf, Arc<str>>;
 
 impl Default for EngineOptions {
     fn default() -> EngineOptions {
-        EngineOptions { threads: None, extra_blocking_paths: Vec::new(), prefilter: true, cache_dir: None }
+        EngineOptions {
+            threads: None,
+            extra_blocking_paths: Vec::new(),
+            prefilter: true,
+            cache_dir: None,
+            overlay: Overlay::new(),
+        }
     }
 }
 
@@ -242,6 +257,7 @@ pub fn lint(ws: &Workspace, opts: &EngineOptions) -> LintResult {
         cache: cache.as_ref(),
         extra_blocking_paths: &opts.extra_blocking_paths,
         started_ns,
+        overlay: &opts.overlay,
     };
     pool.install(|| lint_in_pool(&cx))
 }
@@ -254,6 +270,7 @@ struct RunCx<'a> {
     extra_blocking_paths: &'a [String],
     /// When the run started, in ns since the epoch.
     started_ns: i128,
+    overlay: &'a Overlay,
 }
 
 /// One package's share of a run. File ids are the workspace's.
@@ -318,7 +335,9 @@ fn lint_package(cx: &RunCx<'_>, pkg: Option<usize>, files: &[usize]) -> PackageO
     let Some(stats) = stats else { return analyze_package(cx, files, None).out };
     let fingerprint = package_fingerprint(cx, files, &stats);
     let slot = package_slot(cx.ws, pkg);
-    let old = cache.get_package(slot);
+    // The entry describes the files on disk, not an editor's buffers.
+    let overlaid = files.iter().any(|&i| cx.overlay.contains_key(&cx.ws.files[i].path));
+    let old = if overlaid { None } else { cache.get_package(slot) };
     if let Some(entry) = old.as_ref().filter(|e| e.fingerprint == fingerprint) {
         let paths: Vec<&Path> = files.iter().map(|&i| cx.ws.files[i].path.as_path()).collect();
         if entry.racy_files_unchanged(&paths) {
@@ -339,12 +358,18 @@ fn lint_package(cx: &RunCx<'_>, pkg: Option<usize>, files: &[usize]) -> PackageO
     let old_pack = cache.get_facts(slot).unwrap_or_default();
     let by_key: HashMap<Key, &PackedFile> = old_pack.files.iter().map(|f| (f.key, f)).collect();
     let mut analyzed = analyze_package(cx, files, Some(Packing { racy: &racy, old: &by_key }));
-    if let Some(entry) = to_entry(&analyzed, files, fingerprint, cx.started_ns) {
+    if let Some(entry) = to_entry(&analyzed, files, fingerprint, cx.started_ns).filter(|_| !overlaid) {
         cache.put_package(slot, &entry);
     }
     // The new pack: this run's files, and those of the old pack this run did
-    // not lint that still exist (a run may cover only part of a package).
-    let linted: HashSet<String> = files.iter().map(|&i| cx.ws.files[i].path.to_string_lossy().into_owned()).collect();
+    // not lint that still exist (a run may cover only part of a package, and
+    // an overlaid file keeps the analysis of its text on disk).
+    let linted: HashSet<String> = files
+        .iter()
+        .map(|&i| &cx.ws.files[i].path)
+        .filter(|path| !cx.overlay.contains_key(*path))
+        .map(|path| path.to_string_lossy().into_owned())
+        .collect();
     let mut pack = std::mem::take(&mut analyzed.packed);
     pack.extend(old_pack.files.iter().filter(|f| !linted.contains(&f.path) && Path::new(&f.path).is_file()).cloned());
     let same =
@@ -482,16 +507,18 @@ struct FileRun {
 
 /// Analyses one file (from the stored analyses when there is a cache), or
 /// leaves it unparsed when `needed` says no. Files the prefilter skips are
-/// still checked for being readable UTF-8, as parsing would have.
+/// still checked for being readable UTF-8, as parsing would have. An
+/// `overlaid` text is analysed instead of the file on disk and not stored.
 fn analyze_or_skip(
     f: &SourceFile,
     id: FileId,
     old: Option<&HashMap<Key, &PackedFile>>,
     needed: impl Fn(&[u8]) -> bool,
     want_hash: bool,
+    overlaid: Option<&str>,
 ) -> FileRun {
     let done = |o: FileOutcome| Slot::Done(Box::new(o));
-    let bytes = match std::fs::read(&f.path) {
+    let bytes = match overlaid.map(|t| Ok(t.as_bytes().to_vec())).unwrap_or_else(|| std::fs::read(&f.path)) {
         Ok(b) => b,
         Err(e) => return FileRun { slot: done(io_error(&e, id)), packed: None, hash: None, hit: false },
     };
@@ -508,11 +535,16 @@ fn analyze_or_skip(
     if let Some((stored, (facts, findings))) = old.get(&key).and_then(|p| Some((p, p.analysis(id)?))) {
         let text = std::str::from_utf8(&bytes).ok().filter(|t| has_markers(t)).map(str::to_string);
         let outcome = FileOutcome { facts, findings, text };
-        return FileRun { slot: done(outcome), packed: Some(stored.at(&f.path)), hash, hit: true };
+        return FileRun {
+            slot: done(outcome),
+            packed: overlaid.is_none().then(|| stored.at(&f.path)),
+            hash,
+            hit: true,
+        };
     }
     let outcome = analyze_bytes(bytes, f.edition, id);
     // Internal errors are not stored: a fixed tool must look again.
-    let packed = if outcome.findings.iter().any(|f| f.rule == engine_codes::INTERNAL_ERROR) {
+    let packed = if overlaid.is_some() || outcome.findings.iter().any(|f| f.rule == engine_codes::INTERNAL_ERROR) {
         None
     } else {
         PackedFile::new(&f.path, key, outcome.facts.as_ref(), &outcome.findings)
@@ -526,7 +558,8 @@ fn analyze_package(cx: &RunCx<'_>, files: &[usize], packing: Option<Packing<'_>>
     let want_hash = |j: usize| packing.is_some_and(|p| p.racy[j]);
     let read = |j: usize, needed: &(dyn Fn(&[u8]) -> bool + Sync)| {
         let i = files[j];
-        analyze_or_skip(&ws.files[i], i as FileId, packing.map(|p| p.old), needed, want_hash(j))
+        let overlaid = cx.overlay.get(&ws.files[i].path).map(|t| &**t);
+        analyze_or_skip(&ws.files[i], i as FileId, packing.map(|p| p.old), needed, want_hash(j), overlaid)
     };
     let mut runs: Vec<FileRun> = (0..files.len())
         .into_par_iter()

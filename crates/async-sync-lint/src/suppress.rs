@@ -38,6 +38,12 @@ pub const ALL: &str = "all";
 
 const MARKER: &str = "async-sync-lint";
 
+/// The comment that allows `rule` on the next line of code, in the form
+/// [`scan`] reads: `// async-sync-lint: allow(rule)`.
+pub fn allow_comment(rule: &str) -> String {
+    format!("// {MARKER}: allow({rule})")
+}
+
 /// What a suppression covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SuppressionKind {

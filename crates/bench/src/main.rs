@@ -30,7 +30,10 @@ fn main() {
     } else if args.iter().any(|a| a == "-h" || a == "--help") {
         println!("usage: asl-bench [--quick] [CORPUS_DIR]   (default: fetch the pinned corpus into target/corpus)");
         println!("  --quick   only the parse baseline and the full lint, for iterating on speed");
+        println!("  --edit-latency   the language server's lint of an unsaved edit in the largest package");
         Ok(())
+    } else if args.first().map(String::as_str) == Some("--edit-latency") {
+        corpus_dir(args.get(1).map(PathBuf::from)).and_then(|dir| edit_latency(&dir))
     } else {
         let quick = args.iter().any(|a| a == "--quick");
         parent(args.iter().find(|a| !a.starts_with("--")).map(PathBuf::from), quick)
@@ -342,4 +345,60 @@ fn peak_rss_mb() -> f64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// The language server's latency for an edit: the largest package of the
+/// corpus (at least 300 files), its cache warm, one file's text changed in
+/// memory (as an editor's buffer) and its package linted, 31 times; prints
+/// the median. The corpus is never written.
+fn edit_latency(corpus: &Path) -> Result<(), String> {
+    let ws = discover(&DiscoverOptions {
+        paths: vec![corpus.to_path_buf()],
+        cwd: corpus.to_path_buf(),
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let mut sizes: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    for f in &ws.files {
+        if let Some(dir) = f.path.ancestors().skip(1).find(|d| d.join("Cargo.toml").is_file()) {
+            *sizes.entry(dir.to_path_buf()).or_default() += 1;
+        }
+    }
+    let (package, count) = sizes.into_iter().max_by_key(|&(_, n)| n).ok_or("no package in the corpus")?;
+    if count < 300 {
+        return Err(format!("the largest package has {count} files, fewer than 300"));
+    }
+    // The file to edit: the package's largest (the costliest to re-parse).
+    let file = ws
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with(&package))
+        .filter_map(|f| Some((std::fs::read_to_string(&f.path).ok()?, f)))
+        .max_by_key(|(t, _)| t.len())
+        .ok_or("no readable file in the package")?;
+    let (text, path) = (file.0, file.1.path.clone());
+    let mut linter = async_sync_lint_server::Linter::default();
+    // Warm: discovery and the package's cache, as when the buffer was opened.
+    let opened: async_sync_lint::engine::Overlay = [(path.clone(), text.as_str().into())].into_iter().collect();
+    linter.lint_package_of(&path, &opened)?;
+    let mut times = Vec::new();
+    for i in 0..31 {
+        let edited = format!("{text}\nfn edited_{i}() {{}}\n");
+        let overlay: async_sync_lint::engine::Overlay = [(path.clone(), edited.into())].into_iter().collect();
+        let t0 = Instant::now();
+        let lint = linter.lint_package_of(&path, &overlay)?;
+        times.push(t0.elapsed().as_secs_f64() * 1000.0);
+        assert!(lint.workspace.files.len() >= 300);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "edit latency: {} ({count} files), editing {}: median {:.1} ms, min {:.1} ms, max {:.1} ms over {} edits",
+        package.display(),
+        path.display(),
+        times[times.len() / 2],
+        times[0],
+        times[times.len() - 1],
+        times.len()
+    );
+    Ok(())
 }

@@ -84,7 +84,8 @@ fn log(sources: &Sources<'_>, findings: &[Finding], version: &str) -> Value {
     })
 }
 
-fn help_uri(rule: &str) -> String {
+/// Where a rule's documentation is published.
+pub fn help_uri(rule: &str) -> String {
     format!("{INFORMATION_URI}/blob/main/docs/rules.md#{rule}")
 }
 
