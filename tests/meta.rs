@@ -257,11 +257,11 @@ fn readme_flags_exist() {
     }
 }
 
-/// Both crates package for crates.io: metadata complete, every path
+/// The three crates package for crates.io: metadata complete, every path
 /// dependency versioned. `--no-verify` skips compiling the packaged crates
 /// (the test suite has built them already), which keeps this a second.
 #[test]
-fn both_crates_package_for_publishing() {
+fn the_crates_package_for_publishing() {
     let target = tempfile::tempdir().expect("tempdir");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = std::process::Command::new(cargo)
@@ -273,6 +273,8 @@ fn both_crates_package_for_publishing() {
             "-p",
             "async-sync-lint",
             "-p",
+            "async-sync-lint-server",
+            "-p",
             "cargo-async-sync-lint",
         ])
         .env("CARGO_TARGET_DIR", target.path())
@@ -281,10 +283,10 @@ fn both_crates_package_for_publishing() {
         .expect("cargo runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    for krate in ["async-sync-lint", "cargo-async-sync-lint"] {
+    for krate in ["async-sync-lint", "async-sync-lint-server", "cargo-async-sync-lint"] {
         assert!(stderr.contains(&format!("Packaging {krate} v")), "{krate} was not packaged: {stderr}");
     }
-    for manifest in ["Cargo.toml", "crates/async-sync-lint/Cargo.toml"] {
+    for manifest in ["Cargo.toml", "crates/async-sync-lint/Cargo.toml", "crates/server/Cargo.toml"] {
         let text = std::fs::read_to_string(repo().join(manifest)).expect(manifest);
         assert!(text.contains("repository = ") && text.contains("homepage = "), "{manifest} lacks repository/homepage");
     }
