@@ -637,13 +637,23 @@ fn analyze_package(cx: &RunCx<'_>, files: &[usize], packing: Option<Packing<'_>>
     }
     if !index_files.is_empty() {
         let modules = index_files.iter().map(|&(id, _)| file_module(ws, id)).collect();
+        let index_files_first = index_files[0].0;
         let mut index = CrateIndex::new(index_files);
         index.set_file_modules(modules);
+        index.set_crate_name(crate_name(ws, index_files_first));
         out.counts.resolved = count_resolved(&index);
         let rcx = CrateCx { index: &index, extra_blocking_paths: cx.extra_blocking_paths };
         out.findings.extend(rules::run(&rcx));
     }
     AnalyzedPackage { out, packed, racy: racy_hashes }
+}
+
+/// The name other crates use for the file's crate: its package's library
+/// target (`my-crate` → `my_crate`), else the package's name.
+fn crate_name(ws: &Workspace, id: FileId) -> Option<String> {
+    let pkg = ws.packages.get(ws.files[id as usize].package?)?;
+    let lib = pkg.targets.iter().find(|t| t.kind.iter().any(|k| k == "lib" || k.ends_with("lib")));
+    Some(lib.map_or(pkg.name.as_str(), |t| t.name.as_str()).replace('-', "_"))
 }
 
 /// A file's module path in its crate, from its target's root directory.

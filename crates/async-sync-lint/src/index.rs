@@ -431,6 +431,8 @@ pub struct CrateIndex<'f> {
     reexports: HashMap<&'f str, Vec<&'f Import>>,
     /// Each file's module path in the crate (`src/a/b.rs` → `a::b`).
     file_modules: Vec<Vec<String>>,
+    /// The crate's name as other crates write it (`my_crate`), if known.
+    crate_name: Option<String>,
     /// Every module name of the crate (files and inline `mod`s).
     module_names: std::collections::HashSet<String>,
 }
@@ -456,6 +458,7 @@ impl<'f> CrateIndex<'f> {
             derefs: HashMap::new(),
             reexports: HashMap::new(),
             file_modules: Vec::new(),
+            crate_name: None,
             module_names: Default::default(),
         };
         for (i, (_, f)) in ix.files.iter().enumerate() {
@@ -484,6 +487,46 @@ impl<'f> CrateIndex<'f> {
         }
         ix.set_file_modules(vec![Vec::new(); ix.files.len()]);
         ix
+    }
+
+    /// Sets the crate's name, for paths written from outside it
+    /// (`my_crate::io::read` in the configuration).
+    pub fn set_crate_name(&mut self, name: Option<String>) {
+        self.crate_name = name;
+    }
+
+    /// A call path written in `ctx`, already through the file's imports
+    /// ([`Self::canonical_path`]), made absolute within this crate:
+    /// `crate::io::f`, `self::f`, `super::f`, `f` (this module's), `io::f`
+    /// (a module of the crate) → `my_crate::io::f`. `None` for a path into
+    /// another crate, or when the crate's name is unknown.
+    pub fn crate_absolute(&self, ctx: Ctx<'_>, canon: &[String]) -> Option<Vec<String>> {
+        let krate = self.crate_name.as_ref()?;
+        let first = canon.first()?.as_str();
+        let here = self.full_module(ctx.file, ctx.module);
+        let mut out = vec![krate.clone()];
+        match first {
+            "crate" => out.extend(canon[1..].iter().cloned()),
+            "self" | "super" => {
+                let mut module = here;
+                let mut rest = canon;
+                while let Some(seg) = rest.first().filter(|s| *s == "self" || *s == "super") {
+                    if seg == "super" {
+                        module.pop();
+                    }
+                    rest = &rest[1..];
+                }
+                out.extend(module);
+                out.extend(rest.iter().cloned());
+            }
+            _ if first == krate => return Some(canon.to_vec()),
+            _ if canon.len() == 1 || self.module_names.contains(first) => {
+                out.extend(here);
+                out.extend(canon.iter().cloned());
+            }
+            _ => return None,
+        }
+        Some(out)
     }
 
     /// Sets each file's module path (same order as `files`), so that

@@ -19,8 +19,9 @@ Finds calls that block the thread inside an async fn, block or closure:
 `std::io::stdin().read_line` and `reqwest::blocking`. Calls inside a closure
 given to `spawn_blocking`, `block_in_place` or a thread (`thread::spawn`,
 `Builder::spawn`, a scope's `spawn`) are where blocking belongs and are not
-reported. More paths can be added with `extra-blocking-paths` in the
-configuration. An async block given to a single-future executor's free
+reported. More paths can be added with `blocking-paths` in the
+configuration, written as other crates write them (`my_crate::io::read_blocking`
+matches `io::read_blocking()` and `read_blocking()` inside `my_crate`). An async block given to a single-future executor's free
 `block_on` function (`futures::executor::block_on`,
 `futures_lite::future::block_on`, `async_std::task::block_on`) runs on a
 thread of its own and is not checked.
@@ -204,7 +205,16 @@ fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(St
                     "use the async `reqwest::Client` and `.await` the request".into(),
                 ));
             }
-            if cx.extra_blocking_paths.iter().any(|p| joined == *p || joined.ends_with(&format!("::{p}"))) {
+            // A configured path is written as other crates write it
+            // (`my_crate::io::read_blocking`); inside the crate the call may
+            // read `io::read_blocking()` or `read_blocking()`.
+            let absolute =
+                cx.index.crate_absolute(Ctx { file: fi, module: &body.module }, &canon).map(|p| p.join("::"));
+            if cx
+                .extra_blocking_paths
+                .iter()
+                .any(|p| joined == *p || joined.ends_with(&format!("::{p}")) || absolute.as_deref() == Some(p.as_str()))
+            {
                 return Some((
                     format!("`{written}` (configured as blocking)"),
                     "run it with `tokio::task::spawn_blocking`, or use an async equivalent".into(),
