@@ -23,21 +23,7 @@ impl Lowerer<'_, '_> {
         self.push_scope(ScopeKind::Temp(if is_let { TempScope::IfLetScrutinee } else { TempScope::Condition }));
         let cond_scope = self.scopes.len() - 1;
         self.enter(ControlKind::IfCond, self.span_expr(&i.cond));
-        let simple_let = match strip(&i.cond) {
-            Expr::Let(l) => Some(l),
-            _ => None,
-        };
-        let scrutinee = match simple_let {
-            Some(l) => self.lower_expr(&l.expr),
-            None if is_let => {
-                self.lower_let_chain(&i.cond);
-                None
-            }
-            None => {
-                self.lower_expr(&i.cond);
-                None
-            }
-        };
+        let (simple_let, scrutinee) = self.lower_condition(&i.cond, is_let);
         self.leave();
         if !is_let {
             // A plain condition's temporaries drop before the block runs.
@@ -114,6 +100,26 @@ impl Lowerer<'_, '_> {
             self.pop_scope(None);
         }
         result
+    }
+
+    /// Lowers an `if`/`while` condition. For `let P = e` alone: that `let`
+    /// and the slot of `e`'s value, which the pattern may bind.
+    pub(super) fn lower_condition<'e>(
+        &mut self,
+        cond: &'e Expr,
+        is_let: bool,
+    ) -> (Option<&'e syn::ExprLet>, Option<SlotId>) {
+        match strip(cond) {
+            Expr::Let(l) => (Some(l), self.lower_expr(&l.expr)),
+            _ if is_let => {
+                self.lower_let_chain(cond);
+                (None, None)
+            }
+            _ => {
+                self.lower_expr(cond);
+                (None, None)
+            }
+        }
     }
 
     /// A let chain (`a && let P = e && b`): the scrutinees' temporaries
@@ -286,17 +292,7 @@ impl Lowerer<'_, '_> {
         self.push_scope(ScopeKind::Temp(if is_let { TempScope::WhileLetScrutinee } else { TempScope::Condition }));
         let cond_scope = self.scopes.len() - 1;
         self.enter(ControlKind::WhileCond, self.span_expr(&w.cond));
-        let simple_let = match strip(&w.cond) {
-            Expr::Let(l) => Some(l),
-            _ => None,
-        };
-        let scrutinee = match simple_let {
-            Some(l) => self.lower_expr(&l.expr),
-            None => {
-                self.lower_expr(&w.cond);
-                None
-            }
-        };
+        let (simple_let, scrutinee) = self.lower_condition(&w.cond, is_let);
         self.leave();
         if !is_let {
             self.pop_scope(None);
