@@ -711,6 +711,16 @@ impl<'f> CrateIndex<'f> {
         }
     }
 
+    /// The crate struct a place's value is (seen through references and
+    /// smart pointers), by name.
+    pub fn place_struct(&self, file: usize, body: &Body, place: &Place) -> Option<&'f str> {
+        let ctx = Ctx { file, module: &body.module };
+        match self.place_ty(ctx, body, place, 0)?.0 {
+            Ty::Struct { def, .. } => Some(def.name.as_str()),
+            _ => None,
+        }
+    }
+
     /// Resolves an acquisition: by receiver type, else by call shape.
     pub fn resolve_acquisition(&self, file: usize, body: &Body, acq: &Acquisition) -> Option<Resolved> {
         if let Some(r) = self.resolve_place(file, body, &acq.receiver) {
@@ -722,9 +732,9 @@ impl<'f> CrateIndex<'f> {
         if let Some((Ty::Struct { def, .. }, certainty, _)) = self.place_ty(ctx, body, &acq.receiver, 0) {
             if let Some(cands) = self.methods.get(&(def.name.as_str(), acq.method.as_str())) {
                 let (f, sig) = self.pick(ctx, cands, &Want::Any, |s| &s.module)?;
-                let Some(TypeRepr::Path { segments, .. }) = &sig.ret else { return None };
-                let canonical = self.canonical_path(Ctx { file: f, module: &sig.module }, segments, 0);
-                return kind_of_guard_path(&canonical).map(|kind| Resolved { kind, certainty });
+                let ret = sig.ret.as_ref()?;
+                let kind = self.guard_kind_of(Ctx { file: f, module: &sig.module }, ret, 0)?;
+                return Some(Resolved { kind, certainty });
             }
         }
         // DESIGN §3 step 3: the call shape. `.lock().unwrap()` only type-checks
@@ -747,6 +757,35 @@ impl<'f> CrateIndex<'f> {
             _ => return None,
         };
         Some(Resolved { kind, certainty: Certainty::CallShape })
+    }
+
+    /// The lock a value of this type holds a guard of: a guard type, one in
+    /// an `Option`/`Result`/`Box`, or a struct of the crate with a guard
+    /// field (`struct ReadTx<'a> { guard: RwLockReadGuard<'a, Db> }`).
+    fn guard_kind_of(&self, ctx: Ctx<'_>, ty: &TypeRepr, depth: u32) -> Option<LockKind> {
+        if depth > 4 {
+            return None;
+        }
+        let TypeRepr::Path { segments, args } = ty else { return None };
+        let last = segments.last()?.as_str();
+        if matches!(last, "Option" | "Result" | "Box") {
+            return self.guard_kind_of(ctx, args.first()?, depth + 1);
+        }
+        let canonical = self.canonical_path(ctx, segments, 0);
+        if let Some(kind) = kind_of_guard_path(&canonical) {
+            return Some(kind);
+        }
+        if matches!(last, "Ref" | "RefMut") {
+            return match canonical.first().map(String::as_str) {
+                Some("std" | "core") if canonical.iter().any(|s| s == "cell") => Some(LockKind::RefCell),
+                Some("dashmap") => Some(LockKind::DashMap),
+                _ => None,
+            };
+        }
+        let want = self.want_of(ctx, &canonical)?;
+        let cands = self.structs.get(canonical.last()?.as_str())?;
+        let (file, def) = self.pick(ctx, cands, &want, |s| &s.module)?;
+        def.fields.iter().find_map(|f| self.guard_kind_of(Ctx { file, module: &def.module }, &f.ty, depth + 1))
     }
 
     fn place_ty(

@@ -26,6 +26,9 @@ pub struct ItemWalker<'a> {
     /// Methods of this file declared to return a guard type
     /// (`fn state(&self) -> MutexGuard<'_, State>`): calling one acquires.
     pub guard_fns: std::collections::HashSet<String>,
+    /// Structs of this file with a guard-typed field (`struct ReadTx<'a> {
+    /// guard: MutexGuard<'a, Db> }`): returning one returns the guard.
+    guard_structs: std::collections::HashSet<String>,
     /// Bodies lowered and waiting for the analysis of their function.
     pub lowered: std::collections::HashMap<u32, Lowered>,
     /// For tests: each body's IR as text, kept when set.
@@ -44,6 +47,7 @@ impl<'a> ItemWalker<'a> {
             in_test: 0,
             in_should_panic: 0,
             guard_fns: Default::default(),
+            guard_structs: Default::default(),
             lowered: Default::default(),
             ir_dumps: None,
         }
@@ -53,22 +57,47 @@ impl<'a> ItemWalker<'a> {
         self.facts
     }
 
-    /// Before any body is walked: which methods of this file return guards.
+    /// Before any body is walked: which methods of this file return guards
+    /// (a guard type, in an `Option` or `Result` or not, or a struct of
+    /// this file that holds one).
     pub fn prescan(&mut self, items: &[Item]) {
+        self.prescan_structs(items);
+        self.prescan_fns(items);
+    }
+
+    fn prescan_structs(&mut self, items: &[Item]) {
+        for item in items {
+            match item {
+                Item::Struct(s) if s.fields.iter().any(|f| is_guard_repr(&type_repr(&f.ty), &self.guard_structs)) => {
+                    self.guard_structs.insert(s.ident.to_string());
+                }
+                Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        self.prescan_structs(items);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn prescan_fns(&mut self, items: &[Item]) {
         for item in items {
             match item {
                 Item::Impl(i) => {
                     for it in &i.items {
                         if let ImplItem::Fn(f) = it {
-                            if returns_guard(&f.sig) {
-                                self.guard_fns.insert(f.sig.ident.to_string());
+                            if let ReturnType::Type(_, t) = &f.sig.output {
+                                if is_guard_repr(&type_repr(t), &self.guard_structs) {
+                                    self.guard_fns.insert(f.sig.ident.to_string());
+                                }
                             }
                         }
                     }
                 }
                 Item::Mod(m) => {
                     if let Some((_, items)) = &m.content {
-                        self.prescan(items);
+                        self.prescan_fns(items);
                     }
                 }
                 _ => {}
@@ -431,11 +460,17 @@ fn type_params(g: &syn::Generics) -> Vec<String> {
     g.type_params().map(|p| p.ident.to_string()).collect()
 }
 
-/// Does the signature return a lock guard (`MutexGuard<'_, T>`,
-/// `RwLockReadGuard<T>`, `parking_lot::MappedMutexGuard<T>` …)?
-fn returns_guard(sig: &Signature) -> bool {
-    let ReturnType::Type(_, t) = &sig.output else { return false };
-    type_repr(t).last_segment().is_some_and(is_guard_type_name)
+/// Is the type a guard (`MutexGuard<'_, T>`, `RwLockReadGuard<T>`,
+/// `parking_lot::MappedMutexGuard<T>`, a `RefCell` or DashMap `Ref`/`RefMut`),
+/// one in an `Option` or `Result`, or a struct of `guard_structs`?
+fn is_guard_repr(t: &TypeRepr, guard_structs: &std::collections::HashSet<String>) -> bool {
+    let TypeRepr::Path { segments, args } = t else { return false };
+    let Some(last) = segments.last() else { return false };
+    match last.as_str() {
+        "Option" | "Result" | "Box" => args.first().is_some_and(|a| is_guard_repr(a, guard_structs)),
+        "Ref" | "RefMut" => true,
+        name => is_guard_type_name(name) || guard_structs.contains(name),
+    }
 }
 
 /// Guard type names of the lock crates DESIGN §3 lists.

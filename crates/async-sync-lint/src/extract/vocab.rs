@@ -25,7 +25,23 @@ pub fn is_acquire_method(name: &str) -> bool {
 pub(super) fn is_guard_adapter(name: &str) -> bool {
     matches!(
         name,
-        "unwrap" | "expect" | "unwrap_or_else" | "map_err" | "ok" | "unwrap_unchecked" | "context" | "with_context"
+        "unwrap"
+            | "expect"
+            | "unwrap_or_else"
+            | "map_err"
+            | "ok"
+            | "ok_or"
+            | "ok_or_else"
+            | "unwrap_unchecked"
+            | "context"
+            | "with_context"
+            // A DashMap `Entry` becomes the `RefMut` these return: the
+            // shard stays locked.
+            | "or_insert"
+            | "or_insert_with"
+            | "or_insert_with_key"
+            | "or_default"
+            | "and_modify"
     )
 }
 
@@ -208,4 +224,59 @@ pub(super) fn const_duration(e: &Expr) -> Option<u64> {
 
 pub(super) fn is_diverging_macro(name: &str) -> bool {
     matches!(name, "panic" | "unreachable" | "todo" | "unimplemented")
+}
+
+/// Methods that call the closure they are given before they return (or
+/// while the value they return is consumed in the same expression): the
+/// closure runs while the caller's guards are live. Iterator adapters are
+/// lazy, but the chain is nearly always consumed where it is written.
+pub(super) fn runs_closure_now(method: &str) -> bool {
+    matches!(
+        method,
+        "map"
+            | "filter"
+            | "filter_map"
+            | "flat_map"
+            | "for_each"
+            | "try_for_each"
+            | "any"
+            | "all"
+            | "find"
+            | "find_map"
+            | "position"
+            | "fold"
+            | "try_fold"
+            | "reduce"
+            | "take_while"
+            | "skip_while"
+            | "map_while"
+            | "inspect"
+            | "partition"
+            | "max_by_key"
+            | "min_by_key"
+            | "max_by"
+            | "min_by"
+            | "and_then"
+            | "or_else"
+            | "unwrap_or_else"
+            | "map_or"
+            | "map_or_else"
+            | "ok_or_else"
+            | "is_some_and"
+            | "is_ok_and"
+            | "is_none_or"
+            | "get_or_insert_with"
+            | "then"
+            | "retain"
+            | "retain_mut"
+            | "sort_by"
+            | "sort_by_key"
+            | "sort_unstable_by"
+            | "sort_unstable_by_key"
+            | "or_insert_with"
+            | "or_insert_with_key"
+            | "and_modify"
+            | "alter"
+            | "with"
+    )
 }

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::diagnostic::{Finding, Span};
+use crate::index::LockKind;
 use crate::rules::lock_summary::LockSummary;
 use crate::rules::CrateCx;
 
@@ -109,6 +110,11 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 held.iter().filter_map(|&h| summary.acq(fi, bi, h as usize)).map(|l| l.key.class()).collect()
             };
             for (h, ai, first, second) in summary.nested_pairs(fi, bi, body) {
+                // A map's shard locks are taken per key: their order against
+                // other locks is not modelled (re-entry is `reentrant-lock`'s).
+                if first.kind == LockKind::DashMap || second.kind == LockKind::DashMap {
+                    continue;
+                }
                 let (a, b) = (first.key.class(), second.key.class());
                 if a == b || held_classes(&body.acquisitions[ai].held_on_acquire).contains(&b) {
                     continue;
@@ -131,9 +137,12 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
                 let reached = summary.reached_by_call(fi, bi, call);
                 let held = held_classes(&call.held);
-                for r in reached.iter().filter(|r| !held.contains(&r.key.class())) {
+                for r in reached.iter().filter(|r| !held.contains(&r.key.class()) && r.kind != LockKind::DashMap) {
                     for &h in &call.held {
                         let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
+                        if first.kind == LockKind::DashMap {
+                            continue;
+                        }
                         let (a, b) = (first.key.class(), r.key.class());
                         if a == b {
                             continue;

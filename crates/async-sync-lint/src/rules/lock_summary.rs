@@ -80,7 +80,14 @@ pub enum Mode {
 }
 
 impl Mode {
-    fn of(method: &str) -> Mode {
+    /// The mode `method` takes `kind` in.
+    pub fn of(kind: LockKind, method: &str) -> Mode {
+        if kind == LockKind::DashMap {
+            return match method {
+                "get" | "try_get" | "iter" | "contains_key" | "len" | "is_empty" | "view" => Mode::Shared,
+                _ => Mode::Exclusive,
+            };
+        }
         if method.contains("upgrad") {
             Mode::Upgradable
         } else if method.contains("read") {
@@ -89,6 +96,16 @@ impl Mode {
             Mode::Exclusive
         }
     }
+}
+
+/// How a callee's `self` relates to its caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Via {
+    /// `self.f()`, `Self::f(self)`: the caller's own `self`.
+    SelfValue,
+    /// `self.inner.f()`, `x.f()` for a local of a crate struct type.
+    Receiver,
+    Other,
 }
 
 /// An acquisition of a lock the deadlock rules reason about.
@@ -219,14 +236,43 @@ impl<'c, 'i> LockSummary<'c, 'i> {
     fn lock_acq(&self, file: usize, bi: usize, body: &Body, acq: &Acquisition) -> Option<LockAcq> {
         let resolved = self.cx.index.resolve_acquisition(file, body, acq)?;
         let kind = resolved.kind;
-        if !matches!(kind.family(), Family::Blocking | Family::Async) || kind == LockKind::ParkingLotReentrantMutex {
+        // DashMap references hold a shard lock: the map is a lock too.
+        let lockish = matches!(kind.family(), Family::Blocking | Family::Async) || kind == LockKind::DashMap;
+        if !lockish || kind == LockKind::ParkingLotReentrantMutex {
             return None;
         }
         if kind.family() == Family::Async && is_future_handed_on(acq) {
             return None;
         }
-        let key = self.key_of(file, bi, body, &acq.receiver, 0)?;
-        Some(LockAcq { key, kind, mode: Mode::of(&acq.method), waits: !acq.method.starts_with("try_") })
+        let (key, mode) = if kind.is_guard_method(&acq.method) {
+            (self.key_of(file, bi, body, &acq.receiver, 0)?, Mode::of(kind, &acq.method))
+        } else {
+            // A method of the crate that returns a guard: the lock is the
+            // one its body locks and hands back.
+            self.returned_lock(body, acq)?
+        };
+        Some(LockAcq { key, kind, mode, waits: !acq.method.starts_with("try_") })
+    }
+
+    /// The lock whose guard `self.method()` returns, when the method is
+    /// unique and its body returns one guard of a field of `self`.
+    fn returned_lock(&self, body: &Body, acq: &Acquisition) -> Option<(LockKey, Mode)> {
+        let plain_self = matches!(acq.receiver.root, PlaceRoot::SelfValue)
+            && acq.receiver.projections.iter().all(|p| matches!(p, Projection::Deref));
+        if !plain_self {
+            return None;
+        }
+        let (cf, cb) = match self.by_method.get(&(body.self_ty.as_deref()?, acq.method.as_str()))?.as_slice() {
+            [one] => *one,
+            _ => return None,
+        };
+        let callee = self.body(cf, cb);
+        let mut returned = callee.acquisitions.iter().filter(|a| a.escapes && a.captured_from.is_none());
+        let first = returned.next()?;
+        let key = self.key_of(cf, cb, callee, &first.receiver, 0)?;
+        let same = returned.all(|a| self.key_of(cf, cb, callee, &a.receiver, 0).as_ref() == Some(&key));
+        let kind = self.cx.index.resolve_acquisition(cf, callee, first)?.kind;
+        (same && matches!(key.root, Root::SelfOf(_))).then(|| (key, Mode::of(kind, &first.method)))
     }
 
     /// Where the lock named by `place` lives.
@@ -296,6 +342,14 @@ impl<'c, 'i> LockSummary<'c, 'i> {
     /// The crate function a call runs, if it is known and unique, and
     /// whether the callee's `self` is the caller's `self`.
     pub fn callee(&self, body: &Body, call: &Call) -> Option<((usize, usize), bool)> {
+        self.callee_at(None, body, call).map(|(target, via)| (target, via == Via::SelfValue))
+    }
+
+    /// As [`Self::callee`], and how the callee's `self` relates to the
+    /// caller: the same `self`, a field of it (`self.inner.flush()`, found
+    /// through the field's declared type), or unrelated. `at` is the
+    /// caller's (file, body) index, needed to resolve a field receiver.
+    fn callee_at(&self, at: Option<(usize, usize)>, body: &Body, call: &Call) -> Option<((usize, usize), Via)> {
         if call.in_closure.as_deref().is_some_and(|c| c.contains("spawn") || c.contains("block_in_place")) {
             return None;
         }
@@ -303,26 +357,30 @@ impl<'c, 'i> LockSummary<'c, 'i> {
             Some([one]) => Some(*one),
             _ => None,
         };
-        let (target, via_self) = match &call.callee {
+        let (target, via) = match &call.callee {
             Callee::Method { receiver: Some(r), name } => {
                 let plain_self = matches!(r.root, PlaceRoot::SelfValue)
                     && r.projections.iter().all(|p| matches!(p, Projection::Deref));
-                if !plain_self {
-                    return None;
+                if plain_self {
+                    (unique(self.by_method.get(&(body.self_ty.as_deref()?, name.as_str())))?, Via::SelfValue)
+                } else {
+                    let (file, _) = at?;
+                    let owner = self.cx.index.place_struct(file, body, r)?;
+                    (unique(self.by_method.get(&(owner, name.as_str())))?, Via::Receiver)
                 }
-                (unique(self.by_method.get(&(body.self_ty.as_deref()?, name.as_str())))?, true)
             }
             Callee::Path(p) => match p.as_slice() {
                 [ty, name] if ty == "Self" || Some(ty.as_str()) == body.self_ty.as_deref() => {
                     let t = body.self_ty.as_deref()?;
-                    (unique(self.by_method.get(&(t, name.as_str())))?, call.arg_idents.iter().any(|a| a == "self"))
+                    let via = if call.arg_idents.iter().any(|a| a == "self") { Via::SelfValue } else { Via::Other };
+                    (unique(self.by_method.get(&(t, name.as_str())))?, via)
                 }
                 [ty, name] if self.structs.contains(ty.as_str()) => {
-                    (unique(self.by_method.get(&(ty.as_str(), name.as_str())))?, false)
+                    (unique(self.by_method.get(&(ty.as_str(), name.as_str())))?, Via::Other)
                 }
-                [name] => (unique(self.free_fns.get(name.as_str()))?, false),
+                [name] => (unique(self.free_fns.get(name.as_str()))?, Via::Other),
                 [first, .., name] if matches!(first.as_str(), "crate" | "self" | "super") => {
-                    (unique(self.free_fns.get(name.as_str()))?, false)
+                    (unique(self.free_fns.get(name.as_str()))?, Via::Other)
                 }
                 _ => return None,
             },
@@ -333,14 +391,19 @@ impl<'c, 'i> LockSummary<'c, 'i> {
         if callee.kind.is_async() && !call.awaited {
             return None;
         }
-        Some((target, via_self))
+        Some((target, via))
     }
 
     /// The locks a call reaches (through the callee and its calls), keys
     /// translated to the caller where they name the caller's instance.
     pub fn reached_by_call(&self, file: usize, bi: usize, call: &Call) -> Vec<Reached> {
         let body = self.body(file, bi);
-        let Some(((cf, cb), via_self)) = self.callee(body, call) else { return Vec::new() };
+        let Some(((cf, cb), via)) = self.callee_at(Some((file, bi)), body, call) else { return Vec::new() };
+        // `self.inner.flush()`: the callee's `self.m` is the caller's `self.inner.m`.
+        let receiver_key = match (&call.callee, via) {
+            (Callee::Method { receiver: Some(r), .. }, Via::Receiver) => self.key_of(file, bi, body, r, 0),
+            _ => None,
+        };
         if (cf, cb) == (file, bi) {
             return Vec::new();
         }
@@ -357,7 +420,15 @@ impl<'c, 'i> LockSummary<'c, 'i> {
             }
             let mut r = r.clone();
             r.same_instance = match &r.key.root {
-                Root::SelfOf(_) => r.same_instance && via_self,
+                Root::SelfOf(_) if via == Via::Receiver => match (&receiver_key, r.same_instance) {
+                    (Some(k), true) => {
+                        let fields = std::mem::take(&mut r.key.fields);
+                        r.key = LockKey { root: k.root.clone(), fields: format!("{}{fields}", k.fields) };
+                        true
+                    }
+                    _ => false,
+                },
+                Root::SelfOf(_) => r.same_instance && via == Via::SelfValue,
                 Root::Static(_) => true,
                 Root::Local { file: f, body: b, name } if r.chain.is_empty() && (*f, *b) == (cf, cb) => {
                     // The callee locks its parameter: the caller's argument.

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::diagnostic::Finding;
-use crate::facts::{Body, Holder};
+use crate::facts::{Body, Callee, Holder};
 use crate::index::{Family, LockKind};
 use crate::rules::lock_summary::{chain_text, LockAcq, LockSummary, Mode};
 use crate::rules::CrateCx;
@@ -96,7 +96,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             let mut reported: BTreeSet<(u32, u32)> = BTreeSet::new();
             // Directly: the second acquisition sees the first live.
             for (h, ai, first, second) in summary.nested_pairs(fi, bi, body) {
-                if first.key != second.key || !conflicts(first.mode, second.mode) {
+                if first.key != second.key || !blocks(first, second) {
                     continue;
                 }
                 // Tests of an `RwLock` take two read guards on purpose;
@@ -120,6 +120,37 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 .with_label(f, first_label(body, h));
                 out.push(advise(finding, first, second, holder_name(body, h)));
             }
+            // A DashMap touched again (`insert`, `remove` …) while a
+            // reference into it is live: those methods lock a shard too.
+            for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
+                let Callee::Method { receiver: Some(place), name } = &call.callee else { continue };
+                if !is_map_shard_method(name)
+                    || cx.index.resolve_place(fi, body, place).is_none_or(|r| r.kind != LockKind::DashMap)
+                {
+                    continue;
+                }
+                let Some(key) = summary.key_of(fi, bi, body, place, 0) else { continue };
+                let second = LockAcq { key, kind: LockKind::DashMap, mode: Mode::of(LockKind::DashMap, name), waits: true };
+                for &h in &call.held {
+                    let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
+                    if first.key != second.key || !blocks(first, &second) {
+                        continue;
+                    }
+                    if (body.is_test && is_read_read(first, &second)) || !reported.insert((call.span.lo, call.span.hi)) {
+                        continue;
+                    }
+                    let finding = Finding::new(
+                        META.name,
+                        META.default_level,
+                        file_id,
+                        call.span,
+                        message(first, &second, &place.text, ""),
+                    )
+                    .with_primary_label(format!("`{name}` locks a shard of `{}` again", place.text))
+                    .with_label(body.acquisitions[h as usize].span, first_label(body, h as usize));
+                    out.push(advise(finding, first, &second, holder_name(body, h as usize)));
+                }
+            }
             // Through calls made while a guard is live.
             for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
                 let reached = summary.reached_by_call(fi, bi, call);
@@ -129,7 +160,11 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 for &h in &call.held {
                     let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
                     let Some(r) =
-                        reached.iter().find(|r| r.same_instance && r.key == first.key && conflicts(first.mode, r.mode))
+                        reached.iter().find(|r| {
+                            r.same_instance
+                                && r.key == first.key
+                                && blocks(first, &LockAcq { key: r.key.clone(), kind: r.kind, mode: r.mode, waits: true })
+                        })
                     else {
                         continue;
                     };
@@ -170,9 +205,26 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// DashMap methods that lock a shard without handing out a reference.
+fn is_map_shard_method(name: &str) -> bool {
+    matches!(
+        name,
+        "insert" | "remove" | "remove_if" | "remove_if_mut" | "alter" | "alter_all" | "retain" | "clear" | "contains_key"
+            | "len" | "is_empty" | "view" | "shrink_to_fit"
+    )
+}
+
 /// Does taking `second` while holding `first` (same lock) block?
 fn conflicts(first: Mode, second: Mode) -> bool {
     !matches!((first, second), (Mode::Shared, Mode::Upgradable) | (Mode::Upgradable, Mode::Shared))
+}
+
+/// Is taking `second` while holding `first` (same lock) reported? Two
+/// reads of one DashMap are not: reading two keys in one expression is
+/// everywhere, and it blocks only when a writer queues on that very shard
+/// in between.
+fn blocks(first: &LockAcq, second: &LockAcq) -> bool {
+    conflicts(first.mode, second.mode) && !(first.kind == LockKind::DashMap && is_read_read(first, second))
 }
 
 fn is_read_read(first: &LockAcq, second: &LockAcq) -> bool {
@@ -180,7 +232,10 @@ fn is_read_read(first: &LockAcq, second: &LockAcq) -> bool {
 }
 
 fn message(first: &LockAcq, second: &LockAcq, text: &str, via: &str) -> String {
-    if is_read_read(first, second) {
+    if first.kind == LockKind::DashMap {
+        let what = if first.mode == Mode::Shared { "`Ref`" } else { "`RefMut` or `Entry`" };
+        format!("`{text}` is touched again{via} while this task holds a {what} into it")
+    } else if is_read_read(first, second) {
         format!("`{text}` is read-locked again{via} while this task already holds a read guard")
     } else {
         format!("`{text}` is locked again{via} while this task already holds it")
@@ -209,6 +264,15 @@ fn first_label(body: &Body, acq: usize) -> String {
 }
 
 fn advise(f: Finding, first: &LockAcq, second: &LockAcq, holder: Option<String>) -> Finding {
+    if first.kind == LockKind::DashMap {
+        let copy = match holder {
+            Some(name) => format!("copy what you need out of `{name}` and drop it before touching the map again"),
+            None => "copy the value out (`.map(|r| r.clone())`) in a statement of its own before touching the map again".to_string(),
+        };
+        return f.with_help(copy).with_note(
+            "a DashMap `Ref`, `RefMut` or `Entry` holds its shard's lock; touching the same map from the same thread blocks on that lock forever when the key falls in the same shard",
+        );
+    }
     let release = match holder {
         Some(name) => format!("release the first guard before locking again (`drop({name})` or end its block), or pass the locked data (`&mut T`) to the code that needs it"),
         None => "release the first guard before locking again (bind it in a statement of its own), or pass the locked data (`&mut T`) to the code that needs it".to_string(),

@@ -43,12 +43,21 @@ impl Lowerer<'_, '_> {
                 }
             }
         }
-        // The closure body runs at some other time: a region of its own
-        // that starts with nothing live.
+        // A closure given to an adapter that calls it before returning
+        // (`filter`, `and_modify`, `unwrap_or_else`) runs while the guards
+        // live here are live: its region is entered from here. Any other
+        // closure runs at some other time: a region of its own that starts
+        // with nothing live.
         let saved_cur = self.cur;
         self.cur = self.ir.new_block();
-        self.ir.entries.push(self.cur);
+        let runs_now = self.arg_of.as_deref().and_then(|c| c.strip_prefix('.')).is_some_and(runs_closure_now);
+        if runs_now {
+            self.ir.edge(saved_cur, self.cur);
+        } else {
+            self.ir.entries.push(self.cur);
+        }
         let saved_closure = self.closure.replace(self.arg_of.clone().unwrap_or_default());
+        let saved_arg_of = self.arg_of.take();
         let saved_targets = std::mem::take(&mut self.targets);
         let saved_depth = std::mem::replace(&mut self.loop_depth, 0);
         self.push_scope(ScopeKind::Block);
@@ -69,7 +78,13 @@ impl Lowerer<'_, '_> {
         self.loop_depth = saved_depth;
         self.targets = saved_targets;
         self.closure = saved_closure;
+        self.arg_of = saved_arg_of;
         self.cur = saved_cur;
+        if runs_now {
+            // What follows starts after the closure's entry edge, not
+            // after the end of the block.
+            self.goto_new();
+        }
     }
 
     /// An async block or async closure: a body of its own. The locals of

@@ -65,10 +65,10 @@ impl Lowerer<'_, '_> {
         if self.is_acquire(&name) {
             self.call_parts(mc);
             let span = self.span_expr(e);
-            let slot = self.acquire(mc, span, false);
+            // The call first, so that it does not hold the guard it makes.
             let receiver = Some(self.place(&mc.receiver));
             self.record_call(span, Callee::Method { receiver, name }, mc.args.iter(), true);
-            return Some(slot);
+            return Some(self.acquire(mc, span, false));
         }
         // `AssertUnwindSafe(fut).catch_unwind()`: the receiver's panic is caught.
         let saved_unwinding = self.unwinding;

@@ -14,7 +14,7 @@ async fn g(m: &std::sync::Mutex<std::collections::HashMap<u32, u32>>, keys: Vec<
 //   bb0 (entry): use keys(_1) -> bb1
 //   bb1:  -> bb2, bb3
 //   bb2: end _2 TemporaryEnd; end keys(_1) ScopeEnd; end m(_0) ScopeEnd
-//   bb3: call #0; await #0; use m(_0); acquire a0 -> _4; call #1; call #2; bind _4 -> guard(_5); end _4 TemporaryEnd; use guard(_5); use k(_3); acquire a1 -> _6; call #3 -> bb4, bb6
+//   bb3: call #0; await #0; use m(_0); call #1; acquire a0 -> _4; call #2; bind _4 -> guard(_5); end _4 TemporaryEnd; use guard(_5); use k(_3); call #3; acquire a1 -> _6 -> bb4, bb6
 //   bb4: end _6 TemporaryEnd exit; end _6 TemporaryEnd exit; end guard(_5) ScopeEnd exit; end k(_3) ScopeEnd exit -> bb1
 //   bb5: 
 //   bb6: bind _6 -> v(_7); end _6 TemporaryEnd; use v(_7); write #0 via v(_7); end v(_7) ScopeEnd; end guard(_5) ScopeEnd; end k(_3) ScopeEnd -> bb1

@@ -11,7 +11,7 @@ async fn found(a: &std::sync::Mutex<Vec<u32>>, k: usize) -> Option<u32> {
 
 // ==== expected
 // body0 found
-//   bb0 (entry): use a(_0); acquire a0 -> _3; call #0; call #1; bind _3 -> g(_4); end _3 TemporaryEnd; use g(_4); use k(_1); end k(_1) Move escapes; acquire a1 -> _5; call #2 -> bb2, bb4
+//   bb0 (entry): use a(_0); call #0; acquire a0 -> _3; call #1; bind _3 -> g(_4); end _3 TemporaryEnd; use g(_4); use k(_1); end k(_1) Move escapes; call #2; acquire a1 -> _5 -> bb2, bb4
 //   bb1: end _2 TemporaryEnd; call #4; await #0; use found(_7); move found(_7) -> _8; end found(_7) ScopeEnd; end _8 Move escapes; end _8 TemporaryEnd; end k(_1) ScopeEnd; end a(_0) ScopeEnd
 //   bb2: end _5 TemporaryEnd exit; end _5 TemporaryEnd exit; end g(_4) ScopeEnd exit -> bb1
 //   bb3: 

@@ -13,7 +13,7 @@ async fn carried(m: &std::sync::Mutex<u32>) {
 // ==== expected
 // body0 carried
 //   bb0: -> bb1
-//   bb1: call #0; await #0; use m(_0); acquire a0 -> _3; call #1; call #2; end g(_1) Reassign; write #0 via g(_1); bind _3 -> g(_1); end _3 TemporaryEnd; use g(_1) -> bb3, bb5
+//   bb1: call #0; await #0; use m(_0); call #1; acquire a0 -> _3; call #2; end g(_1) Reassign; write #0 via g(_1); bind _3 -> g(_1); end _3 TemporaryEnd; use g(_1) -> bb3, bb5
 //   bb2: end g(_1) ScopeEnd; end _2 TemporaryEnd; end m(_0) ScopeEnd
 //   bb3: -> bb2
 //   bb4: -> bb6

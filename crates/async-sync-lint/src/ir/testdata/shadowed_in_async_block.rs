@@ -22,14 +22,14 @@ async fn captured(m: &std::sync::Mutex<u32>) {
 
 // ==== expected
 // body0 start
-//   bb0 (entry): use m(_0); acquire a0 -> _1; call #0; call #1; bind _1 -> st(_2); end _1 TemporaryEnd; use st(_2); use m(_0); call #2; nested body1 [me(_3)=>_0]; end me(_3) Move escapes; call #3; end me(_3) ScopeEnd; end st(_2) ScopeEnd; end m(_0) ScopeEnd
+//   bb0 (entry): use m(_0); call #0; acquire a0 -> _1; call #1; bind _1 -> st(_2); end _1 TemporaryEnd; use st(_2); use m(_0); call #2; nested body1 [me(_3)=>_0]; end me(_3) Move escapes; call #3; end me(_3) ScopeEnd; end st(_2) ScopeEnd; end m(_0) ScopeEnd
 //   a0 m at 3:14: `st`, ScopeEnd at 11:1
 // body1 async block
-//   bb0 (entry): call #0; await #0; use me(_0); acquire a0 -> _1; call #1; call #2; bind _1 -> st(_2); end _1 TemporaryEnd; use st(_2); end st(_2) ScopeEnd; end me(_0) ScopeEnd
+//   bb0 (entry): call #0; await #0; use me(_0); call #1; acquire a0 -> _1; call #2; bind _1 -> st(_2); end _1 TemporaryEnd; use st(_2); end st(_2) ScopeEnd; end me(_0) ScopeEnd
 //   await #0 at 7:15 holds []
 //   a0 me at 8:18: `st`, ScopeEnd at 10:5
 // body2 captured
-//   bb0 (entry): use m(_0); acquire a0 -> _1; call #0; call #1; bind _1 -> g(_2); end _1 TemporaryEnd; nested body3 [g(_2)=>_0]; await #0; end g(_2) ScopeEnd; end m(_0) ScopeEnd
+//   bb0 (entry): use m(_0); call #0; acquire a0 -> _1; call #1; bind _1 -> g(_2); end _1 TemporaryEnd; nested body3 [g(_2)=>_0]; await #0; end g(_2) ScopeEnd; end m(_0) ScopeEnd
 //   await #0 at 20:6 holds [a0]
 //   a0 m at 15:13: `g`, ScopeEnd at 21:1
 // body3 async block
