@@ -516,6 +516,23 @@ impl<'c, 'i> LockSummary<'c, 'i> {
     }
 }
 
+/// For a guard handed back by a method of the crate (`self.read_tx()`):
+/// a note saying where that method takes it, so the finding shows how the
+/// lock got here.
+pub fn returned_guard_note(cx: &CrateCx<'_>, file: usize, body: &Body, acq: &Acquisition) -> Option<String> {
+    let owner = cx.index.place_struct(file, body, &acq.receiver)?;
+    let name = format!("{owner}::{}", acq.method);
+    let (cf, callee) = cx
+        .index
+        .files
+        .iter()
+        .enumerate()
+        .find_map(|(fi, (_, f))| f.bodies.iter().find(|b| b.parent.is_none() && b.name == name).map(|b| (fi, b)))?;
+    let taken = callee.acquisitions.iter().find(|a| a.escapes)?;
+    let place = if cf == file { format!("line {}", taken.span.line) } else { format!("line {} of its file", taken.span.line) };
+    Some(format!("`{name}` returns the guard it takes at {place} (`{}.{}()`)", taken.receiver.text, taken.method))
+}
+
 /// `spawn(lock.read())`: an async lock's future, not awaited here but moved
 /// into a call, locks wherever that callee polls it, not in this body.
 fn is_future_handed_on(acq: &Acquisition) -> bool {

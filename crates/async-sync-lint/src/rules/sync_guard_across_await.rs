@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use crate::diagnostic::{Finding, Span};
 use crate::facts::{AwaitKind, Body, EndKind, Holder, TempScope};
 use crate::index::Family;
+use crate::rules::lock_summary::returned_guard_note;
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -81,7 +82,11 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 if !matches!(family, Family::Blocking | Family::Cell | Family::MapRef) {
                     continue;
                 }
+                let via = (!resolved.kind.is_guard_method(&acq.method))
+                    .then(|| returned_guard_note(cx, fi, body, acq))
+                    .flatten();
                 let site = by_site.entry((acq.span.lo, acq.span.hi)).or_insert_with(|| Site {
+                    via,
                     span: acq.span,
                     what: what(resolved.kind.type_name(), family),
                     family,
@@ -121,6 +126,8 @@ fn runs_to_completion_under_lock(body: &Body, captured: bool) -> bool {
 }
 
 struct Site {
+    /// For a guard returned by a method of the crate: where it is taken.
+    via: Option<String>,
     temp_scope: TempScope,
     span: Span,
     what: String,
@@ -166,6 +173,9 @@ impl Site {
             if self.awaits.iter().all(|(a, _)| a.hi <= end.lo) {
                 f = f.with_label(end, "released here");
             }
+        }
+        if let Some(via) = &self.via {
+            f = f.with_note(via.clone());
         }
         let fix = match (&self.holder, self.family, self.temp_scope) {
             (_, Family::Cell, _) => {

@@ -115,7 +115,10 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
         for (bi, body) in facts.bodies.iter().enumerate() {
             for acq in &body.acquisitions {
                 let Some(resolved) = ix.resolve_acquisition(fi, body, acq) else { continue };
-                if resolved.kind.family() != Family::Async {
+                // A guard handed back by a crate method (`self.write_tx()`)
+                // counts where the method takes it: its acquisition there
+                // escapes, which needs an async lock.
+                if resolved.kind.family() != Family::Async || !resolved.kind.is_guard_method(&acq.method) {
                     continue;
                 }
                 let needed = needs_async(acq);
