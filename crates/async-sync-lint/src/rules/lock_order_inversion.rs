@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::diagnostic::{Finding, Span};
 use crate::index::LockKind;
-use crate::rules::lock_summary::LockSummary;
+use crate::facts::LocalOrigin;
+use crate::rules::lock_summary::{LockKey, LockSummary, Root};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -115,6 +116,9 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 if first.kind == LockKind::DashMap || second.kind == LockKind::DashMap {
                     continue;
                 }
+                if fresh_per_call(cx, &first.key) || fresh_per_call(cx, &second.key) {
+                    continue;
+                }
                 let (a, b) = (first.key.class(), second.key.class());
                 if a == b || held_classes(&body.acquisitions[ai].held_on_acquire).contains(&b) {
                     continue;
@@ -140,7 +144,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 for r in reached.iter().filter(|r| !held.contains(&r.key.class()) && r.kind != LockKind::DashMap) {
                     for &h in &call.held {
                         let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
-                        if first.kind == LockKind::DashMap {
+                        if first.kind == LockKind::DashMap || fresh_per_call(cx, &first.key) || fresh_per_call(cx, &r.key) {
                             continue;
                         }
                         let (a, b) = (first.key.class(), r.key.class());
@@ -170,6 +174,16 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     for cycle in cycles(&edges) {
         out.push(report(cx, &edges, &names, &cycle));
     }
+}
+
+/// A lock made by the call that takes it (`let m = Mutex::new(..)`): a
+/// new one each call, so only the task running that call orders it against
+/// other locks, and one task taking two locks in both orders one after the
+/// other cannot deadlock with itself.
+fn fresh_per_call(cx: &CrateCx<'_>, key: &LockKey) -> bool {
+    let Root::Local { file, body, name } = &key.root else { return false };
+    let body = &cx.index.files[*file].1.bodies[*body];
+    body.locals.iter().any(|l| &l.name == name && matches!(l.origin, LocalOrigin::Constructed(_)))
 }
 
 /// One cycle per strongly connected component with two or more locks.

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{FileId, Finding, Span};
-use crate::facts::{Acquisition, EndKind, LocalOrigin, Place, PlaceRoot, TypeRepr};
+use crate::facts::{Acquisition, Callee, EndKind, LocalOrigin, Place, PlaceRoot, TypeRepr};
 use crate::index::{CrateIndex, Family, LockDecl, LockKind};
 use crate::rules::CrateCx;
 
@@ -151,7 +151,13 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
         locks.iter().filter(|(_, u)| u.needed).filter_map(|(d, _)| field_lock_type(ix, d).map(|(_, t)| t)).collect();
     for (decl, u) in locks {
         let Some(kind) = u.kind else { continue };
-        if u.needed || poisoned.contains(&kind) || u.sites.is_empty() || !u.used_outside_tests || lost.contains(&decl) {
+        if u.needed
+            || poisoned.contains(&kind)
+            || u.sites.is_empty()
+            || !u.used_outside_tests
+            || lost.contains(&decl)
+            || handed_on(ix, &decl)
+        {
             continue;
         }
         if field_lock_type(ix, &decl).is_some_and(|(shared, t)| shared && needed_types.contains(&t)) {
@@ -212,6 +218,48 @@ fn stored_in_fields(ix: &CrateIndex<'_>) -> (BTreeMap<LockDecl, LockDecl>, BTree
         stored.remove(l);
     }
     (stored, lost)
+}
+
+/// A local lock (or a clone of its `Arc`) given to a function, method or
+/// constructor: the callee may hold its guards across awaits out of sight
+/// (a worker `fn run(state: Arc<Mutex<S>>)`, `Runner::new(state.clone())`).
+/// Async blocks handed to `spawn` are not this: their guards are seen.
+fn handed_on(ix: &CrateIndex<'_>, decl: &LockDecl) -> bool {
+    let LockDecl::Local { file, body, name } = decl else { return false };
+    let bodies = &ix.files[*file].1.bodies;
+    // The body and the bodies nested in it.
+    let within = |mut b: usize| loop {
+        if b == *body {
+            return true;
+        }
+        match bodies[b].parent {
+            Some(p) => b = p as usize,
+            None => return false,
+        }
+    };
+    let scope: Vec<usize> = (0..bodies.len()).filter(|&b| within(b)).collect();
+    // Its name and the locals cloned from it.
+    let mut names: BTreeSet<&str> = BTreeSet::from([name.as_str()]);
+    for &b in &scope {
+        for l in &bodies[b].locals {
+            if let LocalOrigin::Alias(p) = &l.origin {
+                if matches!(&p.root, PlaceRoot::Local { name: n, .. } if names.contains(n.as_str())) {
+                    names.insert(&l.name);
+                }
+            }
+        }
+    }
+    scope.iter().flat_map(|&b| &bodies[b].calls).any(|c| {
+        let takes = match &c.callee {
+            Callee::Path(p) => !matches!(
+                p.last().map(String::as_str),
+                Some("drop" | "clone" | "spawn" | "spawn_local" | "block_on" | "Some" | "Ok" | "Err")
+            ),
+            Callee::Method { name, .. } => !matches!(name.as_str(), "spawn" | "spawn_local" | "block_on"),
+            Callee::Macro(_) => false,
+        };
+        takes && c.arg_idents.iter().any(|a| names.contains(a.as_str()))
+    })
 }
 
 /// How a local was bound, looking in the body and the bodies around it.
