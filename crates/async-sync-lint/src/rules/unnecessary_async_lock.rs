@@ -149,6 +149,16 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     // same type needs to be async, such shared fields are left alone.
     let needed_types: BTreeSet<String> =
         locks.iter().filter(|(_, u)| u.needed).filter_map(|(d, _)| field_lock_type(ix, d).map(|(_, t)| t)).collect();
+    // Crate structs with a lock field that must be async: a local lock
+    // handed to one of their constructors may be that field.
+    let needed_owners: BTreeSet<String> = locks
+        .iter()
+        .filter(|(_, u)| u.needed)
+        .filter_map(|(d, _)| match d {
+            LockDecl::Field { ty, .. } => Some(ty.clone()),
+            _ => None,
+        })
+        .collect();
     for (decl, u) in locks {
         let Some(kind) = u.kind else { continue };
         if u.needed
@@ -156,7 +166,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             || u.sites.is_empty()
             || !u.used_outside_tests
             || lost.contains(&decl)
-            || handed_on(ix, &decl)
+            || handed_to_owner(ix, &decl, &needed_owners)
         {
             continue;
         }
@@ -220,12 +230,17 @@ fn stored_in_fields(ix: &CrateIndex<'_>) -> (BTreeMap<LockDecl, LockDecl>, BTree
     (stored, lost)
 }
 
-/// A local lock (or a clone of its `Arc`) given to a function, method or
-/// constructor: the callee may hold its guards across awaits out of sight
-/// (a worker `fn run(state: Arc<Mutex<S>>)`, `Runner::new(state.clone())`).
-/// Async blocks handed to `spawn` are not this: their guards are seen.
-fn handed_on(ix: &CrateIndex<'_>, decl: &LockDecl) -> bool {
+/// A local lock (or a clone of its `Arc`) given to a constructor of a
+/// struct whose lock field must be async (`Runner::new(state.clone())`,
+/// directly or through one free function that builds it): the local is
+/// most likely that field, held across awaits there. A lock given to a
+/// plain function is seen there: its guards are counted (or the kind is
+/// left alone) as any parameter's.
+fn handed_to_owner(ix: &CrateIndex<'_>, decl: &LockDecl, owners: &BTreeSet<String>) -> bool {
     let LockDecl::Local { file, body, name } = decl else { return false };
+    if owners.is_empty() {
+        return false;
+    }
     let bodies = &ix.files[*file].1.bodies;
     // The body and the bodies nested in it.
     let within = |mut b: usize| loop {
@@ -249,17 +264,33 @@ fn handed_on(ix: &CrateIndex<'_>, decl: &LockDecl) -> bool {
             }
         }
     }
+    let builds_owner = |c: &crate::facts::Call| match &c.callee {
+        Callee::Path(p) if p.len() >= 2 => owners.contains(&p[p.len() - 2]),
+        _ => false,
+    };
     scope.iter().flat_map(|&b| &bodies[b].calls).any(|c| {
-        let takes = match &c.callee {
-            Callee::Path(p) => !matches!(
-                p.last().map(String::as_str),
-                Some("drop" | "clone" | "spawn" | "spawn_local" | "block_on" | "Some" | "Ok" | "Err")
-            ),
-            Callee::Method { name, .. } => !matches!(name.as_str(), "spawn" | "spawn_local" | "block_on"),
-            Callee::Macro(_) => false,
-        };
-        takes && c.arg_idents.iter().any(|a| names.contains(a.as_str()))
+        if !c.arg_idents.iter().any(|a| names.contains(a.as_str())) {
+            return false;
+        }
+        builds_owner(c)
+            || match &c.callee {
+                // `spawn_runner(state.clone())`, which builds the owner.
+                Callee::Path(p) if p.len() == 1 => ix.files.iter().any(|(_, f)| {
+                    f.bodies.iter().filter(|b| within_fn(&f.bodies, b, &p[0])).any(|b| {
+                        b.calls.iter().any(builds_owner) || b.field_inits.iter().any(|i| owners.contains(&i.ty))
+                    })
+                }),
+                _ => false,
+            }
     })
+}
+
+/// Is `b` the free function `name` or a body nested in it?
+fn within_fn<'b>(bodies: &'b [crate::facts::Body], mut b: &'b crate::facts::Body, name: &str) -> bool {
+    while let Some(p) = b.parent {
+        b = &bodies[p as usize];
+    }
+    b.self_ty.is_none() && b.name == name
 }
 
 /// How a local was bound, looking in the body and the bodies around it.
@@ -295,8 +326,16 @@ fn field_lock_type(ix: &CrateIndex<'_>, decl: &LockDecl) -> Option<(bool, String
     let facts = ix.files.get(*file)?.1;
     let fd = facts.structs.iter().find(|s| s.name == *ty)?.fields.iter().find(|f| f.name == *field)?;
     let mut t = &fd.ty;
-    while let TypeRepr::Ref(inner) = t {
-        t = inner;
+    // `type SharedTargets = Arc<RwLock<Targets>>`: a field of the alias
+    // shares the same `Arc` type as one written out.
+    for _ in 0..4 {
+        while let TypeRepr::Ref(inner) = t {
+            t = inner;
+        }
+        match unique_alias(ix, t) {
+            Some(target) => t = target,
+            None => break,
+        }
     }
     match t {
         TypeRepr::Path { segments, args } if matches!(segments.last().map(String::as_str), Some("Arc" | "Rc")) => {
@@ -304,6 +343,19 @@ fn field_lock_type(ix: &CrateIndex<'_>, decl: &LockDecl) -> Option<(bool, String
         }
         other => Some((false, format!("{other:?}"))),
     }
+}
+
+/// The type a plain name (`SharedTargets`) aliases, when the crate has
+/// exactly one alias of that name.
+fn unique_alias<'f>(ix: &CrateIndex<'f>, t: &TypeRepr) -> Option<&'f TypeRepr> {
+    let TypeRepr::Path { segments, args } = t else { return None };
+    if !args.is_empty() {
+        return None;
+    }
+    let name = segments.last()?;
+    let mut found = ix.files.iter().flat_map(|(_, f)| f.aliases.iter()).filter(|a| &a.name == name);
+    let alias = found.next()?;
+    found.next().is_none().then_some(&alias.ty)
 }
 
 /// Does this acquisition need an async lock: its guard is alive at an
