@@ -77,8 +77,10 @@ reported. Aliases syntax does not show, locks behind indexes, trait objects
 and generic parameters are not seen; calls are followed only to uniquely
 named functions of the crate. `try_lock` as the second acquisition does not
 wait and makes no edge; nor does taking a lock the task already holds (a
-re-entry, reported by `reentrant-lock`). Paths through branches that never
-run together are still edges.
+re-entry, reported by `reentrant-lock`). A lock made by the call that takes
+it (`let m = Mutex::new(..)`) is new each call and makes no edge: only that
+call's task can hold it. DashMap shard locks are not ordered against other
+locks. Paths through branches that never run together are still edges.
 "#,
 }
 

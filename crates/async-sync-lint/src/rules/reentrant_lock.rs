@@ -16,10 +16,20 @@ crate::declare_rule! {
     docs: r#"## What it does
 Finds a lock acquired while the same task already holds it: twice in one
 body (`let a = self.m.lock().await; … self.m.lock().await`), or through a
-call made while the guard is live (`self.helper()`, `Self::helper(self)`, or
-a free function given the lock) whose body, or the bodies it calls in turn
-(up to four calls deep), locks the same lock. Async locks (tokio, futures,
-async-lock, async-std) and blocking ones (std, parking_lot, spin) alike.
+call made while the guard is live (`self.helper()`, `Self::helper(self)`,
+`self.inner.helper()` through the field's type, or a free function given
+the lock) whose body, or the bodies it calls in turn (up to four calls
+deep), locks the same lock. A closure given to an adapter that calls it at
+once (`filter`, `map`, `any`, `retain`, `and_modify`, `unwrap_or_else` …)
+runs while the guards of its statement are live. A guard handed back by a
+method of the crate (`fn tx(&self) -> Tx<'_>` with a guard inside) holds
+the lock that method takes. Async locks (tokio, futures, async-lock,
+async-std) and blocking ones (std, parking_lot, spin) alike.
+
+A DashMap is a lock too: while a `Ref`, `RefMut` or `Entry` of a map is
+alive, touching the same map again (`insert`, `remove`, `get_mut`, `entry`,
+`retain` …, or `get` after a `get_mut`/`entry`) blocks on the shard lock the
+reference holds whenever the key falls in that shard.
 
 For an `RwLock`, `write` after `read` (or after `write`) deadlocks; `read`
 after `read` is reported with its own message: it deadlocks as soon as a
@@ -83,9 +93,13 @@ Aliasing that syntax does not show is not seen: two bindings cloned from the
 same `Arc` in another function, locks reached through an index
 (`self.shards[i]`), a method returning the lock, a generic parameter or a
 trait object. Calls are followed only to uniquely named functions of the
-crate: methods on `self`, `Self::f`, `Type::f`, free functions (a free
-function given a single argument is matched to that argument); trait
-dispatch and closures stored for later are not followed.
+crate: methods on `self` or on a value of a crate type, `Self::f`,
+`Type::f`, free functions (a free function given a single argument is
+matched to that argument); trait dispatch and closures stored for later are
+not followed. A guard-returning method is seen when it is declared in the
+file that calls it. Two reads of one DashMap are not reported (reading two
+keys in one expression is everywhere; it blocks only when a writer queues
+on that shard in between).
 "#,
 }
 

@@ -64,7 +64,11 @@ If the guard really must be held across the await, use an async lock such as
 Receivers are resolved from declared types, constructors and the call shape
 (`.lock().unwrap()` is a std lock); a lock reached through a generic parameter
 or a trait object stays unknown and is not reported. A guard moved into a
-helper (`consume(guard)`) is treated as released.
+helper (`consume(guard)`) is treated as released. A method that returns a
+guard (directly, in an `Option` or `Result`, or in a struct with a guard
+field) is followed when it is declared in the same file as its caller; the
+finding's note says where it takes the lock. A DashMap reference stays
+held through `ok_or`, `?` and the entry API's `or_insert_with`/`or_default`.
 "#,
 }
 

@@ -79,8 +79,12 @@ The rule must see every acquisition, so it stays silent when it cannot:
   (`$self.db.lock().await`) is not reported: macro bodies are not expanded,
   so those guards are out of sight;
 - a field behind a shared `Arc`/`Rc` is not reported when another lock of the
-  same declared type needs to be async: clones of one `Arc` often live in
-  several structs, and syntax cannot tell which are the same lock;
+  same declared type (seen through a type alias) needs to be async: clones
+  of one `Arc` often live in several structs, and syntax cannot tell which
+  are the same lock;
+- a local lock given to a constructor of a struct whose lock field must be
+  async (`Runner::new(state.clone())`, or a free function that builds one)
+  is not reported: it is most likely that field;
 - a lock only ever taken in test code (`#[test]`, `#[tokio::test]`,
   `#[cfg(test)]` modules) is not reported: the cost advice does not matter
   there, and tests of the lock itself must use it.
