@@ -438,7 +438,7 @@ fn returns_guard(sig: &Signature) -> bool {
     type_repr(t).last_segment().is_some_and(is_guard_type_name)
 }
 
-/// Guard type names of the lock crates DESIGN §3 lists.
+/// Guard type names of the lock crates the index knows (`LockKind`).
 pub fn is_guard_type_name(name: &str) -> bool {
     name.ends_with("Guard") && (name.contains("Mutex") || name.contains("RwLock"))
 }
