@@ -398,7 +398,8 @@ fn docs_and_comments_name_real_rules_files_and_tests() {
     for (file, n, line) in &prose {
         let at = format!("{file}:{n}");
         for word in backticked(line) {
-            if is_kebab(word) && !codes.contains(&word) && !NOT_RULES.contains(&word) {
+            let crate_list = file == "lintcheck/README.md"; // names the crates it lints
+            if is_kebab(word) && !crate_list && !codes.contains(&word) && !NOT_RULES.contains(&word) {
                 problems.push(format!("{at}: `{word}` is no rule or engine code (or add it to NOT_RULES)"));
             }
             let test = word.strip_prefix("tests::").unwrap_or(word);
