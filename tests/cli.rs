@@ -659,12 +659,8 @@ fn every_readme_command_runs_on_the_example_and_exits_as_documented() {
     let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
     let in_blocks = code_blocks(&readme, "sh").into_iter().flat_map(str::lines).map(|l| l.split(" #").next());
     let inline = readme.lines().flat_map(|l| l.split('`').skip(1).step_by(2).map(Some).collect::<Vec<_>>());
-    let mut commands: Vec<&str> = in_blocks
-        .chain(inline)
-        .flatten()
-        .map(str::trim)
-        .filter(|l| l.starts_with("cargo async-sync-lint"))
-        .collect();
+    let mut commands: Vec<&str> =
+        in_blocks.chain(inline).flatten().map(str::trim).filter(|l| l.starts_with("cargo async-sync-lint")).collect();
     commands.sort();
     commands.dedup();
     assert!(commands.len() >= documented.len() - 1, "the README's commands: {commands:?}");

@@ -58,7 +58,6 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-
 /// Byte offsets where a token starts (a crude lexer: runs of identifier
 /// characters, runs of whitespace, single punctuation bytes).
 fn token_starts(b: &[u8]) -> Vec<usize> {

@@ -390,8 +390,19 @@ fn docs_and_comments_name_real_rules_files_and_tests() {
         }
     }
     let path_roots = [
-        "tests/", "crates/", "scripts/", "docs/", "examples/", "lintcheck/", "fuzz/", ".ci/", ".github/", "rules/",
-        "extract/", "ir/", "render/",
+        "tests/",
+        "crates/",
+        "scripts/",
+        "docs/",
+        "examples/",
+        "lintcheck/",
+        "fuzz/",
+        ".ci/",
+        ".github/",
+        "rules/",
+        "extract/",
+        "ir/",
+        "render/",
     ];
     let src = repo().join("crates/async-sync-lint/src");
     let mut problems = Vec::new();

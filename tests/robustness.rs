@@ -652,7 +652,9 @@ fn a_panicking_rule_is_an_internal_error_and_other_rules_stand() {
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains(&format!("src/lib.rs:1:1: error[internal-error]: internal error in rule `{RULE}` on package `app`")),
+        stdout.contains(&format!(
+            "src/lib.rs:1:1: error[internal-error]: internal error in rule `{RULE}` on package `app`"
+        )),
         "{stdout}"
     );
     assert!(!stdout.contains(&format!("[{RULE}]")), "the panicking rule's findings are gone: {stdout}");

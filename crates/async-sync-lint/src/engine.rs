@@ -670,7 +670,8 @@ fn run_rules(rcx: &CrateCx<'_>, ws: &Workspace, first: FileId, out: &mut Vec<Fin
 /// the package's first linted file (findings belong to files).
 fn package_panic(ws: &Workspace, first: FileId, step: &str, panic: &(dyn std::any::Any + Send)) -> Finding {
     let package = ws.files[first as usize].package.and_then(|p| ws.packages.get(p));
-    let package = package.map_or_else(|| "the files outside any package".to_string(), |p| format!("package `{}`", p.name));
+    let package =
+        package.map_or_else(|| "the files outside any package".to_string(), |p| format!("package `{}`", p.name));
     Finding::new(
         engine_codes::INTERNAL_ERROR,
         Level::Deny,

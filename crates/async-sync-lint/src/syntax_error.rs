@@ -66,7 +66,8 @@ pub fn finding(e: &syn::Error, raw: &str, offset: u32, id: FileId) -> Finding {
 /// alternatives as `` one of `a`, `b`, or `c` ``, and the list of every
 /// item keyword as "item".
 fn rustc_words(expected: &str) -> String {
-    let expected = expected.replace("curly braces", "`{`").replace("parentheses", "`(`").replace("square brackets", "`[`");
+    let expected =
+        expected.replace("curly braces", "`{`").replace("parentheses", "`(`").replace("square brackets", "`[`");
     let Some(list) = expected.strip_prefix("expected one of: ") else { return expected };
     if ["`fn`", "`struct`", "`impl`"].iter().all(|k| list.contains(k)) {
         return "expected item".to_string();
@@ -129,6 +130,9 @@ mod tests {
         assert_eq!(describe("\"two\nlines\""), "`\"two…`");
         assert_eq!(rustc_words("expected one of: `,`, `)`"), "expected one of `,` or `)`");
         assert_eq!(rustc_words("expected one of: `,`, `)`, `;`"), "expected one of `,`, `)`, or `;`");
-        assert_eq!(rustc_words("unexpected end of input, expected square brackets"), "unexpected end of input, expected `[`");
+        assert_eq!(
+            rustc_words("unexpected end of input, expected square brackets"),
+            "unexpected end of input, expected `[`"
+        );
     }
 }

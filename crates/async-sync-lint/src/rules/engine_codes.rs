@@ -34,9 +34,11 @@ engine_codes! {
     "a file is not valid Rust as the linter reads it, so it was not linted",
     "## What it means
 
-The file could not be read as Rust: a syntax error (reported where the parser
-stopped, with the delimiter it expected when one is unclosed), text that is
-not UTF-8, or nesting too deep to parse safely. The rest of the run goes on.
+The file could not be read as Rust: a syntax error (said as rustc says it,
+what was expected and what was found, at the place rustc points to; an
+unclosed delimiter or an unterminated string, character literal or comment
+is named), text that is not UTF-8, or nesting too deep to parse safely. The
+rest of the run goes on.
 
 ## What to do
 
