@@ -959,7 +959,7 @@ fn b() {}
     #[test]
     fn attribute_covers_item_by_brace_matching() {
         let src = r#"
-#[cfg_attr(async_sync_lint, allow(async_sync_lint::blocking_call_in_async))]
+#[cfg_attr(async_sync_lint, allow(async_sync_lint::blocking_in_async))]
 #[inline]
 async fn f() {
     let s = "}";
