@@ -166,8 +166,12 @@ fn clippy_version() -> Option<String> {
 
 /// The modules in which clippy's two lints fired, and those in which
 /// rustc's `let_underscore_lock` did (the README mentions it).
-fn clippy_reports(dir: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
-    let out = Command::new("cargo")
+fn clippy_reports(dir: &Path, cargo_home: Option<&Path>) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut clippy = Command::new("cargo");
+    if let Some(home) = cargo_home {
+        clippy.env("CARGO_HOME", home);
+    }
+    let out = clippy
         .args(["clippy", "--offline", "--quiet", "--message-format", "json"])
         .env("CARGO_TARGET_DIR", dir.join("target"))
         .current_dir(dir)
@@ -216,7 +220,7 @@ fn the_clippy_comparison_holds_for_the_installed_clippy() {
         std::fs::write(dir.path().join(format!("src/{}.rs", case.module)), module).expect("write");
     }
     std::fs::write(dir.path().join("src/lib.rs"), &lib).expect("write");
-    let (fired, let_underscore) = clippy_reports(dir.path());
+    let (fired, let_underscore) = clippy_reports(dir.path(), None);
     eprintln!("clippy {version} reports: {fired:?}");
     // "rustc's own `let_underscore_lock` … catches `let _ = m.lock()`".
     assert!(readme.contains("`let_underscore_lock`"), "the README should say what rustc catches of dropped guards");
@@ -253,4 +257,47 @@ fn the_clippy_comparison_holds_for_the_installed_clippy() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The cargo home of the lintcheck crates (`scripts/test` fetches them),
+/// whose parking_lot lets a crate depend on it with no network.
+fn lintcheck_cargo_home() -> Option<PathBuf> {
+    let from_env = std::env::var_os("ASL_LINTCHECK").map(PathBuf::from);
+    let from_file = std::fs::read_to_string(repo().join("target/lintcheck.path")).ok().map(|s| PathBuf::from(s.trim()));
+    // `<cargo-home>/registry/src/<index>`
+    let src = from_env.or(from_file).filter(|p| p.is_dir())?;
+    src.ancestors().nth(3).map(Path::to_path_buf)
+}
+
+/// The "guard kinds" row names parking_lot guards for clippy: checked with
+/// the parking_lot of the lintcheck crates.
+#[test]
+fn the_parking_lot_guard_cell_holds_for_the_installed_clippy() {
+    let Some(version) = clippy_version() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must have clippy for the README's comparison (.ci/run adds it)");
+        eprintln!("NOTE: clippy is not installed: the README's comparison with clippy is NOT checked (SKIPPED)");
+        return;
+    };
+    let Some(cargo_home) = lintcheck_cargo_home() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must provide the lintcheck crates (scripts/test fetches them)");
+        eprintln!("NOTE: no lintcheck crates: the README's parking_lot cell is NOT checked (SKIPPED)");
+        return;
+    };
+    let rows = readme_rows();
+    let (_, cell) = rows.iter().find(|(first, _)| first.starts_with("guard kinds")).expect("a guard kinds row");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = "[package]\nname = \"clippy-table-pl\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
+                    [dependencies]\nparking_lot = \"0.12\"\n\n[workspace]\n";
+    std::fs::write(dir.path().join("Cargo.toml"), manifest).expect("write");
+    std::fs::create_dir(dir.path().join("src")).expect("mkdir");
+    let code = "pub async fn held(m: &parking_lot::Mutex<u32>) -> u32 {\n    let g = m.lock();\n    tick().await;\n    *g\n}\n";
+    std::fs::write(dir.path().join("src/lib.rs"), format!("{PRELUDE}{code}")).expect("write");
+    let (fired, _) = clippy_reports(dir.path(), Some(&cargo_home));
+    assert_eq!(
+        fired.contains("lib"),
+        cell.contains("parking_lot"),
+        "the README's guard kinds say {cell:?} for clippy; clippy {version} says otherwise on a parking_lot guard"
+    );
+    let report = driver::run_file(&dir.path().join("src/lib.rs"), Edition::E2021, &[]).expect("lints");
+    assert!(report.findings.iter().any(|f| f.rule == "sync-guard-across-await"), "ours on parking_lot");
 }
