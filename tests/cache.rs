@@ -4,6 +4,9 @@
 //! seen. Which packages and files came from the cache is read from the run's
 //! stats counters; nothing here is timed.
 
+#[path = "support/corpus.rs"]
+mod corpus;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -440,14 +443,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 /// same, and the warm run takes every package from the cache.
 #[test]
 fn warm_equals_cold_on_the_corpus() {
-    let from_env = std::env::var_os("ASL_CORPUS").map(PathBuf::from);
-    let from_file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/target/corpus.path"))
-        .ok()
-        .map(|s| PathBuf::from(s.trim()));
-    let Some(corpus) = from_env.or(from_file).filter(|p| p.is_dir()) else {
-        eprintln!("skipped: no corpus (run scripts/test to fetch it)");
-        return;
-    };
+    let Some(corpus) = corpus::corpus_or_skip("warm_equals_cold_on_the_corpus") else { return };
     let cache = tempfile::tempdir().expect("tempdir");
     let run = |cache_dir: Option<PathBuf>| {
         let opts = RunOptions {

@@ -1,6 +1,9 @@
 //! The binary as users run it: argument forms, exit codes, the example
 //! project's findings.
 
+#[path = "support/files.rs"]
+mod files;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -111,6 +114,33 @@ fn an_unbalanced_delimiter_is_named_and_placed() {
     let human = stdout(&run(&["unclosed.rs"], dir.path()));
     // The `}` on line 4 closes the `if`, so the function's `{` is unclosed.
     assert!(human.contains("1 | async fn f() {\n  |              - unclosed delimiter"), "{human}");
+}
+
+/// As rustc: other syntax errors say what was expected and what was found,
+/// at the place rustc points to, and the lexer's failures are named.
+#[test]
+fn syntax_errors_are_said_and_placed_as_rustc_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // `async` keeps the prefilter from skipping them (a skipped file is never parsed).
+    let cases = [
+        ("semi.rs", "async fn f() {\n    let x = 1\n    let y = 2;\n}\n", "2:14", "expected `;`, found keyword `let`"),
+        ("stray.rs", "async fn f() {}\n@\n", "2:1", "expected item, found `@`"),
+        ("string.rs", "async fn f() {\n    let s = \"open;\n}\n", "2:13", "unterminated double quote string"),
+        ("char.rs", "async fn f() {\n    let c = '\\n;\n}\n", "2:13", "unterminated character literal"),
+        ("no_body.rs", "async fn f()\n", "1:13", "expected `{`, found `<eof>`"),
+    ];
+    for (name, text, _, _) in cases {
+        write(dir.path(), name, text);
+    }
+    let short = stdout(&run(&[".", "--message-format", "short"], dir.path()));
+    for (name, _, at, message) in cases {
+        let want = format!("{name}:{at}: warning[parse-error]: {message}\n");
+        assert!(short.contains(&want), "want {want:?} in:\n{short}");
+    }
+    let human = stdout(&run(&["semi.rs"], dir.path()));
+    assert!(human.contains("--> semi.rs:2:14"), "{human}");
+    assert!(human.contains("3 |     let y = 2;\n  |     --- unexpected token"), "{human}");
+    assert!(human.contains("= help: add `;` here"), "{human}");
 }
 
 /// The example project the README sends newcomers to: its findings are a
@@ -591,4 +621,95 @@ fn fix_removes_unused_suppressions() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&file).expect("read"), "async fn f() {\n    g().await;\n}\nasync fn g() {}\n");
     assert_eq!(stdout(&run(&["stale.rs"], dir.path())), "", "nothing left to report");
+}
+
+/// A copy of the example project, to run commands that write into it.
+fn example_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let from = repo().join("examples/async-app");
+    std::fs::copy(from.join("Cargo.toml"), dir.path().join("Cargo.toml")).expect("copy");
+    std::fs::create_dir(dir.path().join("src")).expect("mkdir");
+    for e in std::fs::read_dir(from.join("src")).expect("readable") {
+        let p = e.expect("readable").path();
+        std::fs::copy(&p, dir.path().join("src").join(p.file_name().expect("named"))).expect("copy");
+    }
+    dir
+}
+
+/// Every `cargo async-sync-lint …` command the README shows (in its shell
+/// blocks and inline) runs on (a copy of) the example project and exits as
+/// the README says: 1 with its deny-level finding, 0 under `--exit-zero`, a
+/// baseline that holds every finding, or once suppressions are written. A
+/// command added to the README must be added here.
+#[test]
+fn every_readme_command_runs_on_the_example_and_exits_as_documented() {
+    let documented: &[(&str, Option<i32>)] = &[
+        ("cargo async-sync-lint", Some(1)),
+        ("cargo async-sync-lint src/ tests/foo.rs", Some(1)),
+        ("cargo async-sync-lint --message-format sarif -o results.sarif --exit-zero", Some(0)),
+        ("cargo async-sync-lint -- -D warnings", Some(1)),
+        ("cargo async-sync-lint --add-suppressions", Some(0)),
+        ("cargo async-sync-lint --write-baseline async-sync-lint-baseline.json", Some(0)),
+        ("cargo async-sync-lint --baseline async-sync-lint-baseline.json", Some(0)),
+        ("cargo async-sync-lint --fix", Some(0)), // the deny-level finding is fixed
+        ("cargo async-sync-lint --list-rules", Some(0)),
+        // A language server on stdio: tests/server.rs drives it.
+        ("cargo async-sync-lint server", None),
+    ];
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
+    let in_blocks = code_blocks(&readme, "sh").into_iter().flat_map(str::lines).map(|l| l.split(" #").next());
+    let inline = readme.lines().flat_map(|l| l.split('`').skip(1).step_by(2).map(Some).collect::<Vec<_>>());
+    let mut commands: Vec<&str> =
+        in_blocks.chain(inline).flatten().map(str::trim).filter(|l| l.starts_with("cargo async-sync-lint")).collect();
+    commands.sort();
+    commands.dedup();
+    assert!(commands.len() >= documented.len() - 1, "the README's commands: {commands:?}");
+    for command in commands {
+        let (_, code) = documented
+            .iter()
+            .find(|(c, _)| *c == command)
+            .unwrap_or_else(|| panic!("the README shows `{command}`: add it here with its documented exit code"));
+        let Some(code) = code else { continue };
+        let dir = example_copy();
+        std::fs::create_dir(dir.path().join("tests")).expect("mkdir");
+        write(&dir.path().join("tests"), "foo.rs", HELD);
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        if let Some(file) = command.strip_prefix("cargo async-sync-lint --baseline ") {
+            // The README records the baseline first.
+            let recorded = run(&["async-sync-lint", "--write-baseline", file], dir.path());
+            assert!(dir.path().join(file).exists(), "{}", stderr(&recorded));
+        }
+        let out = run(&args, dir.path());
+        assert_eq!(out.status.code(), Some(*code), "`{command}`:\n{}\n{}", stdout(&out), stderr(&out));
+        if command.contains("-o results.sarif") {
+            let sarif = std::fs::read_to_string(dir.path().join("results.sarif")).expect("results.sarif written");
+            assert!(sarif.contains("\"version\": \"2.1.0\"") || sarif.contains("\"version\":\"2.1.0\""), "{sarif}");
+        }
+        if command.ends_with("--add-suppressions") {
+            let cache = std::fs::read_to_string(dir.path().join("src/cache.rs")).expect("readable");
+            assert!(cache.contains("// async-sync-lint: allow(sync-guard-across-await) -- TODO: say why"), "{cache}");
+        }
+    }
+}
+
+/// The development commands of the README and CONTRIBUTING.md name test
+/// targets and fixtures that exist.
+#[test]
+fn development_commands_name_real_tests_and_fixtures() {
+    for doc in ["README.md", "CONTRIBUTING.md"] {
+        let text = std::fs::read_to_string(repo().join(doc)).expect(doc);
+        for rest in text.split("--test ").skip(1) {
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            assert!(repo().join(format!("tests/{name}.rs")).exists(), "{doc}: `--test {name}` names no test target");
+        }
+        for rest in text.split("FIXTURE=").skip(1) {
+            let filter: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '`').collect();
+            if filter == "name" || filter == "substring" || filter.is_empty() {
+                continue;
+            }
+            let fixtures = files::rs_files(&repo().join("fixtures"));
+            let found = fixtures.iter().any(|p| p.to_string_lossy().contains(&filter));
+            assert!(found, "{doc}: `FIXTURE={filter}` matches no fixture");
+        }
+    }
 }

@@ -3,8 +3,11 @@
 //! `ASL_CORPUS`; without it the test says so and passes, except under CI,
 //! where a missing corpus is a failure.
 
+#[path = "support/corpus.rs"]
+mod corpus;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+
 use std::time::Instant;
 
 use async_sync_lint::diagnostic::engine_codes;
@@ -12,24 +15,9 @@ use async_sync_lint::discover::DiscoverOptions;
 use async_sync_lint::driver::{self, RunOptions};
 use async_sync_lint::engine::EngineOptions;
 
-fn corpus() -> Option<PathBuf> {
-    let from_env = std::env::var_os("ASL_CORPUS").map(PathBuf::from);
-    let from_file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/target/corpus.path"))
-        .ok()
-        .map(|s| PathBuf::from(s.trim()));
-    from_env.or(from_file).filter(|p| p.is_dir())
-}
-
 #[test]
 fn corpus_lints_without_panics_or_internal_errors() {
-    let Some(dir) = corpus() else {
-        assert!(
-            std::env::var_os("CI").is_none() || std::env::var_os("ASL_CORPUS_OPTIONAL").is_some(),
-            "CI must provide the corpus (scripts/test fetches it)"
-        );
-        eprintln!("skipped: no corpus (run scripts/test to fetch it)");
-        return;
-    };
+    let Some(dir) = corpus::corpus_or_skip("corpus_lints_without_panics_or_internal_errors") else { return };
     let start = Instant::now();
     let opts = RunOptions {
         discover: DiscoverOptions { paths: vec![dir.clone()], cwd: dir, ..Default::default() },

@@ -8,8 +8,12 @@
 //!
 //! Every finding must be annotated and every annotation found. Beside each
 //! fixture, a `.stderr` holds the human output (no colour); `BLESS=1`
-//! rewrites it (refused when `CI` is set). `FIXTURE=substring` runs only the
-//! matching fixtures.
+//! rewrites it (refused when `CI` is set).
+//!
+//! Each fixture is a test of its own (a `libtest-mimic` harness), named
+//! `<rule>/<case>`: `cargo test --test fixtures -- busy-wait/` runs one
+//! rule's, `-- --exact busy-wait/sleep_loop` one fixture. `FIXTURE=substring`
+//! narrows the same way.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -183,21 +187,36 @@ fn multiset_minus(a: &[String], b: &[String]) -> Vec<String> {
     out
 }
 
-#[test]
-fn fixtures_match_their_annotations() {
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
+    let mut trials: Vec<libtest_mimic::Trial> = Vec::new();
     let fixtures = collect_fixtures();
-    assert!(!fixtures.is_empty(), "no fixtures found (FIXTURE filter too narrow?)");
-    let failures: Vec<String> = fixtures.iter().filter_map(|f| check_fixture(f).err()).collect();
-    assert!(failures.is_empty(), "{} of {} fixtures failed:\n{}", failures.len(), fixtures.len(), failures.join("\n"));
+    if fixtures.is_empty() {
+        trials.push(libtest_mimic::Trial::test("no_fixture_matches_the_filter", || {
+            Err("no fixtures found (FIXTURE filter too narrow?)".into())
+        }));
+    }
+    let root = fixtures_root();
+    for f in fixtures {
+        let name = f.path.strip_prefix(&root).unwrap_or(&f.path).with_extension("");
+        let name = name.to_string_lossy().replace('\\', "/");
+        trials.push(libtest_mimic::Trial::test(name, move || check_fixture(&f).map_err(Into::into)));
+    }
+    trials.push(libtest_mimic::Trial::test("every_rule_has_positive_and_negative_fixtures", || {
+        every_rule_has_positive_and_negative_fixtures().map_err(Into::into)
+    }));
+    trials.push(libtest_mimic::Trial::test("no_orphan_snapshots", || no_orphan_snapshots().map_err(Into::into)));
+    libtest_mimic::run(&args, trials).exit();
 }
 
 /// Every rule has a fixture directory with at least one fixture that
 /// expects the rule and one that expects nothing of it (a negative).
-#[test]
-fn every_rule_has_positive_and_negative_fixtures() {
+fn every_rule_has_positive_and_negative_fixtures() -> Result<(), String> {
     for rule in rules::all() {
         let dir = fixtures_root().join(rule.name);
-        assert!(dir.is_dir(), "rule `{}` has no fixtures/{}/ directory", rule.name, rule.name);
+        if !dir.is_dir() {
+            return Err(format!("rule `{}` has no fixtures/{}/ directory", rule.name, rule.name));
+        }
         let mut positive = false;
         let mut negative = false;
         for entry in walk_rs(&dir) {
@@ -209,21 +228,28 @@ fn every_rule_has_positive_and_negative_fixtures() {
                 negative = true;
             }
         }
-        assert!(positive, "rule `{}` has no fixture that expects it", rule.name);
-        assert!(negative, "rule `{}` has no negative case (mark them `// ok: why`)", rule.name);
+        if !positive {
+            return Err(format!("rule `{}` has no fixture that expects it", rule.name));
+        }
+        if !negative {
+            return Err(format!("rule `{}` has no negative case (mark them `// ok: why`)", rule.name));
+        }
     }
+    Ok(())
 }
 
 /// No stale snapshots: every `.stderr` belongs to a fixture.
-#[test]
-fn no_orphan_snapshots() {
+fn no_orphan_snapshots() -> Result<(), String> {
     for entry in walk(&fixtures_root()) {
         if entry.extension().is_some_and(|e| e == "stderr") {
             let rs = entry.with_extension("rs");
             let dir = entry.with_extension("");
-            assert!(rs.exists() || dir.is_dir(), "orphan snapshot {}", entry.display());
+            if !(rs.exists() || dir.is_dir()) {
+                return Err(format!("orphan snapshot {}", entry.display()));
+            }
         }
     }
+    Ok(())
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -9,6 +9,9 @@
 //! `ASL_FUZZ_ROUNDS=n` (mutants per input file) explore further; a failing
 //! mutant is saved under `target/fuzz-failures/`.
 
+#[allow(dead_code)] // the lookup only: fuzzing runs without a corpus too
+#[path = "support/corpus.rs"]
+mod corpus;
 #[path = "support/files.rs"]
 mod files;
 #[path = "../fuzz/fuzz_targets/one_input.rs"]
@@ -53,12 +56,6 @@ impl Rng {
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn corpus() -> Option<PathBuf> {
-    let from_env = std::env::var_os("ASL_CORPUS").map(PathBuf::from);
-    let from_file = std::fs::read_to_string(repo().join("target/corpus.path")).ok().map(|s| PathBuf::from(s.trim()));
-    from_env.or(from_file).filter(|p| p.is_dir())
 }
 
 /// Byte offsets where a token starts (a crude lexer: runs of identifier
@@ -238,7 +235,7 @@ fn fuzz() -> Result<String, Failure> {
     assert!(fixtures.len() >= 20, "the fixtures should be found: {}", fixtures.len());
     inputs.extend(fixtures.into_iter().map(|p| (p, rounds_override.unwrap_or(FIXTURE_ROUNDS))));
     let mut corpus_note = "no corpus (set ASL_CORPUS or run scripts/test to fuzz a sample of it)".to_string();
-    if let Some(dir) = corpus() {
+    if let Some(dir) = corpus::corpus() {
         let all = files::rs_files(&dir);
         let sample: Vec<PathBuf> = all.into_iter().step_by(CORPUS_STRIDE).collect();
         corpus_note = format!("{} corpus files", sample.len());

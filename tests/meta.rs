@@ -29,19 +29,22 @@ fn rule_docs_have_every_section_in_order() {
     }
 }
 
+/// Rule names and engine codes share one namespace (levels, suppressions,
+/// `--explain`): kebab-case, no name twice, each rule in its own file.
 #[test]
 fn rule_names_are_kebab_case_unique_and_match_their_files() {
     let mut seen = std::collections::BTreeSet::new();
-    for rule in rules::all() {
-        assert!(seen.insert(rule.name), "duplicate rule name `{}`", rule.name);
+    for rule in rules::all().into_iter().chain(rules::engine_codes()) {
+        assert!(seen.insert(rule.name), "`{}` names two catalog entries", rule.name);
         assert!(
             rule.name.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !rule.name.starts_with('-'),
             "`{}` is not kebab-case",
             rule.name
         );
+    }
+    for rule in rules::all() {
         let file = repo().join("crates/async-sync-lint/src/rules").join(format!("{}.rs", rule.name.replace('-', "_")));
         assert!(file.exists(), "rule `{}` should live in {}", rule.name, file.display());
-        assert!(rules::find(rule.name).is_some());
     }
 }
 
@@ -290,4 +293,155 @@ fn the_crates_package_for_publishing() {
         let text = std::fs::read_to_string(repo().join(manifest)).expect(manifest);
         assert!(text.contains("repository = ") && text.contains("homepage = "), "{manifest} lacks repository/homepage");
     }
+}
+
+/// Backticked kebab-case words of our docs and comments that are not rule
+/// names: configuration keys, flag values, crates and tools. Any other such
+/// word must be a rule or an engine code, so a misspelt or renamed rule in
+/// the docs fails here.
+const NOT_RULES: &[&str] = &[
+    "asl-bench",
+    "async-std",
+    "async-sync-lint",
+    "blocking-paths",
+    "build-finished",
+    "cargo-async-sync-lint",
+    "check-cfg",
+    "compiler-message",
+    "default-members",
+    "json-diagnostic-rendered-ansi",
+    "json-diagnostic-short",
+    "json-render-diagnostics",
+    "libtest-mimic",
+    "lsp-server",
+    "lsp-types",
+    "my-crate",
+    "no-sync-guard",
+    "nvim-lspconfig",
+    "per-path",
+    "working-directory",
+];
+
+/// Paths the docs mention that are not in the repository on purpose.
+const NOT_OURS: &[&str] = &[
+    "fuzz/artifacts/", // made by `cargo fuzz`
+    "tests/foo.rs",    // a user's file, in a command-line example
+];
+
+/// Our prose: the Markdown docs (not `docs/PRECISION.md`, which cites files
+/// of the crates it judged) and the line comments of our Rust sources
+/// (fixtures excluded: they are lint input), as (file, line number, text).
+fn prose() -> Vec<(String, usize, String)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("readable").map(|e| e.expect("readable").path()) {
+            let name = e.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if e.is_dir() && !name.starts_with('.') && !["target", "fixtures", "node_modules"].contains(&name) {
+                walk(&e, out);
+            } else if e.extension().is_some_and(|x| x == "rs" || x == "md") {
+                out.push(e);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&repo(), &mut files);
+    files.sort();
+    let mut out = Vec::new();
+    for file in files {
+        let rel = file.strip_prefix(repo()).expect("inside").to_string_lossy().replace('\\', "/");
+        if rel == "docs/PRECISION.md" || rel == "tests/meta.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("readable");
+        for (i, line) in text.lines().enumerate() {
+            let keep = rel.ends_with(".md") || line.trim_start().starts_with("//");
+            if keep {
+                out.push((rel.clone(), i + 1, line.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// The `` `word` `` spans of a line.
+fn backticked(line: &str) -> Vec<&str> {
+    line.split('`').skip(1).step_by(2).collect()
+}
+
+fn is_kebab(word: &str) -> bool {
+    let mut parts = word.split('-');
+    let first_ok = parts.next().is_some_and(|p| p.starts_with(|c: char| c.is_ascii_lowercase()));
+    first_ok
+        && word.contains('-')
+        && word.split('-').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+}
+
+/// Docs that cannot drift: every rule-like name is a real rule or engine
+/// code, every repository path exists, every test named exists, and nothing
+/// points into documents outside the repository.
+#[test]
+fn docs_and_comments_name_real_rules_files_and_tests() {
+    let codes: Vec<&str> = rules::all().into_iter().chain(rules::engine_codes()).map(|r| r.name).collect();
+    let mut fns = std::collections::BTreeSet::new();
+    let prose = prose();
+    for (file, _, _) in prose.iter().filter(|(f, _, _)| f.ends_with(".rs")) {
+        let text = std::fs::read_to_string(repo().join(file)).expect("readable");
+        for part in text.split("fn ").skip(1) {
+            fns.insert(part.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>());
+        }
+    }
+    let path_roots = [
+        "tests/",
+        "crates/",
+        "scripts/",
+        "docs/",
+        "examples/",
+        "lintcheck/",
+        "fuzz/",
+        ".ci/",
+        ".github/",
+        "rules/",
+        "extract/",
+        "ir/",
+        "render/",
+    ];
+    let src = repo().join("crates/async-sync-lint/src");
+    let mut problems = Vec::new();
+    for (file, n, line) in &prose {
+        let at = format!("{file}:{n}");
+        for word in backticked(line) {
+            let crate_list = file == "lintcheck/README.md"; // names the crates it lints
+            if is_kebab(word) && !crate_list && !codes.contains(&word) && !NOT_RULES.contains(&word) {
+                problems.push(format!("{at}: `{word}` is no rule or engine code (or add it to NOT_RULES)"));
+            }
+            let test = word.strip_prefix("tests::").unwrap_or(word);
+            let snake = test.split('_').count() > 3 && test.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            if (snake || word.starts_with("tests::")) && !fns.contains(test) && !test.starts_with("await_holding") {
+                problems.push(format!("{at}: `{word}` names no function of ours"));
+            }
+        }
+        for list in line.split("allow(").skip(1).filter_map(|rest| rest.split(')').next()) {
+            for name in list.split(',').map(str::trim).filter(|n| n.contains('-') && is_kebab(n)) {
+                if !codes.contains(&name) {
+                    problems.push(format!("{at}: `allow({name})` names no rule"));
+                }
+            }
+        }
+        for word in line.split(|c: char| c.is_whitespace() || "`()[],;:\"'".contains(c)) {
+            let Some(root) = path_roots.iter().find(|r| word.starts_with(*r)) else { continue };
+            let path = word.trim_end_matches('.');
+            if path.len() == root.len() || path.contains(['<', '*', '{', '$']) || NOT_OURS.contains(&path) {
+                continue;
+            }
+            let here = repo().join(file).parent().map(|d| d.join(path));
+            if !repo().join(path).exists() && !src.join(path).exists() && !here.is_some_and(|p| p.exists()) {
+                problems.push(format!("{at}: `{path}` does not exist"));
+            }
+        }
+        for outside in ["DESIGN §", "DESIGN.md", "STYLE.md"] {
+            if line.contains(outside) {
+                problems.push(format!("{at}: `{outside}` is outside the repository; say it here instead"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} stale references:\n{}", problems.len(), problems.join("\n"));
 }

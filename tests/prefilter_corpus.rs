@@ -1,34 +1,18 @@
 //! The prefilter changes no finding: the pinned corpus is linted with and
 //! without it and the findings compared one by one.
 //!
-//! Runs when the corpus is unpacked under `target/corpus` (fetch it with
-//! `../shared/corpus/fetch.sh`); otherwise says it was skipped, unless
-//! `ASL_REQUIRE_CORPUS=1`, which makes a missing corpus a failure.
+//! Runs when the corpus is there (`ASL_CORPUS`, or fetched by
+//! `scripts/test`); otherwise says it was skipped, and fails under `CI`
+//! (`support/corpus.rs`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+#[path = "support/corpus.rs"]
+mod corpus;
 
 use async_sync_lint::discover::{discover, DiscoverOptions};
 use async_sync_lint::driver;
 use async_sync_lint::engine::EngineOptions;
-
-fn corpus() -> Option<PathBuf> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/corpus/cargo-home/registry/src");
-    let dir = std::fs::read_dir(src).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| p.is_dir())?;
-    (std::fs::read_dir(&dir).ok()?.count() > 100).then_some(dir)
-}
-
-/// The corpus, or `None` after saying the test was skipped; a failure
-/// instead under `ASL_REQUIRE_CORPUS=1`.
-fn corpus_or_skip() -> Option<PathBuf> {
-    let dir = corpus();
-    if dir.is_none() {
-        if std::env::var("ASL_REQUIRE_CORPUS").is_ok_and(|v| v == "1") {
-            panic!("ASL_REQUIRE_CORPUS=1 but no corpus under target/corpus: run ../shared/corpus/fetch.sh");
-        }
-        eprintln!("skipped: no corpus under target/corpus (run ../shared/corpus/fetch.sh to fetch it)");
-    }
-    dir
-}
 
 /// Every finding of a run, as text, sorted.
 fn findings(dir: &Path, prefilter: bool) -> (Vec<String>, usize) {
@@ -53,7 +37,7 @@ fn findings(dir: &Path, prefilter: bool) -> (Vec<String>, usize) {
 
 #[test]
 fn prefilter_changes_no_finding_on_the_corpus() {
-    let Some(dir) = corpus_or_skip() else { return };
+    let Some(dir) = corpus::corpus_or_skip("prefilter_changes_no_finding_on_the_corpus") else { return };
     let (with, skipped) = findings(&dir, true);
     let (without, _) = findings(&dir, false);
     assert!(skipped > 0, "the prefilter skipped nothing: the test proves nothing");
@@ -108,7 +92,9 @@ fn prefilter_parses_files_on_a_lock_chain() {
 /// answer of the plain identifier-by-identifier scan.
 #[test]
 fn token_search_agrees_with_the_identifier_scan_on_the_corpus() {
-    let Some(dir) = corpus_or_skip() else { return };
+    let Some(dir) = corpus::corpus_or_skip("token_search_agrees_with_the_identifier_scan_on_the_corpus") else {
+        return;
+    };
     use async_sync_lint::prefilter::{mentions_tokens, mentions_tokens_by_ident};
     let (mut files, mut mentioning) = (0, 0);
     let cwd = std::env::current_dir().unwrap();

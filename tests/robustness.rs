@@ -632,3 +632,31 @@ fn failed_fix_write_leaves_the_original_intact() {
         std::fs::read_dir(dir.path()).expect("ls").filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind: {leftovers:?}");
 }
+
+/// A rule that panics on a package is an `internal-error` naming the rule
+/// and the package (exit 2); the other rules' findings on it stand. The
+/// panic comes from a test-only hook that needs its environment variable.
+#[test]
+fn a_panicking_rule_is_an_internal_error_and_other_rules_stand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    let twice = "pub fn twice(m: &Mutex<u32>) -> u32 {\n    let a = m.lock().unwrap();\n    let b = m.lock().unwrap();\n    *a + *b\n}\n";
+    write(dir.path(), "src/lib.rs", format!("{HELD}{twice}"));
+    let args = ["--message-format", "short", "--no-cache"];
+    let calm = run_bin(&args, dir.path());
+    let calm_out = text(&calm.stdout);
+    assert!(calm_out.contains(&format!("src/lib.rs:3:13: warning[{RULE}]")), "{calm_out}");
+    assert!(calm_out.contains("src/lib.rs:10:13: error[reentrant-lock]"), "{calm_out}");
+
+    let out = bin().args(args).env("ASL_TEST_HOOK_PANIC_IN_RULE", RULE).current_dir(dir.path()).output().expect("runs");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "src/lib.rs:1:1: error[internal-error]: internal error in rule `{RULE}` on package `app`"
+        )),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(&format!("[{RULE}]")), "the panicking rule's findings are gone: {stdout}");
+    assert!(stdout.contains("src/lib.rs:10:13: error[reentrant-lock]"), "the other rules' findings stand: {stdout}");
+}

@@ -13,6 +13,9 @@ use serde_json::{json, Value};
 /// the benchmark, not here.
 const WAIT: Duration = Duration::from_secs(60);
 
+/// Arms the server's request that panics on purpose.
+const HOOK_ENV: &str = "ASL_TEST_HOOK_PANIC_REQUEST";
+
 struct Client {
     child: Child,
     stdin: ChildStdin,
@@ -21,8 +24,13 @@ struct Client {
 }
 
 impl Client {
-    fn start(dir: &Path) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-async-sync-lint"))
+    /// Starts the server; `hooks` arms its test-only failure request.
+    fn start(dir: &Path, hooks: bool) -> Client {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-async-sync-lint"));
+        if hooks {
+            command.env(HOOK_ENV, "1");
+        }
+        let mut child = command
             .args(["async-sync-lint", "server"])
             .current_dir(dir)
             .stdin(Stdio::piped())
@@ -141,7 +149,7 @@ fn unsaved_edits_are_linted_and_fixed_over_stdio() {
     std::fs::write(&lib, CLEAN).unwrap();
     let uri = file_uri(&lib);
 
-    let mut client = Client::start(root);
+    let mut client = Client::start(root, true);
     let init =
         client.request("initialize", json!({ "processId": null, "rootUri": file_uri(root), "capabilities": {} }));
     assert_eq!(init["result"]["capabilities"]["textDocumentSync"]["change"], 1, "{init}");
@@ -232,4 +240,21 @@ fn unsaved_edits_are_linted_and_fixed_over_stdio() {
     let status = client.child.wait().unwrap();
     assert!(status.success(), "{status}");
     assert_eq!(std::fs::read_to_string(&lib).unwrap(), CLEAN, "the disk is never written");
+}
+
+/// The request that panics on purpose exists only when a test arms it: an
+/// ordinary server answers it as an unknown method.
+#[test]
+fn the_panic_request_needs_its_environment_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut client = Client::start(dir.path(), false);
+    let init =
+        client.request("initialize", json!({ "processId": null, "rootUri": file_uri(dir.path()), "capabilities": {} }));
+    assert!(init["result"].is_object(), "{init}");
+    client.notify("initialized", json!({}));
+    let answer = client.request("async-sync-lint/panic", json!(null));
+    assert_eq!(answer["error"]["code"], -32601, "{answer}");
+    client.request("shutdown", json!(null));
+    client.notify("exit", json!(null));
+    assert!(client.child.wait().unwrap().success());
 }

@@ -42,12 +42,7 @@ use crate::source::LineIndex;
 pub const WARNINGS: &str = "warnings";
 
 /// The engine's own codes; they take levels like rules do.
-pub const ENGINE_CODES: &[&str] = &[
-    engine_codes::PARSE_ERROR,
-    engine_codes::IO_ERROR,
-    engine_codes::INTERNAL_ERROR,
-    engine_codes::UNUSED_SUPPRESSION,
-];
+pub const ENGINE_CODES: &[&str] = engine_codes::ALL;
 
 const TOP_LEVEL_KEYS: &[&str] = &["rules", "blocking-paths", "exclude", "per-path"];
 
@@ -442,7 +437,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const RULES: &[&str] = &["sync-guard-across-await", "blocking-call-in-async"];
+    const RULES: &[&str] = &["sync-guard-across-await", "blocking-in-async"];
 
     fn flag(level: Level, name: &str) -> LevelFlag {
         LevelFlag { level, name: name.to_string() }
@@ -458,7 +453,7 @@ mod tests {
 
     #[test]
     fn layers_merge_in_order() {
-        let ws = json!({"rules": {"sync-guard-across-await": "allow", "blocking-call-in-async": "deny"},
+        let ws = json!({"rules": {"sync-guard-across-await": "allow", "blocking-in-async": "deny"},
                         "blocking-paths": ["ws::block"]});
         let pkg = json!({"rules": {"sync-guard-across-await": "warn"}, "blocking-paths": ["pkg::block", "ws::block"]});
         let file = "[rules]\nsync-guard-across-await = \"deny\"\n";
@@ -469,7 +464,7 @@ mod tests {
 
         let with_pkg = load(Some(&ws), Some(&pkg), None, &[], RULES).unwrap();
         assert_eq!(with_pkg.levels["sync-guard-across-await"], Level::Warn);
-        assert_eq!(with_pkg.levels["blocking-call-in-async"], Level::Deny);
+        assert_eq!(with_pkg.levels["blocking-in-async"], Level::Deny);
         assert_eq!(with_pkg.extra_blocking_paths, ["ws::block", "pkg::block"]);
 
         let path = Path::new("async-sync-lint.toml");
@@ -477,11 +472,11 @@ mod tests {
         assert_eq!(with_file.levels["sync-guard-across-await"], Level::Deny);
         assert_eq!(with_file.source_of("sync-guard-across-await"), Some(LevelSource::File));
 
-        let cli = [flag(Level::Allow, "blocking-call-in-async"), flag(Level::Warn, "sync-guard-across-await")];
+        let cli = [flag(Level::Allow, "blocking-in-async"), flag(Level::Warn, "sync-guard-across-await")];
         let all = load(Some(&ws), Some(&pkg), Some((path, file)), &cli, RULES).unwrap();
         assert_eq!(all.levels["sync-guard-across-await"], Level::Warn);
-        assert_eq!(all.levels["blocking-call-in-async"], Level::Allow);
-        assert_eq!(all.source_of("blocking-call-in-async"), Some(LevelSource::Cli));
+        assert_eq!(all.levels["blocking-in-async"], Level::Allow);
+        assert_eq!(all.source_of("blocking-in-async"), Some(LevelSource::Cli));
     }
 
     #[test]
@@ -493,18 +488,18 @@ mod tests {
 
     #[test]
     fn deny_warnings_promotes_warn_level_only() {
-        let cli = [flag(Level::Deny, "warnings"), flag(Level::Allow, "blocking-call-in-async")];
+        let cli = [flag(Level::Deny, "warnings"), flag(Level::Allow, "blocking-in-async")];
         let config = load(None, None, None, &cli, RULES).unwrap();
         assert_eq!(config.warnings_level, Some(Level::Deny));
         assert_eq!(config.level_for("sync-guard-across-await", Level::Warn), Level::Deny);
-        assert_eq!(config.level_for("blocking-call-in-async", Level::Warn), Level::Allow);
+        assert_eq!(config.level_for("blocking-in-async", Level::Warn), Level::Allow);
         assert_eq!(config.level_for("parse-error", Level::Deny), Level::Deny);
 
         // Order does not matter for the group: a rule raised to warn after
         // `-D warnings` is still an error, as with rustc.
-        let cli = [flag(Level::Deny, "warnings"), flag(Level::Warn, "blocking-call-in-async")];
+        let cli = [flag(Level::Deny, "warnings"), flag(Level::Warn, "blocking-in-async")];
         let config = load(None, None, None, &cli, RULES).unwrap();
-        assert_eq!(config.level_for("blocking-call-in-async", Level::Allow), Level::Deny);
+        assert_eq!(config.level_for("blocking-in-async", Level::Allow), Level::Deny);
 
         let allow_all = load(None, None, None, &[flag(Level::Allow, "warnings")], RULES).unwrap();
         assert_eq!(allow_all.level_for("sync-guard-across-await", Level::Warn), Level::Allow);
@@ -524,11 +519,11 @@ mod tests {
         assert_eq!(config.level_for("sync-guard-across-await", Level::Warn), Level::Forbid);
 
         // Across layers too: a workspace forbid survives a package allow.
-        let ws = json!({"rules": {"blocking-call-in-async": "forbid"}});
-        let pkg = json!({"rules": {"blocking-call-in-async": "allow"}});
-        let config = load(Some(&ws), Some(&pkg), None, &[flag(Level::Warn, "blocking-call-in-async")], RULES).unwrap();
-        assert_eq!(config.levels["blocking-call-in-async"], Level::Forbid);
-        assert_eq!(config.source_of("blocking-call-in-async"), Some(LevelSource::Workspace));
+        let ws = json!({"rules": {"blocking-in-async": "forbid"}});
+        let pkg = json!({"rules": {"blocking-in-async": "allow"}});
+        let config = load(Some(&ws), Some(&pkg), None, &[flag(Level::Warn, "blocking-in-async")], RULES).unwrap();
+        assert_eq!(config.levels["blocking-in-async"], Level::Forbid);
+        assert_eq!(config.source_of("blocking-in-async"), Some(LevelSource::Workspace));
 
         let cli = [flag(Level::Forbid, "warnings"), flag(Level::Allow, "warnings")];
         let config = load(None, None, None, &cli, RULES).unwrap();

@@ -162,13 +162,5 @@ impl Finding {
 
 /// Codes the engine itself emits; they are not rules of the catalog but obey
 /// the same levels (`-D parse-error` makes unparsable files fail the run).
-pub mod engine_codes {
-    /// The file is not valid Rust as `syn` reads it; it was not linted.
-    pub const PARSE_ERROR: &str = "parse-error";
-    /// The file could not be read (permissions, vanished, a directory loop).
-    pub const IO_ERROR: &str = "io-error";
-    /// The linter itself failed on this file (a bug): always exit code 2.
-    pub const INTERNAL_ERROR: &str = "internal-error";
-    /// An `allow` comment that suppressed nothing.
-    pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
-}
+/// Declared, with their docs, in `rules/engine_codes.rs`.
+pub use crate::rules::engine_codes::names as engine_codes;

@@ -4,7 +4,9 @@
 //! Architecture Invariants:
 //! - a syntax tree never leaves the task that parsed it;
 //! - a panic while handling one file becomes an `internal-error` finding for
-//!   that file, and the run goes on;
+//!   that file, and the run goes on; a panic in a package's index or in one
+//!   rule becomes an `internal-error` naming the rule and the package, and
+//!   the other rules' findings stand;
 //! - output order is sorted (path, line, column, rule), never thread order.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -183,11 +185,7 @@ pub fn analyze_bytes(bytes: Vec<u8>, edition: Edition, id: FileId) -> FileOutcom
     match outcome {
         Ok(o) => o,
         Err(panic) => {
-            let msg = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
+            let msg = panic_message(&*panic);
             let f = Finding::new(
                 engine_codes::INTERNAL_ERROR,
                 Level::Deny,
@@ -227,12 +225,7 @@ pub fn analyze_text(raw: &str, edition: Edition, id: FileId) -> FileOutcome {
     let file = match syn::parse_file(&input.text) {
         Ok(f) => f,
         Err(e) => {
-            let r = e.span().byte_range();
-            let lines = LineIndex::new(raw);
-            let span = lines.span(r.start as u32 + input.offset, r.end as u32 + input.offset);
-            let f = Finding::new(engine_codes::PARSE_ERROR, Level::Warn, id, span, format!("could not parse: {e}"))
-                .with_note("the file was not linted; the other files were");
-            let f = crate::delimiters::name_unbalanced(f, raw, &lines);
+            let f = crate::syntax_error::finding(&e, raw, input.offset, id);
             return FileOutcome { facts: None, findings: vec![f], text };
         }
     };
@@ -637,15 +630,81 @@ fn analyze_package(cx: &RunCx<'_>, files: &[usize], packing: Option<Packing<'_>>
     }
     if !index_files.is_empty() {
         let modules = index_files.iter().map(|&(id, _)| file_module(ws, id)).collect();
-        let index_files_first = index_files[0].0;
-        let mut index = CrateIndex::new(index_files);
-        index.set_file_modules(modules);
-        index.set_crate_name(crate_name(ws, index_files_first));
-        out.counts.resolved = count_resolved(&index);
-        let rcx = CrateCx { index: &index, extra_blocking_paths: cx.extra_blocking_paths };
-        out.findings.extend(rules::run(&rcx));
+        let first = index_files[0].0;
+        let built = catch_unwind(AssertUnwindSafe(|| {
+            let mut index = CrateIndex::new(index_files);
+            index.set_file_modules(modules);
+            index.set_crate_name(crate_name(ws, first));
+            index
+        }));
+        match built {
+            Ok(index) => {
+                out.counts.resolved = count_resolved(&index);
+                let rcx = CrateCx { index: &index, extra_blocking_paths: cx.extra_blocking_paths };
+                run_rules(&rcx, ws, first, &mut out.findings);
+            }
+            Err(panic) => out.findings.push(package_panic(ws, first, "while indexing", &*panic)),
+        }
     }
     AnalyzedPackage { out, packed, racy: racy_hashes }
+}
+
+/// Runs every rule on one package, each on its own: a rule that panics
+/// loses its findings and becomes an `internal-error` naming the rule and
+/// the package; the other rules' findings stand.
+fn run_rules(rcx: &CrateCx<'_>, ws: &Workspace, first: FileId, out: &mut Vec<Finding>) {
+    for (meta, check) in rules::checks() {
+        let mut mine = Vec::new();
+        let ran = catch_unwind(AssertUnwindSafe(|| {
+            test_hooks::panic_in_rule(meta.name);
+            check(rcx, &mut mine);
+        }));
+        match ran {
+            Ok(()) => out.append(&mut mine),
+            Err(panic) => out.push(package_panic(ws, first, &format!("in rule `{}`", meta.name), &*panic)),
+        }
+    }
+}
+
+/// An `internal-error` for a package-wide step that panicked, on line 1 of
+/// the package's first linted file (findings belong to files).
+fn package_panic(ws: &Workspace, first: FileId, step: &str, panic: &(dyn std::any::Any + Send)) -> Finding {
+    let package = ws.files[first as usize].package.and_then(|p| ws.packages.get(p));
+    let package =
+        package.map_or_else(|| "the files outside any package".to_string(), |p| format!("package `{}`", p.name));
+    Finding::new(
+        engine_codes::INTERNAL_ERROR,
+        Level::Deny,
+        first,
+        Span { line: 1, col: 1, end_line: 1, end_col: 1, ..Span::default() },
+        format!("internal error {step} on {package}: {}", panic_message(panic)),
+    )
+    .with_note("this is a bug in async-sync-lint; the other rules and packages were linted")
+}
+
+/// The text of a panic's payload.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+/// Failures on demand, for the tests of the failure paths. Each needs an
+/// explicit environment variable, so no ordinary run can reach one.
+mod test_hooks {
+    use std::sync::OnceLock;
+
+    /// `ASL_TEST_HOOK_PANIC_IN_RULE=busy-wait` makes that rule panic on
+    /// every package.
+    pub fn panic_in_rule(rule: &str) {
+        static RULE: OnceLock<Option<String>> = OnceLock::new();
+        let armed = RULE.get_or_init(|| std::env::var("ASL_TEST_HOOK_PANIC_IN_RULE").ok());
+        if armed.as_deref() == Some(rule) {
+            panic!("ASL_TEST_HOOK_PANIC_IN_RULE asked `{rule}` to panic");
+        }
+    }
 }
 
 /// The name other crates use for the file's crate: its package's library

@@ -1,5 +1,5 @@
 //! The crate index: what all files of one package declare, merged, and the
-//! receiver resolution built on it (DESIGN §3). Given a place like
+//! receiver resolution built on it. Given a place like
 //! `self.shared.state`, it answers "a `parking_lot::Mutex`, from a declared
 //! type" or "unknown" — never a wild guess.
 
@@ -737,7 +737,7 @@ impl<'f> CrateIndex<'f> {
                 return Some(Resolved { kind, certainty });
             }
         }
-        // DESIGN §3 step 3: the call shape. `.lock().unwrap()` only type-checks
+        // Last resort, the call shape. `.lock().unwrap()` only type-checks
         // on a `LockResult`, i.e. a std lock.
         let shape = acq.shape;
         if shape.awaited || shape.has_args {

@@ -22,4 +22,5 @@ pub mod render;
 pub mod rules;
 pub mod source;
 pub mod suppress;
+pub mod syntax_error;
 pub mod workspace;

@@ -13,7 +13,7 @@
 //! - `V` is [`TOKENS`] (plus identifiers starting with a [`PREFIXES`] entry):
 //!   every primitive type a rule or the index knows, every keyword and macro
 //!   that makes async context, every method or function that a rule or the
-//!   call-shape resolution (DESIGN §3 step 3) recognises without a type;
+//!   call-shape resolution of `index.rs` recognises without a type;
 //! - `R(crate)` is the fixpoint, over the parsed files of the crate, of the
 //!   names of declarations whose types mention `V ∪ R`: structs with such a
 //!   field, aliases, statics, `Deref` impls (by self type), methods (by self
@@ -48,7 +48,7 @@
 //! new primitive type, a method recognised without a resolved receiver, a
 //! function like `block_on` — add it to [`TOKENS`]. The equivalence test
 //! (`tests/prefilter_corpus.rs`) compares every finding with and without the
-//! prefilter on the whole corpus, and `tests::rule_names_are_tokens` checks
+//! prefilter on the whole corpus, and `tests::lock_kinds_are_tokens` checks
 //! the names the index and the extractor know.
 
 use std::collections::HashSet;

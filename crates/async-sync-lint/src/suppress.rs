@@ -4,10 +4,10 @@
 //! ```text
 //! let g = m.lock().unwrap(); // async-sync-lint: allow(sync-guard-across-await)
 //!
-//! // async-sync-lint: allow(sync-guard-across-await, blocking-call-in-async)
+//! // async-sync-lint: allow(sync-guard-across-await, blocking-in-async)
 //! let g = m.lock().unwrap();
 //!
-//! //! async-sync-lint: allow(blocking-call-in-async)      (whole file)
+//! //! async-sync-lint: allow(blocking-in-async)      (whole file)
 //! ```
 //!
 //! - At the end of a line of code, a comment covers that line; alone on its
@@ -861,9 +861,9 @@ fn split_top_level(code: &[u8], lo: usize, hi: usize) -> Vec<(usize, usize)> {
 mod tests {
     use super::*;
 
-    const RULES: &[&str] = &["sync-guard-across-await", "blocking-call-in-async"];
+    const RULES: &[&str] = &["sync-guard-across-await", "blocking-in-async"];
     const GUARD: &str = "sync-guard-across-await";
-    const BLOCKING: &str = "blocking-call-in-async";
+    const BLOCKING: &str = "blocking-in-async";
 
     fn finding(rule: &str, line: u32) -> Finding {
         let span = Span { lo: 0, hi: 0, line, col: 1, end_line: line, end_col: 1 };
@@ -908,7 +908,7 @@ async fn f(m: &std::sync::Mutex<u8>) {
     fn comment_alone_covers_next_code_line() {
         let src = r#"
 async fn f() {
-    // async-sync-lint: allow(blocking-call-in-async, sync-guard-across-await) -- startup only
+    // async-sync-lint: allow(blocking-in-async, sync-guard-across-await) -- startup only
 
     // an ordinary comment in between
     /* and a block one */
@@ -926,7 +926,7 @@ async fn f() {
 
     #[test]
     fn block_comment_before_code_covers_that_line() {
-        let src = "fn f() {\n    /* async-sync-lint: allow(blocking-call-in-async) */ block();\n}\n";
+        let src = "fn f() {\n    /* async-sync-lint: allow(blocking-in-async) */ block();\n}\n";
         let (suppressions, _) = scan(src, RULES);
         assert_eq!(suppressions[0].kind, SuppressionKind::Line(2));
     }
@@ -934,7 +934,7 @@ async fn f() {
     #[test]
     fn inner_doc_comment_covers_file() {
         let src = r#"//! Module docs.
-//! async-sync-lint: allow(blocking-call-in-async)
+//! async-sync-lint: allow(blocking-in-async)
 /*! async-sync-lint: allow(sync-guard-across-await) */
 
 fn a() {}
@@ -949,7 +949,7 @@ fn b() {}
 
     #[test]
     fn multi_line_inner_block_comment() {
-        let src = "/*!\n * Docs.\n * async-sync-lint: allow(blocking-call-in-async)\n */\nfn a() {}\n";
+        let src = "/*!\n * Docs.\n * async-sync-lint: allow(blocking-in-async)\n */\nfn a() {}\n";
         let (suppressions, malformed) = scan(src, RULES);
         assert!(malformed.is_empty());
         assert_eq!(suppressions.len(), 1);
@@ -959,7 +959,7 @@ fn b() {}
     #[test]
     fn attribute_covers_item_by_brace_matching() {
         let src = r#"
-#[cfg_attr(async_sync_lint, allow(async_sync_lint::blocking_call_in_async))]
+#[cfg_attr(async_sync_lint, allow(async_sync_lint::blocking_in_async))]
 #[inline]
 async fn f() {
     let s = "}";
@@ -1027,8 +1027,8 @@ struct S;
     fn markers_in_literals_and_comments_are_ignored() {
         let src = r###"
 fn f() {
-    let a = "// async-sync-lint: allow(blocking-call-in-async)";
-    let b = r#"x " // async-sync-lint: allow(blocking-call-in-async)"#;
+    let a = "// async-sync-lint: allow(blocking-in-async)";
+    let b = r#"x " // async-sync-lint: allow(blocking-in-async)"#;
     let c = b"// async-sync-lint: allow(all)";
     let d = '"'; let e: &'static str = "/* async-sync-lint: allow(all) */";
     /* outer /* nested // async-sync-lint: allow(all) */ still comment */
@@ -1053,7 +1053,7 @@ fn f() {
     #[test]
     fn unused_suppressions_are_reported() {
         let src = r#"fn f() {
-    a(); // async-sync-lint: allow(blocking-call-in-async)
+    a(); // async-sync-lint: allow(blocking-in-async)
     // async-sync-lint: allow(sync-guard-across-await)
     b();
 }
@@ -1073,7 +1073,7 @@ fn f() {
 
     #[test]
     fn forbid_level_is_not_suppressed() {
-        let src = "fn f() {\n    a(); // async-sync-lint: allow(blocking-call-in-async)\n}\n";
+        let src = "fn f() {\n    a(); // async-sync-lint: allow(blocking-in-async)\n}\n";
         let (suppressions, _) = scan(src, RULES);
         let mut findings = vec![Finding { level: Level::Forbid, ..finding(BLOCKING, 2) }];
         let applied = apply(&mut findings, &suppressions, src);
@@ -1084,8 +1084,8 @@ fn f() {
     #[test]
     fn malformed_directives_are_reported() {
         let src = r#"fn f() {
-    a(); // async-sync-lint: alow(blocking-call-in-async)
-    b(); // async-sync-lint: allow(blocking-call-in-asnyc, sync-guard-across-await)
+    a(); // async-sync-lint: alow(blocking-in-async)
+    b(); // async-sync-lint: allow(blocking-in-asnyc, sync-guard-across-await)
     c(); // async-sync-lint: deny(all)
     d(); // async-sync-lint: allow()
     e(); // async-sync-lint allow(all)
@@ -1103,7 +1103,7 @@ fn f() {
             got,
             [
                 (2, "expected `allow(...)`, found `alow`; did you mean `allow`?"),
-                (3, "unknown rule `blocking-call-in-asnyc` in `allow(...)`; did you mean `blocking-call-in-async`?"),
+                (3, "unknown rule `blocking-in-asnyc` in `allow(...)`; did you mean `blocking-in-async`?"),
                 (4, "only `allow(...)` can be written in a comment, found `deny`; set other levels in the configuration"),
                 (5, "`allow()` names no rule"),
                 (6, "expected `:` after `async-sync-lint`"),
@@ -1115,7 +1115,7 @@ fn f() {
         );
         // The unknown name is pointed at precisely; the known one still works.
         let unknown = &malformed[1].0;
-        assert_eq!(&src[unknown.lo as usize..unknown.hi as usize], "blocking-call-in-asnyc");
+        assert_eq!(&src[unknown.lo as usize..unknown.hi as usize], "blocking-in-asnyc");
         assert_eq!(suppressions.len(), 1);
         assert_eq!(suppressions[0].kind, SuppressionKind::Line(3));
         assert_eq!(suppressions[0].rules, [GUARD]);
@@ -1146,7 +1146,7 @@ fn f() {
 
     #[test]
     fn crlf_text() {
-        let src = "fn f() {\r\n    // async-sync-lint: allow(blocking-call-in-async)\r\n\r\n    a();\r\n    b(); // async-sync-lint: allow(sync-guard-across-await)\r\n}\r\n";
+        let src = "fn f() {\r\n    // async-sync-lint: allow(blocking-in-async)\r\n\r\n    a();\r\n    b(); // async-sync-lint: allow(sync-guard-across-await)\r\n}\r\n";
         let (suppressions, malformed) = scan(src, RULES);
         assert!(malformed.is_empty(), "{malformed:?}");
         let kinds: Vec<_> = suppressions.iter().map(|s| s.kind).collect();
@@ -1160,7 +1160,7 @@ fn f() {
     #[test]
     fn comment_at_end_of_file_covers_nothing() {
         let src = "fn f() {}\n// async-sync-lint: allow(all)\n";
-        let (rest, unused) = check(src, &[("blocking-call-in-async", 1)]);
+        let (rest, unused) = check(src, &[("blocking-in-async", 1)]);
         assert_eq!(rest.len(), 1);
         assert_eq!(unused, [2]);
     }

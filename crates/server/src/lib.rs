@@ -40,8 +40,14 @@ pub use lint::{Linter, PackageLint};
 pub const DEBOUNCE: Duration = Duration::from_millis(50);
 
 /// A request method that panics on purpose, so tests can see that a panic
-/// becomes an error response and the server keeps serving.
+/// becomes an error response and the server keeps serving. Only a server
+/// started with `ASL_TEST_HOOK_PANIC_REQUEST=1` knows it.
 pub const PANIC_REQUEST: &str = "async-sync-lint/panic";
+
+/// Whether the test-only [`PANIC_REQUEST`] is armed.
+fn panic_request_armed() -> bool {
+    std::env::var_os("ASL_TEST_HOOK_PANIC_REQUEST").is_some_and(|v| v == "1")
+}
 
 /// Files whose change on disk changes what discovery finds or how it is
 /// configured.
@@ -151,7 +157,7 @@ impl Server<'_> {
                 Ok(params) => Response::new_ok(req.id, self.code_actions(&params)),
                 Err(e) => Response::new_err(req.id, ErrorCode::InvalidParams as i32, e.to_string()),
             },
-            PANIC_REQUEST => panic!("{PANIC_REQUEST} was requested"),
+            PANIC_REQUEST if panic_request_armed() => panic!("{PANIC_REQUEST} was requested"),
             _ => Response::new_err(req.id, ErrorCode::MethodNotFound as i32, format!("unknown method {}", req.method)),
         }
     }

@@ -473,7 +473,7 @@ fn is_guard_repr(t: &TypeRepr, guard_structs: &std::collections::HashSet<String>
     }
 }
 
-/// Guard type names of the lock crates DESIGN §3 lists.
+/// Guard type names of the lock crates the index knows (`LockKind`).
 pub fn is_guard_type_name(name: &str) -> bool {
     name.ends_with("Guard") && (name.contains("Mutex") || name.contains("RwLock"))
 }

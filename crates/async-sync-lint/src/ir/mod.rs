@@ -2,7 +2,7 @@
 //! control-flow graph of basic blocks whose statements are the events that
 //! decide how long a guard lives.
 //!
-//! `extract/lower.rs` builds it from syntax; [`liveness`] answers "which
+//! `extract/lower/` builds it from syntax; [`liveness`] answers "which
 //! guards may be live here?" by a forward dataflow to a fixpoint and writes
 //! the answers into the body's facts. Nothing here knows `syn`.
 //!

@@ -8,7 +8,7 @@ use crate::index::CrateIndex;
 pub mod blocking_in_async;
 pub mod busy_wait;
 pub mod dropped_guard;
-mod engine_codes;
+pub(crate) mod engine_codes;
 pub mod leaked_permit;
 pub mod lock_as_semaphore;
 pub mod lock_order_inversion;
@@ -57,11 +57,11 @@ macro_rules! declare_rule {
 pub struct CrateCx<'a> {
     pub index: &'a CrateIndex<'a>,
     /// Extra blocking call paths from the configuration
-    /// (`extra-blocking-paths`), for `blocking-in-async`; empty by default.
+    /// (`blocking-paths`), for `blocking-in-async`; empty by default.
     pub extra_blocking_paths: &'a [String],
 }
 
-type Check = fn(&CrateCx<'_>, &mut Vec<Finding>);
+pub type Check = fn(&CrateCx<'_>, &mut Vec<Finding>);
 
 /// The registry: every rule with its check, in catalog order.
 static RULES: &[(&RuleMeta, Check)] = &[
@@ -85,13 +85,11 @@ pub fn all() -> Vec<&'static RuleMeta> {
     RULES.iter().map(|(m, _)| *m).collect()
 }
 
-/// Runs every rule on one package. Findings carry each rule's default level.
-pub fn run(cx: &CrateCx<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for (_, check) in RULES {
-        check(cx, &mut out);
-    }
-    out
+/// Every rule with its check, in catalog order. The engine runs each on
+/// its own (a panicking rule is isolated); findings carry each rule's
+/// default level.
+pub fn checks() -> impl Iterator<Item = (&'static RuleMeta, Check)> {
+    RULES.iter().map(|&(meta, check)| (meta, check))
 }
 
 pub fn find(name: &str) -> Option<&'static RuleMeta> {
