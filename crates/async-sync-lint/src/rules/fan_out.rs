@@ -8,8 +8,9 @@ use crate::facts::{Body, Call, Callee, FileFacts, PlaceRoot, TypeRepr};
 use crate::rules::lock_summary::{declared_type, peel};
 use crate::rules::CrateCx;
 
-/// Where the items are fanned out, for a label.
+/// How the items are fanned out, for a label on the item's `async`.
 pub struct FanOut {
+    /// The item's `async` keyword.
     pub span: Span,
     pub label: String,
 }
@@ -44,7 +45,7 @@ pub fn fan_out_of(cx: &CrateCx<'_>, facts: &FileFacts, body: &Body) -> Option<Fa
         let spawn = around.iter().find(|c| callee_name(c) == last)?;
         let repeated = parent.in_loop(spawn.ctx) || spawn.in_closure.as_deref().is_some_and(|c| !c.contains("spawn"));
         return (repeated && !spawn.awaited)
-            .then(|| FanOut { span: spawn.span, label: "a task per item is spawned here".to_string() });
+            .then(|| item(body, format!("each item runs this in a task spawned by `{last}` in a loop")));
     }
     if method == Some("push") {
         let push = around.iter().find(|c| callee_name(c) == "push")?;
@@ -59,19 +60,23 @@ pub fn fan_out_of(cx: &CrateCx<'_>, facts: &FileFacts, body: &Body) -> Option<Fa
         };
         let joined = set_name.and_then(|n| joined_later(parent, n));
         return match (is_set, joined) {
-            (true, _) => Some(FanOut { span: push.span, label: format!("pushed into `{}` and run at once", set.text) }),
-            (false, Some(j)) => Some(FanOut { span: j.span, label: format!("run at once by `{}`", callee_name(j)) }),
+            (true, _) => Some(item(body, format!("each item runs this, pushed into `{}` and polled at once", set.text))),
+            (false, Some(j)) => Some(item(body, format!("each item runs this, all at once by `{}`", callee_name(j)))),
             _ => None,
         };
     }
     if let Some(runner) = around.iter().find(|c| CONCURRENT_RUNNERS.contains(&callee_name(c))) {
-        return Some(FanOut { span: runner.span, label: format!("the items run at once by `{}`", callee_name(runner)) });
+        return Some(item(body, format!("each item runs this, all at once by `{}`", callee_name(runner))));
     }
     // `let futs: Vec<_> = items.map(|x| async move { .. }).collect();` then
     // `join_all(futs)`.
     let collected = around.iter().find(|c| callee_name(c) == "collect")?;
     let joined = joined_later(parent, collected.bound_to.as_deref()?)?;
-    Some(FanOut { span: joined.span, label: format!("the items run at once by `{}`", callee_name(joined)) })
+    Some(item(body, format!("each item runs this, all at once by `{}`", callee_name(joined))))
+}
+
+fn item(body: &Body, label: String) -> FanOut {
+    FanOut { span: body.span, label }
 }
 
 /// A runner given the local `name`: `join_all(futs)`.
