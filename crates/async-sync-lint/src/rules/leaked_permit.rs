@@ -7,15 +7,15 @@ mod paths;
 mod spawned;
 
 use crate::diagnostic::{FileId, Finding, Span};
-use crate::facts::{Body, Callee, Holder, PlaceRoot};
+use crate::facts::{Body, BodyKind, Callee, Holder, Place, PlaceRoot, Projection, TypeRepr};
 use crate::index::{Ctx, Family};
-use crate::rules::lock_summary::{peel, LockKey, LockSummary, Root};
+use crate::rules::lock_summary::{declared_type, peel, LockKey, LockSummary, Root};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
     name: "leaked-permit",
     level: Warn,
-    summary: "a semaphore permit is leaked or given back twice (a forget with no refill or a refill that an await or `?` can skip, an `add_permits` with no permit taken, a permit released while the work it bounds runs on), or a lock guard is forgotten",
+    summary: "a semaphore permit is leaked or given back twice (no refill, a refill an await or `?` can skip, an extra `add_permits`, a permit not moved into the work it bounds), or a lock guard is forgotten",
     docs: r#"## What it does
 Finds the ways a semaphore's count drifts from the work it bounds:
 
@@ -107,6 +107,9 @@ pub(crate) struct Site {
     pub text: String,
     /// For a forget: the forgotten acquisition.
     pub acq: Option<usize>,
+    /// For a forget, the semaphore's declared type; for a refill in a
+    /// `Drop` impl through a field of `self`, that field's type.
+    pub ty: Option<TypeRepr>,
     pub in_test: bool,
 }
 
@@ -119,7 +122,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     let summary = LockSummary::new(cx);
     let sites = collect(cx, &summary, out);
     for f in &sites.forgets {
-        if sites.adds.iter().any(|a| same_semaphore(&f.sem, &a.sem)) {
+        if sites.adds.iter().any(|a| same_semaphore(&f.sem, &a.sem) || (a.ty.is_some() && a.ty == f.ty)) {
             continue;
         }
         out.push(
@@ -144,7 +147,7 @@ fn collect(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, out: &mut Vec<Findin
     for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
         for (bi, body) in facts.bodies.iter().enumerate() {
             for call in &body.calls {
-                let site = |acq: Option<usize>, key: Option<LockKey>, text: &str| Site {
+                let site = |acq: Option<usize>, key: Option<LockKey>, text: &str, ty: Option<TypeRepr>| Site {
                     file: file_id,
                     fi,
                     bi,
@@ -154,6 +157,7 @@ fn collect(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, out: &mut Vec<Findin
                     key,
                     text: text.to_string(),
                     acq,
+                    ty,
                     in_test: body.is_test,
                 };
                 match &call.callee {
@@ -172,7 +176,8 @@ fn collect(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, out: &mut Vec<Findin
                             continue;
                         }
                         let key = summary.key_of(fi, bi, body, &a.receiver, 0);
-                        sites.forgets.push(site(Some(ai), key, &a.receiver.text));
+                        let ty = declared_type(cx, body, &a.receiver);
+                        sites.forgets.push(site(Some(ai), key, &a.receiver.text, ty));
                     }
                     Callee::Path(p) if p.last().is_some_and(|l| l == "forget") && call.arg_count == 1 => {
                         let canon = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, p, 0);
@@ -186,7 +191,8 @@ fn collect(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, out: &mut Vec<Findin
                         match r.kind.family() {
                             Family::Semaphore => {
                                 let key = summary.key_of(fi, bi, body, &a.receiver, 0);
-                                sites.forgets.push(site(Some(ai), key, &a.receiver.text));
+                                let ty = declared_type(cx, body, &a.receiver);
+                                sites.forgets.push(site(Some(ai), key, &a.receiver.text, ty));
                             }
                             // Tests forget guards on purpose to probe the lock.
                             Family::Blocking | Family::Async if !body.is_test => out.push(
@@ -211,7 +217,8 @@ fn collect(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, out: &mut Vec<Findin
                             continue;
                         }
                         let key = resolved.and_then(|_| summary.key_of(fi, bi, body, r, 0));
-                        sites.adds.push(site(None, key, &r.text));
+                        let ty = drop_refill_type(cx, body, r);
+                        sites.adds.push(site(None, key, &r.text, ty));
                     }
                     _ => {}
                 }
@@ -219,6 +226,23 @@ fn collect(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, out: &mut Vec<Findin
         }
     }
     sites
+}
+
+/// `self.sem.add_permits(..)` in a `Drop` impl, with `sem` a field of
+/// `self`: the field's declared type. The guard was handed its semaphore by
+/// whoever forgot the permit (`Guard { sem: self.sem.clone() }`), which
+/// names no field, so the refill matches forgets of a semaphore declared
+/// with the same type.
+fn drop_refill_type(cx: &CrateCx<'_>, body: &Body, sem: &Place) -> Option<TypeRepr> {
+    let is_drop = body.kind == BodyKind::SyncFn
+        && body.self_ty.is_some()
+        && body.name.rsplit("::").next() == Some("drop");
+    let direct_field = matches!(sem.root, PlaceRoot::SelfValue)
+        && sem.projections.iter().filter(|p| matches!(p, Projection::Field(_))).count() == 1;
+    if !is_drop || !direct_field {
+        return None;
+    }
+    declared_type(cx, body, sem)
 }
 
 /// The semaphore's name for matching forgets with refills: the struct that

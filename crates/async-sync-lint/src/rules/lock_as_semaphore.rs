@@ -147,7 +147,7 @@ fn unrelated_work<'b>(body: &'b Body, acq: &Acquisition) -> Option<(crate::diagn
     acq.held_at.iter().find_map(|&w| {
         let at = body.awaits[w as usize].span;
         let call = awaited_call(body, at)?;
-        (!uses_guard(call, guard) && !is_pacing(call)).then_some((at, call))
+        (!uses_guard(call, acq, guard) && !is_pacing(call)).then_some((at, call))
     })
 }
 
@@ -160,8 +160,12 @@ fn awaited_call(body: &Body, at: crate::diagnostic::Span) -> Option<&Call> {
 }
 
 /// The awaited call reads or writes through the guard: it is the receiver,
-/// or an argument mentions it.
-fn uses_guard(call: &Call, guard: Option<&str>) -> bool {
+/// or an argument mentions it, or the guard is made inside the call
+/// (`rx.lock().await.recv().await`, `send(conn.lock().await.deref_mut())`).
+fn uses_guard(call: &Call, acq: &Acquisition, guard: Option<&str>) -> bool {
+    if call.span.lo <= acq.span.lo && acq.span.hi <= call.span.hi {
+        return true;
+    }
     let Some(guard) = guard else { return false };
     if call.arg_idents.iter().any(|a| a == guard) {
         return true;

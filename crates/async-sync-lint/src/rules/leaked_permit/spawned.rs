@@ -35,13 +35,13 @@ pub(super) fn check(cx: &CrateCx<'_>, sites: &Sites, out: &mut Vec<Finding>) {
     }
 }
 
-/// `tokio::spawn(fut)`, `spawn_blocking(f)`, `set.spawn(fut)`: a task or
-/// thread that runs on its own (not `Command::spawn()`, which takes no
-/// argument).
+/// `tokio::spawn(fut)`, `spawn_blocking(f)`, `set.spawn(fut)`, a crate's
+/// own `fsync_spawn_blocking(f)`: a task or thread that runs on its own
+/// (not `Command::spawn()`, which takes no argument).
 fn is_spawn(call: &Call) -> bool {
-    matches!(callee_name(call), "spawn" | "spawn_blocking" | "spawn_local")
-        && call.arg_count >= 1
-        && call.in_closure.is_none()
+    let name = callee_name(call);
+    let spawns = matches!(name, "spawn" | "spawn_local") || name.ends_with("spawn_blocking");
+    spawns && call.arg_count >= 1 && call.in_closure.is_none()
 }
 
 /// Where the caller waits for the spawned work while the permit is held:
