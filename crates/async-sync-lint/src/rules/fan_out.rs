@@ -60,7 +60,9 @@ pub fn fan_out_of(cx: &CrateCx<'_>, facts: &FileFacts, body: &Body) -> Option<Fa
         };
         let joined = set_name.and_then(|n| joined_later(parent, n));
         return match (is_set, joined) {
-            (true, _) => Some(item(body, format!("each item runs this, pushed into `{}` and polled at once", set.text))),
+            (true, _) => {
+                Some(item(body, format!("each item runs this, pushed into `{}` and polled at once", set.text)))
+            }
             (false, Some(j)) => Some(item(body, format!("each item runs this, all at once by `{}`", callee_name(j)))),
             _ => None,
         };
@@ -81,10 +83,7 @@ fn item(body: &Body, label: String) -> FanOut {
 
 /// A runner given the local `name`: `join_all(futs)`.
 fn joined_later<'b>(parent: &'b Body, name: &str) -> Option<&'b Call> {
-    parent
-        .calls
-        .iter()
-        .find(|c| CONCURRENT_RUNNERS.contains(&callee_name(c)) && c.arg_idents.iter().any(|a| a == name))
+    parent.calls.iter().find(|c| CONCURRENT_RUNNERS.contains(&callee_name(c)) && c.arg_idents.iter().any(|a| a == name))
 }
 
 fn is_concurrent_set(t: &TypeRepr) -> bool {

@@ -234,9 +234,8 @@ fn collect(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, out: &mut Vec<Findin
 /// names no field, so the refill matches forgets of a semaphore declared
 /// with the same type.
 fn drop_refill_type(cx: &CrateCx<'_>, body: &Body, sem: &Place) -> Option<TypeRepr> {
-    let is_drop = body.kind == BodyKind::SyncFn
-        && body.self_ty.is_some()
-        && body.name.rsplit("::").next() == Some("drop");
+    let is_drop =
+        body.kind == BodyKind::SyncFn && body.self_ty.is_some() && body.name.rsplit("::").next() == Some("drop");
     let direct_field = matches!(sem.root, PlaceRoot::SelfValue)
         && sem.projections.iter().filter(|p| matches!(p, Projection::Field(_))).count() == 1;
     if !is_drop || !direct_field {

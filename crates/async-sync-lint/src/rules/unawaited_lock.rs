@@ -115,15 +115,10 @@ fn finding(file: u32, body: &Body, acq: &Acquisition, kind: LockKind, name: &str
     let semaphore = kind.family() == Family::Semaphore;
     let (taken, what) = if semaphore { ("no permit is taken", "permit") } else { ("nothing is locked", "guard") };
     let call = format!("{}.{}()", acq.receiver.text, acq.method);
-    let mut f = Finding::new(
-        META.name,
-        META.default_level,
-        file,
-        acq.span,
-        format!("`{call}` is never awaited: {taken}"),
-    )
-    .with_primary_label(format!("this is a future of `{}`, not a {what}", kind.type_name()))
-    .with_label(binding, format!("`{name}` holds the unpolled future"));
+    let mut f =
+        Finding::new(META.name, META.default_level, file, acq.span, format!("`{call}` is never awaited: {taken}"))
+            .with_primary_label(format!("this is a future of `{}`, not a {what}", kind.type_name()))
+            .with_label(binding, format!("`{name}` holds the unpolled future"));
     if let Some(&a) = acq.held_at.first() {
         let unprotected = if semaphore { "this runs without a permit" } else { "this runs without the lock" };
         f = f.with_label(body.awaits[a as usize].span, unprotected);

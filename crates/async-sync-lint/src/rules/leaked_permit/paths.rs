@@ -13,7 +13,8 @@ use crate::rules::CrateCx;
 pub(super) fn check(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, sites: &Sites, out: &mut Vec<Finding>) {
     for f in sites.forgets.iter().filter(|f| !f.in_test) {
         let body = body_of(cx, f);
-        let Some(refill) = sites.adds.iter().find(|a| same_body(a, f) && same_semaphore(&a.sem, &f.sem) && follows(body, f, a))
+        let Some(refill) =
+            sites.adds.iter().find(|a| same_body(a, f) && same_semaphore(&a.sem, &f.sem) && follows(body, f, a))
         else {
             continue;
         };
@@ -79,11 +80,7 @@ fn controls(body: &Body, ctx: Option<u32>) -> Vec<u32> {
 /// leaves without refilling: (its span, whether it is an await).
 fn first_risk(body: &Body, f: &Site, refill: &Site, sites: &Sites) -> Option<(Span, bool)> {
     let between = |s: Span| s.lo > f.span.hi && s.lo < refill.span.lo;
-    let awaits = body
-        .awaits
-        .iter()
-        .filter(|w| between(w.span) && !in_closure(body, w.ctx))
-        .map(|w| (w.span, true));
+    let awaits = body.awaits.iter().filter(|w| between(w.span) && !in_closure(body, w.ctx)).map(|w| (w.span, true));
     let exits = body
         .early_exits
         .iter()

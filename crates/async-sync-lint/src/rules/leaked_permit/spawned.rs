@@ -51,7 +51,12 @@ fn is_spawn(call: &Call) -> bool {
 fn waited_under(body: &Body, spawn: &Call, permit: &Acquisition) -> Option<Span> {
     let held = |i: &u32| permit.held_at.contains(i);
     let first_await_after = |at: u32| {
-        body.awaits.iter().enumerate().filter(|(_, w)| w.span.lo >= at).min_by_key(|(_, w)| w.span.lo).map(|(i, _)| i as u32)
+        body.awaits
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.span.lo >= at)
+            .min_by_key(|(_, w)| w.span.lo)
+            .map(|(i, _)| i as u32)
     };
     let awaited_call = body
         .calls
