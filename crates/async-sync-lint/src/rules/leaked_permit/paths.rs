@@ -119,19 +119,22 @@ fn still_held(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, add: &Site, sites
             && summary.key_of(add.fi, add.bi, body, &p.receiver, 0).as_ref() == Some(key)
     })?;
     let permit = &body.acquisitions[held];
-    Some(
-        Finding::new(
-            META.name,
-            META.default_level,
-            add.file,
-            add.span,
-            format!("`{}` gives back a permit that is still held: it is returned twice", add.text),
-        )
-        .with_primary_label("this adds a permit to the semaphore")
-        .with_label(permit.span, "this permit is still held, and returns to the semaphore again when it drops")
-        .with_help("remove the `add_permits` (the permit returns when it drops), or `forget()` the permit first if the count is kept by hand")
-        .with_note("each release without a matching acquire raises the count for good: the cap grows past its start (asyncio's `BoundedSemaphore` raises on this; tokio's `Semaphore` has no bounded form)"),
-    )
+    Some(over_release(
+        add,
+        format!("`{}` gives back a permit that is still held: it is returned twice", add.text),
+        "this adds a permit to the semaphore",
+        (permit.span, "this permit is still held, and returns to the semaphore again when it drops"),
+        "remove the `add_permits` (the permit returns when it drops), or `forget()` the permit first if the count is kept by hand",
+    ))
+}
+
+/// A finding on an `add_permits` that raises the count past its start.
+fn over_release(add: &Site, message: String, primary: &str, other: (Span, &str), help: &str) -> Finding {
+    Finding::new(META.name, META.default_level, add.file, add.span, message)
+        .with_primary_label(primary)
+        .with_label(other.0, other.1)
+        .with_help(help)
+        .with_note("each release without a matching acquire raises the count for good: the cap grows past its start (asyncio's `BoundedSemaphore` raises on this; tokio's `Semaphore` has no bounded form)")
 }
 
 /// `add_permits` on a branch that returns, before the function has taken
@@ -139,9 +142,7 @@ fn still_held(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, add: &Site, sites
 fn before_any_taken(cx: &CrateCx<'_>, add: &Site, sites: &Sites) -> Option<Finding> {
     add.key.as_ref()?;
     let body = body_of(cx, add);
-    let mut forgets = sites.forgets.iter().filter(|f| same_body(f, add) && f.key == add.key).peekable();
-    forgets.peek()?;
-    let first = forgets.min_by_key(|f| f.span.lo)?;
+    let first = sites.forgets.iter().filter(|f| same_body(f, add) && f.key == add.key).min_by_key(|f| f.span.lo)?;
     let returning_branch = body.control_chain(add.ctx).any(|c| c.returns);
     let shares_loop = controls(body, add.ctx)
         .into_iter()
@@ -149,17 +150,11 @@ fn before_any_taken(cx: &CrateCx<'_>, add: &Site, sites: &Sites) -> Option<Findi
     if add.span.lo > first.span.lo || !returning_branch || shares_loop {
         return None;
     }
-    Some(
-        Finding::new(
-            META.name,
-            META.default_level,
-            add.file,
-            add.span,
-            format!("`{}` gives back a permit this path never took", add.text),
-        )
-        .with_primary_label("this early path adds a permit")
-        .with_label(first.span, "the function takes (and forgets) its permit only later")
-        .with_help("remove the `add_permits` from the path that took no permit")
-        .with_note("each release without a matching acquire raises the count for good: the cap grows past its start (asyncio's `BoundedSemaphore` raises on this; tokio's `Semaphore` has no bounded form)"),
-    )
+    Some(over_release(
+        add,
+        format!("`{}` gives back a permit this path never took", add.text),
+        "this early path adds a permit",
+        (first.span, "the function takes (and forgets) its permit only later"),
+        "remove the `add_permits` from the path that took no permit",
+    ))
 }
