@@ -142,15 +142,7 @@ fn fixture_crate_and_clean_run() {
     assert!(check_stream(&out, root, "fx") >= 2, "{}", String::from_utf8_lossy(&out.stdout));
 
     // rustfix applies our machine-applicable suggestions; the result parses.
-    let diags: String = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).ok()?;
-            (v["reason"] == "compiler-message").then(|| format!("{}\n", v["message"]))
-        })
-        .collect();
-    let sugg = rustfix::get_suggestions_from_json(&diags, &HashSet::new(), rustfix::Filter::MachineApplicableOnly)
-        .expect("rustfix reads them");
+    let sugg = machine_applicable(&out);
     assert!(!sugg.is_empty());
     let fixed = rustfix::apply_suggestions(held, &sugg).expect("applies");
     assert!(fixed.contains("let _guard = p.lock();"), "{fixed}");
@@ -161,6 +153,20 @@ fn fixture_crate_and_clean_run() {
     let out = run(&ra_args(&root.join("Cargo.toml")).iter().map(String::as_str).collect::<Vec<_>>(), root);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"reason\":\"build-finished\",\"success\":true}\n");
     assert_eq!(out.status.code(), Some(0));
+}
+
+/// The machine-applicable suggestions of a JSON stream, as rustfix reads
+/// them.
+fn machine_applicable(out: &Output) -> Vec<rustfix::Suggestion> {
+    let diags: String = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).ok()?;
+            (v["reason"] == "compiler-message").then(|| format!("{}\n", v["message"]))
+        })
+        .collect();
+    rustfix::get_suggestions_from_json(&diags, &HashSet::new(), rustfix::Filter::MachineApplicableOnly)
+        .expect("rustfix reads them")
 }
 
 const DROPPED: &str = "use parking_lot::Mutex;\npub fn f(m: &Mutex<u32>) {\n    let _ = m.lock();\n}\n";
@@ -310,4 +316,33 @@ fn with_check_clippy_streams_clippy_lints() {
     assert_eq!(out.status.code(), Some(0));
     let bad = run(&["--with-check", "miri"], dir.path());
     assert_eq!(bad.status.code(), Some(2), "only check and clippy are accepted");
+}
+
+/// `fixtures/unawaited-lock/fix.rs` and the text its fix must give.
+fn unawaited_lock_fixture(name: &str) -> String {
+    std::fs::read_to_string(repo().join("fixtures/unawaited-lock").join(name)).expect("fixture readable")
+}
+
+#[test]
+fn unawaited_lock_fix_applies_with_rustfix_and_lints_clean() {
+    // rustfix, reading the JSON stream as an editor does, adds each
+    // `.await`; the result is `fix.fixed` byte for byte and has no finding.
+    let original = unawaited_lock_fixture("fix.rs");
+    let dir = crate_with(&original);
+    let out = run(&["--message-format", "json", "--no-cache"], dir.path());
+    let sugg = machine_applicable(&out);
+    assert_eq!(sugg.len(), 4, "one `.await` per finding: {}", String::from_utf8_lossy(&out.stdout));
+    let fixed = rustfix::apply_suggestions(&original, &sugg).expect("applies");
+    assert_eq!(fixed, unawaited_lock_fixture("fix.fixed"));
+    std::fs::write(dir.path().join("src/lib.rs"), &fixed).unwrap();
+    let clean = run(&["--message-format", "short", "--no-cache"], dir.path());
+    assert_eq!(String::from_utf8_lossy(&clean.stdout), "", "the fixed crate has no finding");
+    assert_eq!(clean.status.code(), Some(0));
+
+    // `--fix` writes the same text.
+    let dir = crate_with(&original);
+    let out = run(&["--fix", "--no-cache", "--message-format", "short"], dir.path());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fixed src/lib.rs: 4 edit(s)"), "{out:?}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap(), unawaited_lock_fixture("fix.fixed"));
+    assert_eq!(out.status.code(), Some(0), "the fixed deny findings no longer fail the run");
 }

@@ -168,6 +168,19 @@ pub struct AwaitPoint {
     pub span: Span,
     pub kind: AwaitKind,
     pub ctx: Option<u32>,
+    /// `h.await` on a local: its name (a join handle, a stored future).
+    #[serde(default)]
+    pub local: Option<String>,
+}
+
+/// A `?` or `return` that leaves the body early (not one inside a
+/// non-async closure, which leaves only the closure).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EarlyExit {
+    pub span: Span,
+    /// `?` rather than `return`.
+    pub is_try: bool,
+    pub ctx: Option<u32>,
 }
 
 /// How the acquisition call is used right after it is made.
@@ -432,6 +445,9 @@ pub struct Body {
     /// `Conn { inner: inner.clone() }`): the field holds that value.
     #[serde(default)]
     pub field_inits: Vec<FieldInit>,
+    /// Every `?` and `return` of the body, in source order.
+    #[serde(default)]
+    pub early_exits: Vec<EarlyExit>,
 }
 
 /// `Ty { field: local }` (or the shorthand `Ty { local }`, or

@@ -435,6 +435,7 @@ impl ItemWalker<'_> {
             controls: Vec::new(),
             locals: Vec::new(),
             field_inits: Vec::new(),
+            early_exits: Vec::new(),
         });
         self.facts.bodies.len() as u32 - 1
     }

@@ -101,6 +101,18 @@ pub(super) fn is_interesting_method(name: &str) -> bool {
             | "is_empty"
             | "block_on"
             | "read_line"
+            // Fan-outs (`lock-as-semaphore`) and spawned work
+            // (`leaked-permit`).
+            | "spawn"
+            | "spawn_local"
+            | "spawn_blocking"
+            | "buffer_unordered"
+            | "buffered"
+            | "try_buffer_unordered"
+            | "try_buffered"
+            | "for_each_concurrent"
+            | "try_for_each_concurrent"
+            | "collect"
     )
 }
 

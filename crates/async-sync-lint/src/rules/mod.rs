@@ -9,6 +9,7 @@ pub mod blocking_in_async;
 pub mod busy_wait;
 pub mod dropped_guard;
 pub(crate) mod engine_codes;
+pub mod fan_out;
 pub mod leaked_permit;
 pub mod lock_as_semaphore;
 pub mod lock_order_inversion;
@@ -19,6 +20,7 @@ pub mod reentrant_lock;
 pub mod signal_as_queue;
 pub mod signals;
 pub mod sync_guard_across_await;
+pub mod unawaited_lock;
 pub mod unnecessary_async_lock;
 pub mod wait_without_loop;
 
@@ -73,6 +75,7 @@ static RULES: &[(&RuleMeta, Check)] = &[
     (&lost_wakeup::META, lost_wakeup::check),
     (&wait_without_loop::META, wait_without_loop::check),
     (&dropped_guard::META, dropped_guard::check),
+    (&unawaited_lock::META, unawaited_lock::check),
     (&leaked_permit::META, leaked_permit::check),
     (&reentrant_lock::META, reentrant_lock::check),
     (&lock_order_inversion::META, lock_order_inversion::check),

@@ -214,4 +214,21 @@ impl Lowerer<'_, '_> {
             self.end(v, Some(span), EndKind::Move, true);
         }
     }
+
+    /// A `?` or `return` leaving the body (one in a non-async closure
+    /// leaves only the closure).
+    pub(super) fn note_early_exit(&mut self, span: Span, is_try: bool) {
+        if self.closure.is_none() {
+            self.early_exits.push(EarlyExit { span, is_try, ctx: self.ctx() });
+        }
+    }
+
+    /// `h.await`: the await just recorded awaits the local `h`.
+    pub(super) fn note_awaited_local(&mut self, base: &Expr) {
+        if let Expr::Path(p) = strip(base) {
+            if let (Some(id), Some(last)) = (p.path.get_ident(), self.awaits.last_mut()) {
+                last.local = Some(id.to_string());
+            }
+        }
+    }
 }

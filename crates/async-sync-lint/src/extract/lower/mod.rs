@@ -104,6 +104,7 @@ pub struct Lowerer<'w, 'a> {
     ctx_stack: Vec<u32>,
     locals: Vec<LocalDecl>,
     field_inits: Vec<FieldInit>,
+    early_exits: Vec<EarlyExit>,
     ir: BodyIr,
     cur: BlockId,
     scopes: Vec<Scope>,
@@ -153,6 +154,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             ctx_stack: Vec::new(),
             locals: Vec::new(),
             field_inits: Vec::new(),
+            early_exits: Vec::new(),
             ir,
             cur: entry,
             scopes: Vec::new(),
@@ -203,6 +205,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
         body.controls = self.controls;
         body.locals = self.locals;
         body.field_inits = self.field_inits;
+        body.early_exits = self.early_exits;
         self.items.lowered.insert(self.idx, Lowered { ir: self.ir, interesting_calls: self.interesting_calls });
         self.items
     }
@@ -389,7 +392,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
 
     fn record_await(&mut self, span: Span, kind: AwaitKind) {
         let idx = self.awaits.len() as u32;
-        self.awaits.push(AwaitPoint { span, kind, ctx: self.ctx() });
+        self.awaits.push(AwaitPoint { span, kind, ctx: self.ctx(), local: None });
         if self.closure.is_none() {
             self.emit(Stmt::Await { idx });
         }
@@ -671,11 +674,13 @@ impl<'w, 'a> Lowerer<'w, 'a> {
                     c.awaited = true;
                 }
                 self.record_await(self.items.spans.of(a.await_token.span), AwaitKind::Await);
+                self.note_awaited_local(&a.base);
                 None
             }
             Expr::MethodCall(mc) => self.method_call(e, mc),
             Expr::Try(t) => {
                 let v = self.lower_expr(&t.expr);
+                self.note_early_exit(self.items.spans.of(t.question_token.span), true);
                 if let Some(v) = v {
                     self.mark_unwrapped(v);
                 }
@@ -786,6 +791,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
                 None
             }
             Expr::Return(r) => {
+                self.note_early_exit(self.span_expr(e), false);
                 if let Some(v) = &r.expr {
                     if let Some(slot) = self.lower_expr(v) {
                         let span = self.span_expr(v);
