@@ -631,9 +631,18 @@ impl<'f> CrateIndex<'f> {
 
     /// A struct of the crate by the name `self`'s type was written with.
     fn self_struct(&self, ctx: Ctx<'_>, name: &str) -> Option<Ty<'f>> {
-        let cands = self.structs.get(name)?;
-        let (file, def) = self.pick(ctx, cands, &Want::Any, |s| &s.module)?;
-        Some(Ty::Struct { file, def, args: Vec::new() })
+        if let Some(cands) = self.structs.get(name) {
+            let (file, def) = self.pick(ctx, cands, &Want::Any, |s| &s.module)?;
+            return Some(Ty::Struct { file, def, args: Vec::new() });
+        }
+        // `impl Shared` for `type Shared = Client<Arc<Mutex<Conn>>>`: the
+        // generic struct with its parameters made concrete.
+        let cands = self.aliases.get(name)?;
+        let (file, alias) = self.pick(ctx, cands, &Want::Any, |a| &a.module)?;
+        match self.type_ty(Ctx { file, module: &alias.module }, &alias.ty, 0) {
+            t @ Ty::Struct { .. } => Some(t),
+            _ => None,
+        }
     }
 
     /// Resolves the receiver of an acquisition in `body` of file `file`.
