@@ -57,7 +57,11 @@ impl Lowerer<'_, '_> {
             self.ir.entries.push(self.cur);
         }
         let saved_closure = self.closure.replace(self.arg_of.clone().unwrap_or_default());
-        let saved_arg_of = self.arg_of.take();
+        // The closure's body is not an argument of the call the closure is
+        // given to, except for the async block a closure returns at once
+        // (`.map(|id| async move { … })`): that future is what the call runs.
+        let saved_arg_of =
+            if matches!(strip(&c.body), Expr::Async(_)) { self.arg_of.clone() } else { self.arg_of.take() };
         let saved_targets = std::mem::take(&mut self.targets);
         let saved_depth = std::mem::replace(&mut self.loop_depth, 0);
         self.push_scope(ScopeKind::Block);
