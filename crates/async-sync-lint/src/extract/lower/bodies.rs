@@ -60,8 +60,7 @@ impl Lowerer<'_, '_> {
         // The closure's body is not an argument of the call the closure is
         // given to, except for the async block a closure returns at once
         // (`.map(|id| async move { … })`): that future is what the call runs.
-        let saved_arg_of =
-            if matches!(strip(&c.body), Expr::Async(_)) { self.arg_of.clone() } else { self.arg_of.take() };
+        let saved_arg_of = if returns_async_block(&c.body) { self.arg_of.clone() } else { self.arg_of.take() };
         let saved_targets = std::mem::take(&mut self.targets);
         let saved_depth = std::mem::replace(&mut self.loop_depth, 0);
         self.push_scope(ScopeKind::Block);
@@ -140,5 +139,15 @@ impl Lowerer<'_, '_> {
                 self.end(outer, Some(span), EndKind::Move, true);
             }
         }
+    }
+}
+
+/// `async move { … }` or `{ let x = …; async move { … } }`: a closure body
+/// whose value is an async block.
+fn returns_async_block(body: &Expr) -> bool {
+    match strip(body) {
+        Expr::Async(_) => true,
+        Expr::Block(b) => matches!(b.block.stmts.last(), Some(syn::Stmt::Expr(e, None)) if returns_async_block(e)),
+        _ => false,
     }
 }
