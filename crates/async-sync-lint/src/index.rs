@@ -551,7 +551,7 @@ impl<'f> CrateIndex<'f> {
     /// The module path of an inline module path of a file. A function's
     /// own import scope (`{fn@…}`) is not a module: items there belong to
     /// the module around it.
-    fn full_module(&self, file: usize, inline: &[String]) -> Vec<String> {
+    pub fn full_module(&self, file: usize, inline: &[String]) -> Vec<String> {
         let mut m = self.file_modules.get(file).cloned().unwrap_or_default();
         m.extend(inline.iter().filter(|s| !s.starts_with('{')).cloned());
         m

@@ -51,6 +51,7 @@ pub(super) fn is_interesting_method(name: &str) -> bool {
             | "changed"
             | "recv"
             | "recv_timeout"
+            | "try_recv"
             | "blocking_recv"
             | "blocking_send"
             | "forget"
@@ -85,6 +86,9 @@ pub(super) fn is_interesting_method(name: &str) -> bool {
             | "is_empty"
             | "block_on"
             | "read_line"
+            | "spawn"
+            | "spawn_blocking"
+            | "spawn_blocking_on"
     )
 }
 

@@ -3,6 +3,8 @@
 use crate::diagnostic::Finding;
 use crate::facts::{Body, Call, Callee, ControlKind, Holder, Unwinding};
 use crate::index::Ctx;
+use crate::diagnostic::FileId;
+use crate::rules::blocking_summary::{BlockingPath, BlockingSummary};
 use crate::rules::lock_summary::{declared_type, peel};
 use crate::rules::CrateCx;
 
@@ -80,6 +82,7 @@ with `// async-sync-lint: allow(blocking-in-async)`.
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
+    let helpers = BlockingSummary::new(cx);
     for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
         for body in facts.bodies.iter().filter(|b| b.kind.is_async() && !on_own_executor(b)) {
             for call in &body.calls {
@@ -89,7 +92,12 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 if returns_at_once(call) || (panics_in_runtime(call) && panic_expected(body, call)) {
                     continue;
                 }
-                let Some((what, help)) = blocking(cx, fi, body, call) else { continue };
+                let Some((what, help)) = blocking(cx, fi, body, call) else {
+                    if let Some(path) = helpers.through_call(body, call).filter(|_| !panic_expected(body, call)) {
+                        out.push(through_helper(fi, file_id, call, &path));
+                    }
+                    continue;
+                };
                 out.push(
                     Finding::new(
                         META.name,
@@ -105,6 +113,55 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// A call of a plain crate function that blocks, reported at the call with
+/// the chain of functions down to the blocking call.
+fn through_helper(fi: usize, file_id: FileId, call: &Call, path: &BlockingPath) -> Finding {
+    let first = &path.steps[0];
+    let chain: Vec<String> = path.steps.iter().map(|s| format!("`{}`", s.name)).collect();
+    let mut finding = Finding::new(
+        META.name,
+        META.default_level,
+        file_id,
+        call.span,
+        format!("`{}` blocks the executor thread inside an async body: it {}", first.name, match chain.len() {
+            1 => path.action.clone(),
+            _ => format!("calls {}", chain_phrase(&chain[1..], &path.action)),
+        }),
+    )
+    .with_primary_label("calls a function that blocks");
+    for (i, step) in path.steps.iter().enumerate().filter(|(_, s)| s.file == fi) {
+        let label = match path.steps.get(i + 1) {
+            Some(next) => format!("`{}` calls `{}` here", step.name, next.name),
+            None => format!("`{}` {} here", step.name, path.action),
+        };
+        finding = finding.with_label(step.next_call, label);
+    }
+    let places: Vec<String> = path
+        .steps
+        .iter()
+        .map(|s| match (s.file == fi, s.module.is_empty()) {
+            (true, _) => format!("`{}` (line {})", s.name, s.span.line),
+            (false, true) => format!("`{}` (crate root, line {})", s.name, s.span.line),
+            (false, false) => format!("`{}` (module `{}`, line {})", s.name, s.module, s.span.line),
+        })
+        .collect();
+    let (help, at) = match path.runtime_entry {
+        true => (path.help.clone(), String::new()),
+        false => (
+            format!("run `{}` with `tokio::task::spawn_blocking`, or make it async: {}", first.name, path.help),
+            format!(" (line {})", path.blocker().next_call.line),
+        ),
+    };
+    finding.with_help(help).with_note(format!("calls {}{at}", chain_phrase(&places, &path.action)))
+        .with_note("while this call blocks, no other task scheduled on this worker thread makes progress")
+}
+
+/// `` `b`, which calls `c`, which calls `std::thread::sleep` ``: each
+/// function of a chain, then what the last one does.
+fn chain_phrase(functions: &[String], action: &str) -> String {
+    format!("{}, which {action}", functions.join(", which calls "))
 }
 
 /// Calls that panic when made inside a runtime: tokio's `blocking_*`
@@ -130,7 +187,7 @@ fn panic_expected(body: &Body, call: &Call) -> bool {
 
 /// A timeout under a microsecond (`recv_timeout(Duration::ZERO)`,
 /// `Duration::from_nanos(1)`) returns at once: a poll, not a block.
-fn returns_at_once(call: &Call) -> bool {
+pub(crate) fn returns_at_once(call: &Call) -> bool {
     const POLL_NANOS: u64 = 1_000;
     let timed = match &call.callee {
         Callee::Method { name, .. } => name.contains("timeout"),
@@ -143,7 +200,17 @@ fn returns_at_once(call: &Call) -> bool {
 /// A closure given to one of these runs off the executor.
 fn is_offloaded(callee: &str) -> bool {
     let last = callee.rsplit([':', '.']).next().unwrap_or(callee);
-    matches!(last, "spawn_blocking" | "block_in_place" | "spawn" | "spawn_scoped" | "scope" | "unblock")
+    matches!(
+        last,
+        "spawn_blocking"
+            | "spawn_blocking_on"
+            | "block_in_place"
+            | "spawn"
+            | "spawn_scoped"
+            | "scope"
+            | "unblock"
+            | "set_handler"
+    )
 }
 
 /// `thread::spawn(move || { local.with(|l| handle.block_on(..)) })`: the
@@ -173,7 +240,9 @@ fn on_own_executor(body: &Body) -> bool {
     body.passed_to.as_deref().is_some_and(|c| !c.starts_with('.') && c.rsplit("::").next() == Some("block_on"))
 }
 
-fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(String, String)> {
+/// What a call blocks on (as a message names it) and the advice, if it
+/// blocks the thread.
+pub(crate) fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(String, String)> {
     match &call.callee {
         Callee::Path(path) => {
             let canon = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, path, 0);

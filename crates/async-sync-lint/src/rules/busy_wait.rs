@@ -6,6 +6,7 @@ use crate::index::Ctx;
 use crate::rules::signals::{
     bodies, cond_of, innermost_loop, is_state_read_method, loop_body_of, method, state_reads, within,
 };
+use crate::rules::try_poll::{polled_try, sleeps_between_tries, spins_without_await, Polled};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -68,6 +69,10 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             for call in &body.calls {
                 let Some(what) = sleep_like(cx, fi, body, call) else { continue };
                 let Some(lp) = innermost_loop(body, call.ctx) else { continue };
+                if let Some(polled) = try_polled_between_sleeps(body, lp, call) {
+                    out.push(try_poll_finding(file_id, call, what, &polled));
+                    continue;
+                }
                 // The sleep must be a statement of the loop body itself: a
                 // sleep in one arm of a `match` that does work in the others
                 // is a back-off, not a wait.
@@ -78,8 +83,57 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                     out.push(finding(file_id, call, what, check));
                 }
             }
+            for lp in 0..body.controls.len() as u32 {
+                if let Some(polled) = spins_without_await(body, lp) {
+                    out.push(spin_finding(file_id, &polled));
+                }
+            }
         }
     }
+}
+
+/// `loop { if let Ok(g) = m.try_lock() { …; break } sleep(d).await }`: the
+/// sleep is the loop's only await and runs between tries.
+fn try_polled_between_sleeps<'b>(body: &'b Body, lp: u32, sleep: &Call) -> Option<Polled<'b>> {
+    if !sleep.awaited || body.awaits.iter().filter(|a| within(body, a.ctx, lp)).count() != 1 {
+        return None;
+    }
+    let lbody = loop_body_of(body, lp)?;
+    if body.controls[lbody as usize].stmts > 3 {
+        return None;
+    }
+    let polled = polled_try(body, lp)?;
+    sleeps_between_tries(body, lp, &polled, sleep.ctx).then_some(polled)
+}
+
+fn try_poll_finding(file: u32, sleep: &Call, what: &str, polled: &Polled<'_>) -> Finding {
+    Finding::new(
+        META.name,
+        META.default_level,
+        file,
+        sleep.span,
+        format!("{} polled in a `{what}` loop instead of awaiting `{}()`", polled.shown(), polled.awaiting),
+    )
+    .with_primary_label("the task wakes up here each round only to try again")
+    .with_label(polled.call.span, "tried here")
+    .with_help(format!(
+        "await {} (an async lock, semaphore or channel wakes the task when it can go on); to give up after a while, wrap it in `tokio::time::timeout`",
+        polled.awaited()
+    ))
+    .with_note("a sleep between tries wakes the task every period for nothing and gets the value up to a period late; a `yield_now` between them keeps a worker busy")
+}
+
+fn spin_finding(file: u32, polled: &Polled<'_>) -> Finding {
+    Finding::new(
+        META.name,
+        META.default_level,
+        file,
+        polled.call.span,
+        format!("{} polled in an async loop that never awaits", polled.shown()),
+    )
+    .with_primary_label("tried again and again without yielding")
+    .with_help(format!("await {} instead; the task then sleeps until it can go on", polled.awaited()))
+    .with_note("a loop with no await never gives its worker thread back: other tasks there starve, and on a current-thread runtime the value it waits for can never arrive")
 }
 
 /// `sleep(..)` / `tokio::time::sleep(..)` / `yield_now()`, not a thread sleep.
