@@ -89,6 +89,8 @@ pub(super) fn is_interesting_method(name: &str) -> bool {
             | "spawn"
             | "spawn_blocking"
             | "spawn_blocking_on"
+            | "is_err"
+            | "is_none"
     )
 }
 

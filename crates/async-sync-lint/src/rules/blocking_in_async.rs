@@ -1,9 +1,9 @@
 //! `blocking-in-async`: a call that blocks the thread, made on the executor.
 
+use crate::diagnostic::FileId;
 use crate::diagnostic::Finding;
 use crate::facts::{Body, Call, Callee, ControlKind, Holder, Unwinding};
 use crate::index::Ctx;
-use crate::diagnostic::FileId;
 use crate::rules::blocking_summary::{BlockingPath, BlockingSummary};
 use crate::rules::lock_summary::{declared_type, peel};
 use crate::rules::CrateCx;
@@ -39,13 +39,44 @@ production code that catches the panic.
 
 A timeout under a microsecond (`recv_timeout(Duration::ZERO)`,
 `Duration::from_nanos(1)`, `thread::sleep(Duration::ZERO)`) is not
-reported either: the call returns at once, like `try_recv`.
+reported either: the call returns at once, like `try_recv`. Closures
+given to `JoinSet::spawn_blocking(_on)`, nested in a thread's closure, or
+registered as a signal handler (`ctrlc::set_handler`) run off the executor
+too.
+
+Blocking hidden in a plain function is followed: a call in async code to a
+plain `fn` of the crate that blocks, itself or through up to three of the
+crate's functions, is reported at the call, with the chain:
+
+```text
+warning[blocking-in-async]: `load_settings` blocks the executor thread inside an async body: it calls `wait_for_file`, which calls `std::thread::sleep`
+  --> src/lib.rs:49:21
+   |
+49 |     let _settings = load_settings();
+   |                     ^^^^^^^^^^^^^^^ calls a function that blocks
+   = note: calls `load_settings` (module `config`, line 4), which calls `wait_for_file` (module `config`, line 9), which calls `std::thread::sleep` (line 10)
+```
+
+A function marked `#[tokio::main]` (or another runtime's `main`
+attribute) counts as blocking: the attribute turns it into a plain `fn`
+that builds a runtime and blocks on it. The summary counts only what the
+function itself runs: a blocking call inside a closure it builds (handed
+to a thread, returned, or given to `spawn_blocking`) or in a statement
+marked `#[cfg(test)]` does not make it blocking. Through a function, a
+`block_on` counts only when it is a known executor's (`futures`,
+`pollster`, `futures_lite`, `async_std`, `smol`, a tokio `Handle` or
+`Runtime`): a crate's own `block_on` wrapper may hand the wait to
+`block_in_place`. Plain file and socket I/O is not reported, directly or
+through a function.
 
 ## Why is this bad?
 An executor runs many tasks on few threads. A task that blocks its thread
 stalls every other task scheduled there: timers fire late, I/O is not
 polled, and on a current-thread runtime everything stops. tokio's
 `blocking_*` methods and `block_on` panic when called inside a runtime.
+A plain function that blocks is no better for being one call away: the
+thread that runs it is still the executor's, and the blocking is harder to
+see in review, which is why the chain is shown.
 
 ## Example
 ```rust
@@ -71,8 +102,13 @@ For work that must block, use `tokio::task::spawn_blocking`.
 crossbeam channel, or the file imports `std::sync::mpsc` and no async
 channel; `Condvar::wait` is recognised by its guard argument or the declared
 `Condvar` type. `reqwest::blocking` is seen only where the path is written
-(`reqwest::blocking::get`), not on methods of a blocking `Client`. Blocking
-work hidden inside a helper function is not followed. A timeout is seen as
+(`reqwest::blocking::get`), not on methods of a blocking `Client`. Helper
+functions are followed only when the call resolves to one function of the
+crate (`helper()`, `self.helper()`, `Self::helper()`, `crate::m::helper()`,
+an imported name); a call written `module::helper()` or on another value
+(`store.flush()`) is not followed, nor are functions of other crates. A
+helper that blocks only on some paths (a retry after an error) is
+reported like one that always blocks. A timeout is seen as
 short only when written as a constant `Duration` in the call. Tests that
 block a worker on purpose (a runtime's own scheduler and metrics tests,
 an interactive prompt on stdin) look like the mistake and are reported:
@@ -125,10 +161,14 @@ fn through_helper(fi: usize, file_id: FileId, call: &Call, path: &BlockingPath) 
         META.default_level,
         file_id,
         call.span,
-        format!("`{}` blocks the executor thread inside an async body: it {}", first.name, match chain.len() {
-            1 => path.action.clone(),
-            _ => format!("calls {}", chain_phrase(&chain[1..], &path.action)),
-        }),
+        format!(
+            "`{}` blocks the executor thread inside an async body: it {}",
+            first.name,
+            match chain.len() {
+                1 => path.action.clone(),
+                _ => format!("calls {}", chain_phrase(&chain[1..], &path.action)),
+            }
+        ),
     )
     .with_primary_label("calls a function that blocks");
     for (i, step) in path.steps.iter().enumerate().filter(|(_, s)| s.file == fi) {
@@ -154,7 +194,9 @@ fn through_helper(fi: usize, file_id: FileId, call: &Call, path: &BlockingPath) 
             format!(" (line {})", path.blocker().next_call.line),
         ),
     };
-    finding.with_help(help).with_note(format!("calls {}{at}", chain_phrase(&places, &path.action)))
+    finding
+        .with_help(help)
+        .with_note(format!("calls {}{at}", chain_phrase(&places, &path.action)))
         .with_note("while this call blocks, no other task scheduled on this worker thread makes progress")
 }
 

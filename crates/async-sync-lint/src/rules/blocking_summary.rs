@@ -201,7 +201,12 @@ impl<'c, 'i> BlockingSummary<'c, 'i> {
             .filter(|c| known_executor(self.fns.cx, fi, body, c))
             .find_map(|c| blocking(self.fns.cx, fi, body, c).map(|b| (c, b)))
         {
-            return Some(BlockingPath { steps: vec![step(call.span)], action: format!("calls {what}"), help, runtime_entry: false });
+            return Some(BlockingPath {
+                steps: vec![step(call.span)],
+                action: format!("calls {what}"),
+                help,
+                runtime_entry: false,
+            });
         }
         body.calls.iter().filter(own).filter(|c| !matches!(c.callee, Callee::Macro(_))).find_map(|call| {
             let sub = self.through_call(body, call)?;

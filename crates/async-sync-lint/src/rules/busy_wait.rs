@@ -23,10 +23,33 @@ A loop that does other work besides the check and the sleep (a ticker that
 flushes, polls a socket or awaits anything else each round) is periodic
 work, not a wait, and is not reported.
 
+It also finds loops that poll a `try_*` method whose waiting twin could be
+awaited: `try_recv()`, `try_lock()`, `try_acquire()`, `try_read()`,
+`try_write()` (and their `_owned`/`_many` forms):
+
+- with a sleep or `yield_now` between tries
+  (`loop { if let Ok(g) = m.try_lock() { …; break } sleep(d).await }`,
+  `while sem.try_acquire().is_err() { yield_now().await }`, or
+  `match rx.try_recv() { Ok(v) => …, Err(Empty) => sleep(d).await, … }`);
+- in an async loop with no await at all (`while m.try_lock().is_err() {}`,
+  `loop { if let Ok(v) = rx.try_recv() { return v } }`): the task never
+  gives its worker back.
+
+A `while let Ok(v) = rx.try_recv()` loop stops when the channel is empty: a
+drain, not a poll, and not reported (nor is the sleep or await after it). A
+try with an `else` branch, a loop that awaits a channel or `Notify`, and
+back-off loops in plain threads are not reported either.
+
 ## Why is this bad?
 The task wakes up every period for nothing, and notices the change up to one
 period late. A `yield_now` spin keeps a worker thread busy. The executor has
-primitives that wake the task exactly when the state changes.
+primitives that wake the task exactly when the state changes. The same
+holds for a lock, permit or message polled with `try_*`: `lock().await`,
+`acquire().await` and `recv().await` queue the task and wake it when it can
+go on (fairly, in order), where polling is served last and late. A loop
+that tries without ever awaiting is worse: it never yields, so the tasks
+that would release the lock or send the message may never run on that
+thread (on a current-thread runtime: never).
 
 ## Example
 ```rust
@@ -59,7 +82,12 @@ loop body) are recognised, directly or through a method of the same type
 that does nothing else (`while !self.is_ready()`); a getter called on another
 value (`while !conn.is_ready()`) is not followed. A loop whose body has any statement besides the checks and the sleep
 counts as real work. `std::thread::sleep` in async code is
-`blocking-in-async`'s business.
+`blocking-in-async`'s business. A `try_*` poll is seen only when the try is
+in the loop's `while` condition or in the condition, scrutinee or `let` of
+a statement of the loop body, and the loop body has at most three
+statements; a spin with no await is seen only in the `while` and
+`if`-without-`else` forms (a `match` on the try, which may `break` on
+`Empty`, is left alone).
 "#,
 }
 
@@ -117,7 +145,7 @@ fn try_poll_finding(file: u32, sleep: &Call, what: &str, polled: &Polled<'_>) ->
     .with_primary_label("the task wakes up here each round only to try again")
     .with_label(polled.call.span, "tried here")
     .with_help(format!(
-        "await {} (an async lock, semaphore or channel wakes the task when it can go on); to give up after a while, wrap it in `tokio::time::timeout`",
+        "use {} (an async lock, semaphore or channel wakes the task when it can go on); to give up after a while, wrap it in `tokio::time::timeout`",
         polled.awaited()
     ))
     .with_note("a sleep between tries wakes the task every period for nothing and gets the value up to a period late; a `yield_now` between them keeps a worker busy")
@@ -132,7 +160,7 @@ fn spin_finding(file: u32, polled: &Polled<'_>) -> Finding {
         format!("{} polled in an async loop that never awaits", polled.shown()),
     )
     .with_primary_label("tried again and again without yielding")
-    .with_help(format!("await {} instead; the task then sleeps until it can go on", polled.awaited()))
+    .with_help(format!("use {} instead; the task then sleeps until it can go on", polled.awaited()))
     .with_note("a loop with no await never gives its worker thread back: other tasks there starve, and on a current-thread runtime the value it waits for can never arrive")
 }
 

@@ -19,8 +19,8 @@ pub mod race_across_await;
 pub mod reentrant_lock;
 pub mod signal_as_queue;
 pub mod signals;
-pub mod try_poll;
 pub mod sync_guard_across_await;
+pub mod try_poll;
 pub mod unnecessary_async_lock;
 pub mod wait_without_loop;
 

@@ -61,10 +61,10 @@ pub fn polled_try(body: &Body, lp: u32) -> Option<Polled<'_>> {
         let ctl = c.ctx?;
         let control = &body.controls[ctl as usize];
         let placed = match control.kind {
-            ControlKind::WhileCond => !is_while_let(control.span, c),
-            ControlKind::IfCond | ControlKind::MatchScrutinee => control.parent.is_some_and(|p| {
-                body.controls[p as usize].parent == Some(lbody)
-            }),
+            ControlKind::WhileCond => retries_on_failure(body, c),
+            ControlKind::IfCond | ControlKind::MatchScrutinee => {
+                control.parent.is_some_and(|p| body.controls[p as usize].parent == Some(lbody))
+            }
             ControlKind::LoopBody => ctl == lbody,
             _ => false,
         };
@@ -72,10 +72,16 @@ pub fn polled_try(body: &Body, lp: u32) -> Option<Polled<'_>> {
     })
 }
 
-/// `while let Ok(m) = rx.try_recv()`: the condition ends where the call
-/// ends and starts before it (`let Ok(m) =`).
-fn is_while_let(cond: crate::diagnostic::Span, call: &Call) -> bool {
-    cond.hi == call.span.hi && cond.lo < call.span.lo
+/// `while m.try_lock().is_err()`: the loop goes round while the try
+/// fails. (`while let Ok(v) = rx.try_recv()` and `while
+/// rx.try_recv().is_ok()` go round while it succeeds: a drain.)
+fn retries_on_failure(body: &Body, try_call: &Call) -> bool {
+    body.calls.iter().any(|c| {
+        c.ctx == try_call.ctx
+            && c.span.lo == try_call.span.lo
+            && c.span.hi > try_call.span.hi
+            && method(c).is_some_and(|(m, _)| matches!(m, "is_err" | "is_none"))
+    })
 }
 
 /// Is the sleep at `ctx` placed to run between tries: a statement of the
