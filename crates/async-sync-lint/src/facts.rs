@@ -427,6 +427,10 @@ pub struct Body {
     /// `#[actix_web::main]` …): calling it builds a runtime and blocks on it.
     #[serde(default)]
     pub builds_runtime: bool,
+    /// The names of the parameters bound to a plain name (`f: F` → `f`):
+    /// a call `f(..)` calls the argument, not a function of the crate.
+    #[serde(default)]
+    pub params: Vec<String>,
     pub awaits: Vec<AwaitPoint>,
     pub acquisitions: Vec<Acquisition>,
     pub calls: Vec<Call>,

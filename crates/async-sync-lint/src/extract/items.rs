@@ -416,6 +416,7 @@ impl ItemWalker<'_> {
             parent: h.parent,
             passed_to: h.passed_to.clone(),
             builds_runtime: false,
+            params: Vec::new(),
             is_test: h.is_test,
             unwinding: h.unwinding,
             awaits: Vec::new(),

@@ -108,7 +108,12 @@ crate (`helper()`, `self.helper()`, `Self::helper()`, `crate::m::helper()`,
 an imported name); a call written `module::helper()` or on another value
 (`store.flush()`) is not followed, nor are functions of other crates. A
 helper that blocks only on some paths (a retry after an error) is
-reported like one that always blocks. A timeout is seen as
+reported like one that always blocks. A call named like a parameter or
+local of the caller (`f(x)` with `f` a closure argument) or like a function
+imported from another crate is not followed, and neither is a call from
+shipped code into test code, or from one test file into another (each file
+of `tests/` is a crate of its own, so shared test helpers are not followed
+either). A timeout is seen as
 short only when written as a constant `Duration` in the call. Tests that
 block a worker on purpose (a runtime's own scheduler and metrics tests,
 an interactive prompt on stdin) look like the mistake and are reported:
@@ -129,7 +134,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let Some((what, help)) = blocking(cx, fi, body, call) else {
-                    if let Some(path) = helpers.through_call(body, call).filter(|_| !panic_expected(body, call)) {
+                    if let Some(path) = helpers.through_call(fi, body, call).filter(|_| !panic_expected(body, call)) {
                         out.push(through_helper(fi, file_id, call, &path));
                     }
                     continue;

@@ -141,20 +141,38 @@ impl<'c, 'i> BlockingSummary<'c, 'i> {
         }
     }
 
-    /// How a call made in body `bi` of file `fi` blocks through a plain
+    /// How a call made in `body` (of file `fi`) blocks through a plain
     /// crate function, if it does.
-    pub fn through_call(&self, body: &Body, call: &Call) -> Summary {
-        if call.awaited {
+    pub fn through_call(&self, fi: usize, body: &Body, call: &Call) -> Summary {
+        if call.awaited || !self.names_crate_fn(fi, body, call) {
             return None;
         }
         let ((cf, cb), _) = self.fns.resolve_call(body, call)?;
         let callee = self.fns.body(cf, cb);
+        // Test code is not compiled into the code that calls it (and the
+        // files of a package's test targets are crates of their own).
+        if callee.is_test && (!body.is_test || cf != fi) {
+            return None;
+        }
         // An `async fn` called without `.await` only builds a future; one
         // marked `#[tokio::main]` is a plain `fn` that runs a runtime.
         if callee.kind != BodyKind::SyncFn && !callee.builds_runtime {
             return None;
         }
         self.of_fn(cf, cb)
+    }
+
+    /// A path call names a function of the crate, not a parameter or
+    /// local holding a closure (`f(x)`), nor a function imported from
+    /// another crate under a plain name (`use futures::future::ready`).
+    fn names_crate_fn(&self, fi: usize, body: &Body, call: &Call) -> bool {
+        let Callee::Path(p) = &call.callee else { return true };
+        let [name] = p.as_slice() else { return true };
+        if body.params.contains(name) || body.locals.iter().any(|l| &l.name == name) {
+            return false;
+        }
+        let index = &self.fns.cx.index;
+        index.is_crate_path(&index.canonical_path(Ctx { file: fi, module: &body.module }, p, 0))
     }
 
     /// How a plain function blocks, memoised. A cycle answers "does not
@@ -209,7 +227,7 @@ impl<'c, 'i> BlockingSummary<'c, 'i> {
             });
         }
         body.calls.iter().filter(own).filter(|c| !matches!(c.callee, Callee::Macro(_))).find_map(|call| {
-            let sub = self.through_call(body, call)?;
+            let sub = self.through_call(fi, body, call)?;
             if sub.steps.len() >= MAX_FUNCTIONS {
                 return None;
             }

@@ -170,6 +170,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             returned: HashSet::new(),
         };
         this.push_scope(ScopeKind::Block);
+        this.items.facts.bodies[idx as usize].params = params.iter().map(|p| p.name.clone()).collect();
         for p in params {
             this.declare(p.name, p.origin, false);
         }
