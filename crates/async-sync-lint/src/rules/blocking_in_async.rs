@@ -244,20 +244,24 @@ pub(crate) fn returns_at_once(call: &Call) -> bool {
     timed && call.const_duration_nanos.is_some_and(|n| n < POLL_NANOS)
 }
 
-/// A closure given to one of these runs off the executor.
+/// A closure given to one of these runs off the executor. A plain
+/// closure (not a future) handed to any `spawn*` function is a thread's or
+/// a pool's work (`affinitypool::spawn_local(move || ..)`): an executor
+/// spawns futures.
 fn is_offloaded(callee: &str) -> bool {
     let last = callee.rsplit([':', '.']).next().unwrap_or(callee);
-    matches!(
-        last,
-        "spawn_blocking"
-            | "spawn_blocking_on"
-            | "block_in_place"
-            | "spawn"
-            | "spawn_scoped"
-            | "scope"
-            | "unblock"
-            | "set_handler"
-    )
+    last.starts_with("spawn")
+        || matches!(
+            last,
+            "spawn_blocking"
+                | "spawn_blocking_on"
+                | "block_in_place"
+                | "spawn"
+                | "spawn_scoped"
+                | "scope"
+                | "unblock"
+                | "set_handler"
+        )
 }
 
 /// `thread::spawn(move || { local.with(|l| handle.block_on(..)) })`: the

@@ -112,20 +112,12 @@ pub fn may_block(body: &Body, relevant: &dyn Fn(&str) -> bool) -> bool {
             }
             Callee::Method { name, receiver } => {
                 let on_self = receiver.as_ref().is_some_and(|r| r.root == PlaceRoot::SelfValue);
+                // `wait*` (Condvar, Barrier), `recv*` (std channels): a
+                // superset of what `blocking` reports, by name.
                 name.starts_with("blocking_")
-                    || matches!(
-                        name.as_str(),
-                        "block_on"
-                            | "recv"
-                            | "recv_timeout"
-                            | "wait"
-                            | "wait_while"
-                            | "wait_timeout"
-                            | "wait_timeout_while"
-                            | "wait_for"
-                            | "wait_until"
-                            | "read_line"
-                    )
+                    || name.starts_with("wait")
+                    || name.starts_with("recv")
+                    || matches!(name.as_str(), "block_on" | "read_line")
                     || (on_self && relevant(name))
             }
             Callee::Macro(_) => false,
