@@ -316,6 +316,10 @@ pub struct Call {
     /// nanoseconds, saturated to `u64::MAX`.
     #[serde(default)]
     pub const_duration_nanos: Option<u64>,
+    /// Inside a statement or expression marked `#[cfg(test)]` (or
+    /// `#[cfg(all(test, …))]`): compiled only into tests.
+    #[serde(default)]
+    pub test_only: bool,
     pub ctx: Option<u32>,
 }
 
@@ -432,6 +436,14 @@ pub struct Body {
     /// For an async block or closure written as a call argument: the callee
     /// (`tokio::spawn`, `.block_on`), as written.
     pub passed_to: Option<String>,
+    /// The function carries a runtime's entry attribute (`#[tokio::main]`,
+    /// `#[actix_web::main]` …): calling it builds a runtime and blocks on it.
+    #[serde(default)]
+    pub builds_runtime: bool,
+    /// The names of the parameters bound to a plain name (`f: F` → `f`):
+    /// a call `f(..)` calls the argument, not a function of the crate.
+    #[serde(default)]
+    pub params: Vec<String>,
     pub awaits: Vec<AwaitPoint>,
     pub acquisitions: Vec<Acquisition>,
     pub calls: Vec<Call>,

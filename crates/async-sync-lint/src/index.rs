@@ -529,6 +529,18 @@ impl<'f> CrateIndex<'f> {
         Some(out)
     }
 
+    /// Does a call path, already through the file's imports
+    /// ([`Self::canonical_path`]), name something of this crate? A plain
+    /// name, `crate::`/`self::`/`super::`, the crate's own name or one of
+    /// its modules; not `futures::future::ready` imported as `ready`.
+    pub fn is_crate_path(&self, canon: &[String]) -> bool {
+        let Some(first) = canon.first() else { return false };
+        canon.len() == 1
+            || matches!(first.as_str(), "crate" | "self" | "super" | "Self")
+            || self.crate_name.as_deref() == Some(first.as_str())
+            || self.module_names.contains(first)
+    }
+
     /// Sets each file's module path (same order as `files`), so that
     /// `crate::a::T`, `super::T` and same-named types in different modules
     /// resolve to the right declaration.
@@ -551,7 +563,7 @@ impl<'f> CrateIndex<'f> {
     /// The module path of an inline module path of a file. A function's
     /// own import scope (`{fn@…}`) is not a module: items there belong to
     /// the module around it.
-    fn full_module(&self, file: usize, inline: &[String]) -> Vec<String> {
+    pub fn full_module(&self, file: usize, inline: &[String]) -> Vec<String> {
         let mut m = self.file_modules.get(file).cloned().unwrap_or_default();
         m.extend(inline.iter().filter(|s| !s.starts_with('{')).cloned());
         m

@@ -196,7 +196,9 @@ impl<'a> ItemWalker<'a> {
                 let should_panic = is_should_panic(&f.attrs);
                 self.in_test += u32::from(test);
                 self.in_should_panic += u32::from(should_panic);
+                let idx = self.facts.bodies.len();
                 self.function(&f.sig, &f.block, None, false);
+                self.mark_runtime_entry(idx, &f.sig, &f.attrs);
                 self.in_should_panic -= u32::from(should_panic);
                 self.in_test -= u32::from(test);
             }
@@ -212,7 +214,9 @@ impl<'a> ItemWalker<'a> {
                             let should_panic = is_should_panic(&f.attrs);
                             self.in_test += u32::from(test);
                             self.in_should_panic += u32::from(should_panic);
+                            let idx = self.facts.bodies.len();
                             self.function(&f.sig, &f.block, self_ty.clone(), false);
+                            self.mark_runtime_entry(idx, &f.sig, &f.attrs);
                             self.in_should_panic -= u32::from(should_panic);
                             self.in_test -= u32::from(test);
                         }
@@ -398,6 +402,20 @@ impl<'a> ItemWalker<'a> {
     }
 }
 
+impl ItemWalker<'_> {
+    /// `#[tokio::main] async fn run()`: the macro turns it into a plain
+    /// `fn` that builds a runtime and blocks on the body.
+    fn mark_runtime_entry(&mut self, idx: usize, sig: &Signature, attrs: &[syn::Attribute]) {
+        let entry = attrs.iter().any(|a| {
+            let segs = &a.path().segments;
+            segs.len() >= 2 && segs.last().is_some_and(|s| s.ident == "main")
+        });
+        if let (true, Some(_), Some(body)) = (entry, sig.asyncness, self.facts.bodies.get_mut(idx)) {
+            body.builds_runtime = true;
+        }
+    }
+}
+
 /// What a new body starts with.
 pub struct BodyHeader {
     pub kind: BodyKind,
@@ -426,6 +444,8 @@ impl ItemWalker<'_> {
             module: self.module.clone(),
             parent: h.parent,
             passed_to: h.passed_to.clone(),
+            builds_runtime: false,
+            params: Vec::new(),
             is_test: h.is_test,
             unwinding: h.unwinding,
             awaits: Vec::new(),

@@ -67,6 +67,7 @@ pub(super) fn is_interesting_method(name: &str) -> bool {
             | "changed"
             | "recv"
             | "recv_timeout"
+            | "try_recv"
             | "blocking_recv"
             | "blocking_send"
             | "forget"
@@ -113,6 +114,10 @@ pub(super) fn is_interesting_method(name: &str) -> bool {
             | "for_each_concurrent"
             | "try_for_each_concurrent"
             | "collect"
+            // `blocking-in-async` (threads' closures) and `busy-wait`.
+            | "spawn_blocking_on"
+            | "is_err"
+            | "is_none"
     )
 }
 

@@ -1,8 +1,10 @@
 //! `blocking-in-async`: a call that blocks the thread, made on the executor.
 
+use crate::diagnostic::FileId;
 use crate::diagnostic::Finding;
 use crate::facts::{Body, Call, Callee, ControlKind, Holder, Unwinding};
 use crate::index::Ctx;
+use crate::rules::blocking_summary::{BlockingPath, BlockingSummary};
 use crate::rules::lock_summary::{declared_type, peel};
 use crate::rules::CrateCx;
 
@@ -37,13 +39,44 @@ production code that catches the panic.
 
 A timeout under a microsecond (`recv_timeout(Duration::ZERO)`,
 `Duration::from_nanos(1)`, `thread::sleep(Duration::ZERO)`) is not
-reported either: the call returns at once, like `try_recv`.
+reported either: the call returns at once, like `try_recv`. Closures
+given to `JoinSet::spawn_blocking(_on)`, nested in a thread's closure, or
+registered as a signal handler (`ctrlc::set_handler`) run off the executor
+too.
+
+Blocking hidden in a plain function is followed: a call in async code to a
+plain `fn` of the crate that blocks, itself or through up to three of the
+crate's functions, is reported at the call, with the chain:
+
+```text
+warning[blocking-in-async]: `load_settings` blocks the executor thread inside an async body: it calls `wait_for_file`, which calls `std::thread::sleep`
+  --> src/lib.rs:49:21
+   |
+49 |     let _settings = load_settings();
+   |                     ^^^^^^^^^^^^^^^ calls a function that blocks
+   = note: calls `load_settings` (module `config`, line 4), which calls `wait_for_file` (module `config`, line 9), which calls `std::thread::sleep` (line 10)
+```
+
+A function marked `#[tokio::main]` (or another runtime's `main`
+attribute) counts as blocking: the attribute turns it into a plain `fn`
+that builds a runtime and blocks on it. The summary counts only what the
+function itself runs: a blocking call inside a closure it builds (handed
+to a thread, returned, or given to `spawn_blocking`) or in a statement
+marked `#[cfg(test)]` does not make it blocking. Through a function, a
+`block_on` counts only when it is a known executor's (`futures`,
+`pollster`, `futures_lite`, `async_std`, `smol`, a tokio `Handle` or
+`Runtime`): a crate's own `block_on` wrapper may hand the wait to
+`block_in_place`. Plain file and socket I/O is not reported, directly or
+through a function.
 
 ## Why is this bad?
 An executor runs many tasks on few threads. A task that blocks its thread
 stalls every other task scheduled there: timers fire late, I/O is not
 polled, and on a current-thread runtime everything stops. tokio's
 `blocking_*` methods and `block_on` panic when called inside a runtime.
+A plain function that blocks is no better for being one call away: the
+thread that runs it is still the executor's, and the blocking is harder to
+see in review, which is why the chain is shown.
 
 ## Example
 ```rust
@@ -69,8 +102,18 @@ For work that must block, use `tokio::task::spawn_blocking`.
 crossbeam channel, or the file imports `std::sync::mpsc` and no async
 channel; `Condvar::wait` is recognised by its guard argument or the declared
 `Condvar` type. `reqwest::blocking` is seen only where the path is written
-(`reqwest::blocking::get`), not on methods of a blocking `Client`. Blocking
-work hidden inside a helper function is not followed. A timeout is seen as
+(`reqwest::blocking::get`), not on methods of a blocking `Client`. Helper
+functions are followed only when the call resolves to one function of the
+crate (`helper()`, `self.helper()`, `Self::helper()`, `crate::m::helper()`,
+an imported name); a call written `module::helper()` or on another value
+(`store.flush()`) is not followed, nor are functions of other crates. A
+helper that blocks only on some paths (a retry after an error) is
+reported like one that always blocks. A call named like a parameter or
+local of the caller (`f(x)` with `f` a closure argument) or like a function
+imported from another crate is not followed, and neither is a call from
+shipped code into test code, or from one test file into another (each file
+of `tests/` is a crate of its own, so shared test helpers are not followed
+either). A timeout is seen as
 short only when written as a constant `Duration` in the call. Tests that
 block a worker on purpose (a runtime's own scheduler and metrics tests,
 an interactive prompt on stdin) look like the mistake and are reported:
@@ -80,6 +123,7 @@ with `// async-sync-lint: allow(blocking-in-async)`.
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
+    let helpers = BlockingSummary::new(cx);
     for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
         for body in facts.bodies.iter().filter(|b| b.kind.is_async() && !on_own_executor(b)) {
             for call in &body.calls {
@@ -89,7 +133,12 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 if returns_at_once(call) || (panics_in_runtime(call) && panic_expected(body, call)) {
                     continue;
                 }
-                let Some((what, help)) = blocking(cx, fi, body, call) else { continue };
+                let Some((what, help)) = blocking(cx, fi, body, call) else {
+                    if let Some(path) = helpers.through_call(fi, body, call).filter(|_| !panic_expected(body, call)) {
+                        out.push(through_helper(fi, file_id, call, &path));
+                    }
+                    continue;
+                };
                 out.push(
                     Finding::new(
                         META.name,
@@ -105,6 +154,61 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// A call of a plain crate function that blocks, reported at the call with
+/// the chain of functions down to the blocking call.
+fn through_helper(fi: usize, file_id: FileId, call: &Call, path: &BlockingPath) -> Finding {
+    let first = &path.steps[0];
+    let chain: Vec<String> = path.steps.iter().map(|s| format!("`{}`", s.name)).collect();
+    let mut finding = Finding::new(
+        META.name,
+        META.default_level,
+        file_id,
+        call.span,
+        format!(
+            "`{}` blocks the executor thread inside an async body: it {}",
+            first.name,
+            match chain.len() {
+                1 => path.action.clone(),
+                _ => format!("calls {}", chain_phrase(&chain[1..], &path.action)),
+            }
+        ),
+    )
+    .with_primary_label("calls a function that blocks");
+    for (i, step) in path.steps.iter().enumerate().filter(|(_, s)| s.file == fi) {
+        let label = match path.steps.get(i + 1) {
+            Some(next) => format!("`{}` calls `{}` here", step.name, next.name),
+            None => format!("`{}` {} here", step.name, path.action),
+        };
+        finding = finding.with_label(step.next_call, label);
+    }
+    let places: Vec<String> = path
+        .steps
+        .iter()
+        .map(|s| match (s.file == fi, s.module.is_empty()) {
+            (true, _) => format!("`{}` (line {})", s.name, s.span.line),
+            (false, true) => format!("`{}` (crate root, line {})", s.name, s.span.line),
+            (false, false) => format!("`{}` (module `{}`, line {})", s.name, s.module, s.span.line),
+        })
+        .collect();
+    let (help, at) = match path.runtime_entry {
+        true => (path.help.clone(), String::new()),
+        false => (
+            format!("run `{}` with `tokio::task::spawn_blocking`, or make it async: {}", first.name, path.help),
+            format!(" (line {})", path.blocker().next_call.line),
+        ),
+    };
+    finding
+        .with_help(help)
+        .with_note(format!("calls {}{at}", chain_phrase(&places, &path.action)))
+        .with_note("while this call blocks, no other task scheduled on this worker thread makes progress")
+}
+
+/// `` `b`, which calls `c`, which calls `std::thread::sleep` ``: each
+/// function of a chain, then what the last one does.
+fn chain_phrase(functions: &[String], action: &str) -> String {
+    format!("{}, which {action}", functions.join(", which calls "))
 }
 
 /// Calls that panic when made inside a runtime: tokio's `blocking_*`
@@ -130,7 +234,7 @@ fn panic_expected(body: &Body, call: &Call) -> bool {
 
 /// A timeout under a microsecond (`recv_timeout(Duration::ZERO)`,
 /// `Duration::from_nanos(1)`) returns at once: a poll, not a block.
-fn returns_at_once(call: &Call) -> bool {
+pub(crate) fn returns_at_once(call: &Call) -> bool {
     const POLL_NANOS: u64 = 1_000;
     let timed = match &call.callee {
         Callee::Method { name, .. } => name.contains("timeout"),
@@ -140,10 +244,24 @@ fn returns_at_once(call: &Call) -> bool {
     timed && call.const_duration_nanos.is_some_and(|n| n < POLL_NANOS)
 }
 
-/// A closure given to one of these runs off the executor.
+/// A closure given to one of these runs off the executor. A plain
+/// closure (not a future) handed to any `spawn*` function is a thread's or
+/// a pool's work (`affinitypool::spawn_local(move || ..)`): an executor
+/// spawns futures.
 fn is_offloaded(callee: &str) -> bool {
     let last = callee.rsplit([':', '.']).next().unwrap_or(callee);
-    matches!(last, "spawn_blocking" | "block_in_place" | "spawn" | "spawn_scoped" | "scope" | "unblock")
+    last.starts_with("spawn")
+        || matches!(
+            last,
+            "spawn_blocking"
+                | "spawn_blocking_on"
+                | "block_in_place"
+                | "spawn"
+                | "spawn_scoped"
+                | "scope"
+                | "unblock"
+                | "set_handler"
+        )
 }
 
 /// `thread::spawn(move || { local.with(|l| handle.block_on(..)) })`: the
@@ -173,7 +291,9 @@ fn on_own_executor(body: &Body) -> bool {
     body.passed_to.as_deref().is_some_and(|c| !c.starts_with('.') && c.rsplit("::").next() == Some("block_on"))
 }
 
-fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(String, String)> {
+/// What a call blocks on (as a message names it) and the advice, if it
+/// blocks the thread.
+pub(crate) fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(String, String)> {
     match &call.callee {
         Callee::Path(path) => {
             let canon = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, path, 0);

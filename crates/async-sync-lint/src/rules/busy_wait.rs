@@ -6,6 +6,7 @@ use crate::index::Ctx;
 use crate::rules::signals::{
     bodies, cond_of, innermost_loop, is_state_read_method, loop_body_of, method, state_reads, within,
 };
+use crate::rules::try_poll::{polled_try, sleeps_between_tries, spins_without_await, Polled};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -22,10 +23,33 @@ A loop that does other work besides the check and the sleep (a ticker that
 flushes, polls a socket or awaits anything else each round) is periodic
 work, not a wait, and is not reported.
 
+It also finds loops that poll a `try_*` method whose waiting twin could be
+awaited: `try_recv()`, `try_lock()`, `try_acquire()`, `try_read()`,
+`try_write()` (and their `_owned`/`_many` forms):
+
+- with a sleep or `yield_now` between tries
+  (`loop { if let Ok(g) = m.try_lock() { …; break } sleep(d).await }`,
+  `while sem.try_acquire().is_err() { yield_now().await }`, or
+  `match rx.try_recv() { Ok(v) => …, Err(Empty) => sleep(d).await, … }`);
+- in an async loop with no await at all (`while m.try_lock().is_err() {}`,
+  `loop { if let Ok(v) = rx.try_recv() { return v } }`): the task never
+  gives its worker back.
+
+A `while let Ok(v) = rx.try_recv()` loop stops when the channel is empty: a
+drain, not a poll, and not reported (nor is the sleep or await after it). A
+try with an `else` branch, a loop that awaits a channel or `Notify`, and
+back-off loops in plain threads are not reported either.
+
 ## Why is this bad?
 The task wakes up every period for nothing, and notices the change up to one
 period late. A `yield_now` spin keeps a worker thread busy. The executor has
-primitives that wake the task exactly when the state changes.
+primitives that wake the task exactly when the state changes. The same
+holds for a lock, permit or message polled with `try_*`: `lock().await`,
+`acquire().await` and `recv().await` queue the task and wake it when it can
+go on (fairly, in order), where polling is served last and late. A loop
+that tries without ever awaiting is worse: it never yields, so the tasks
+that would release the lock or send the message may never run on that
+thread (on a current-thread runtime: never).
 
 ## Example
 ```rust
@@ -58,7 +82,12 @@ loop body) are recognised, directly or through a method of the same type
 that does nothing else (`while !self.is_ready()`); a getter called on another
 value (`while !conn.is_ready()`) is not followed. A loop whose body has any statement besides the checks and the sleep
 counts as real work. `std::thread::sleep` in async code is
-`blocking-in-async`'s business.
+`blocking-in-async`'s business. A `try_*` poll is seen only when the try is
+in the loop's `while` condition or in the condition, scrutinee or `let` of
+a statement of the loop body, and the loop body has at most three
+statements; a spin with no await is seen only in the `while` and
+`if`-without-`else` forms (a `match` on the try, which may `break` on
+`Empty`, is left alone).
 "#,
 }
 
@@ -68,6 +97,10 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             for call in &body.calls {
                 let Some(what) = sleep_like(cx, fi, body, call) else { continue };
                 let Some(lp) = innermost_loop(body, call.ctx) else { continue };
+                if let Some(polled) = try_polled_between_sleeps(body, lp, call) {
+                    out.push(try_poll_finding(file_id, call, what, &polled));
+                    continue;
+                }
                 // The sleep must be a statement of the loop body itself: a
                 // sleep in one arm of a `match` that does work in the others
                 // is a back-off, not a wait.
@@ -78,8 +111,57 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                     out.push(finding(file_id, call, what, check));
                 }
             }
+            for lp in 0..body.controls.len() as u32 {
+                if let Some(polled) = spins_without_await(body, lp) {
+                    out.push(spin_finding(file_id, &polled));
+                }
+            }
         }
     }
+}
+
+/// `loop { if let Ok(g) = m.try_lock() { …; break } sleep(d).await }`: the
+/// sleep is the loop's only await and runs between tries.
+fn try_polled_between_sleeps<'b>(body: &'b Body, lp: u32, sleep: &Call) -> Option<Polled<'b>> {
+    if !sleep.awaited || body.awaits.iter().filter(|a| within(body, a.ctx, lp)).count() != 1 {
+        return None;
+    }
+    let lbody = loop_body_of(body, lp)?;
+    if body.controls[lbody as usize].stmts > 3 {
+        return None;
+    }
+    let polled = polled_try(body, lp)?;
+    sleeps_between_tries(body, lp, &polled, sleep.ctx).then_some(polled)
+}
+
+fn try_poll_finding(file: u32, sleep: &Call, what: &str, polled: &Polled<'_>) -> Finding {
+    Finding::new(
+        META.name,
+        META.default_level,
+        file,
+        sleep.span,
+        format!("{} polled in a `{what}` loop instead of awaiting `{}()`", polled.shown(), polled.awaiting),
+    )
+    .with_primary_label("the task wakes up here each round only to try again")
+    .with_label(polled.call.span, "tried here")
+    .with_help(format!(
+        "use {} (an async lock, semaphore or channel wakes the task when it can go on); to give up after a while, wrap it in `tokio::time::timeout`",
+        polled.awaited()
+    ))
+    .with_note("a sleep between tries wakes the task every period for nothing and gets the value up to a period late; a `yield_now` between them keeps a worker busy")
+}
+
+fn spin_finding(file: u32, polled: &Polled<'_>) -> Finding {
+    Finding::new(
+        META.name,
+        META.default_level,
+        file,
+        polled.call.span,
+        format!("{} polled in an async loop that never awaits", polled.shown()),
+    )
+    .with_primary_label("tried again and again without yielding")
+    .with_help(format!("use {} instead; the task then sleeps until it can go on", polled.awaited()))
+    .with_note("a loop with no await never gives its worker thread back: other tasks there starve, and on a current-thread runtime the value it waits for can never arrive")
 }
 
 /// `sleep(..)` / `tokio::time::sleep(..)` / `yield_now()`, not a thread sleep.

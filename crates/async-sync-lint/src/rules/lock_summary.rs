@@ -168,6 +168,22 @@ pub struct LockSummary<'c, 'i> {
 
 impl<'c, 'i> LockSummary<'c, 'i> {
     pub fn new(cx: &'c CrateCx<'i>) -> LockSummary<'c, 'i> {
+        let mut s = Self::functions(cx);
+        for (fi, &(_, facts)) in cx.index.files.iter().enumerate() {
+            let per_file = facts
+                .bodies
+                .iter()
+                .enumerate()
+                .map(|(bi, body)| body.acquisitions.iter().map(|a| s.lock_acq(fi, bi, body, a)).collect())
+                .collect();
+            s.acqs.push(per_file);
+        }
+        s
+    }
+
+    /// The crate's functions by name, without resolving any acquisition:
+    /// enough for [`Self::resolve_call`] and [`Self::callee`].
+    pub fn functions(cx: &'c CrateCx<'i>) -> LockSummary<'c, 'i> {
         let mut s = LockSummary {
             cx,
             by_method: HashMap::new(),
@@ -192,15 +208,6 @@ impl<'c, 'i> LockSummary<'c, 'i> {
                 }
             }
         }
-        for (fi, &(_, facts)) in cx.index.files.iter().enumerate() {
-            let per_file = facts
-                .bodies
-                .iter()
-                .enumerate()
-                .map(|(bi, body)| body.acquisitions.iter().map(|a| s.lock_acq(fi, bi, body, a)).collect())
-                .collect();
-            s.acqs.push(per_file);
-        }
         s
     }
 
@@ -210,7 +217,7 @@ impl<'c, 'i> LockSummary<'c, 'i> {
 
     /// The lock an acquisition takes, if it is a lock that can deadlock.
     pub fn acq(&self, file: usize, body: usize, acq: usize) -> Option<&LockAcq> {
-        self.acqs[file][body][acq].as_ref()
+        self.acqs.get(file)?.get(body)?.get(acq)?.as_ref()
     }
 
     /// Nested acquisitions in one body: `(held, taken)` acquisition indices
@@ -350,6 +357,22 @@ impl<'c, 'i> LockSummary<'c, 'i> {
     /// through the field's declared type), or unrelated. `at` is the
     /// caller's (file, body) index, needed to resolve a field receiver.
     fn callee_at(&self, at: Option<(usize, usize)>, body: &Body, call: &Call) -> Option<((usize, usize), Via)> {
+        let (target, via) = self.resolve_call_at(at, body, call)?;
+        let callee = self.body(target.0, target.1);
+        // An async callee runs now only when awaited here.
+        if callee.kind.is_async() && !call.awaited {
+            return None;
+        }
+        Some((target, via))
+    }
+
+    /// The crate function a call names, if it is known and unique, async
+    /// or not, awaited or not; and whether its `self` is the caller's.
+    pub fn resolve_call(&self, body: &Body, call: &Call) -> Option<((usize, usize), bool)> {
+        self.resolve_call_at(None, body, call).map(|(target, via)| (target, via == Via::SelfValue))
+    }
+
+    fn resolve_call_at(&self, at: Option<(usize, usize)>, body: &Body, call: &Call) -> Option<((usize, usize), Via)> {
         if call.in_closure.as_deref().is_some_and(|c| c.contains("spawn") || c.contains("block_in_place")) {
             return None;
         }
@@ -386,11 +409,6 @@ impl<'c, 'i> LockSummary<'c, 'i> {
             },
             _ => return None,
         };
-        let callee = self.body(target.0, target.1);
-        // An async callee runs now only when awaited here.
-        if callee.kind.is_async() && !call.awaited {
-            return None;
-        }
         Some((target, via))
     }
 

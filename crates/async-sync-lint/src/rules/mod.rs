@@ -6,6 +6,7 @@ use crate::diagnostic::{Finding, Level};
 use crate::index::CrateIndex;
 
 pub mod blocking_in_async;
+pub mod blocking_summary;
 pub mod busy_wait;
 pub mod dropped_guard;
 pub(crate) mod engine_codes;
@@ -20,6 +21,7 @@ pub mod reentrant_lock;
 pub mod signal_as_queue;
 pub mod signals;
 pub mod sync_guard_across_await;
+pub mod try_poll;
 pub mod unawaited_lock;
 pub mod unnecessary_async_lock;
 pub mod wait_without_loop;

@@ -110,6 +110,8 @@ pub struct Lowerer<'w, 'a> {
     scopes: Vec<Scope>,
     targets: Vec<Target>,
     loop_depth: u32,
+    /// Depth of statements marked `#[cfg(test)]` around the current one.
+    cfg_test: u32,
     /// Inside a non-async closure: the callee it was passed to, if any.
     closure: Option<String>,
     /// Callee whose arguments are being lowered (for closures passed to it).
@@ -160,6 +162,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             scopes: Vec::new(),
             targets: Vec::new(),
             loop_depth: 0,
+            cfg_test: 0,
             closure: None,
             arg_of: None,
             acq_by_span: HashMap::new(),
@@ -169,6 +172,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             returned: HashSet::new(),
         };
         this.push_scope(ScopeKind::Block);
+        this.items.facts.bodies[idx as usize].params = params.iter().map(|p| p.name.clone()).collect();
         for p in params {
             this.declare(p.name, p.origin, false);
         }
@@ -467,6 +471,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             awaited: false,
             unwinding: self.unwinding,
             const_duration_nanos,
+            test_only: self.cfg_test > 0,
             ctx: self.ctx(),
         });
         self.interesting_calls.push(interesting);
@@ -519,6 +524,13 @@ impl<'w, 'a> Lowerer<'w, 'a> {
     }
 
     fn stmt(&mut self, stmt: &syn::Stmt) {
+        let test_only = super::items::is_cfg_test(stmt_attrs(stmt));
+        self.cfg_test += u32::from(test_only);
+        self.stmt_inner(stmt);
+        self.cfg_test -= u32::from(test_only);
+    }
+
+    fn stmt_inner(&mut self, stmt: &syn::Stmt) {
         match stmt {
             syn::Stmt::Local(local) => self.local(local),
             syn::Stmt::Expr(e, _) => {
@@ -980,4 +992,24 @@ pub fn may_acquire(block: &Block, guard_fns: &HashSet<String>) -> bool {
     let mut f = Finder { guard_fns, found: false };
     syn::visit::Visit::visit_block(&mut f, block);
     f.found
+}
+
+/// The outer attributes of a statement (`#[cfg(test)] helper();`).
+fn stmt_attrs(stmt: &syn::Stmt) -> &[syn::Attribute] {
+    match stmt {
+        syn::Stmt::Local(l) => &l.attrs,
+        syn::Stmt::Macro(m) => &m.attrs,
+        syn::Stmt::Expr(e, _) => match e {
+            Expr::Call(c) => &c.attrs,
+            Expr::MethodCall(c) => &c.attrs,
+            Expr::Block(b) => &b.attrs,
+            Expr::If(i) => &i.attrs,
+            Expr::Match(m) => &m.attrs,
+            Expr::Unsafe(u) => &u.attrs,
+            Expr::Macro(m) => &m.attrs,
+            Expr::Assign(a) => &a.attrs,
+            _ => &[],
+        },
+        syn::Stmt::Item(_) => &[],
+    }
 }

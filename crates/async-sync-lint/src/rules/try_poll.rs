@@ -1,0 +1,126 @@
+//! Loops that poll a `try_*` method (`try_recv`, `try_lock`,
+//! `try_acquire`, `try_read`, `try_write`) instead of awaiting its waiting
+//! twin: with a sleep or `yield_now` between tries, or with no await at all.
+//! `busy-wait` reports both.
+
+use crate::facts::{Body, Call, ControlKind};
+use crate::rules::signals::{innermost_loop, loop_body_of, method, within};
+
+/// `try_*` methods and the method that waits for the same thing.
+const TRY_POLLS: &[(&str, &str)] = &[
+    ("try_recv", "recv"),
+    ("try_lock", "lock"),
+    ("try_lock_owned", "lock_owned"),
+    ("try_acquire", "acquire"),
+    ("try_acquire_owned", "acquire_owned"),
+    ("try_acquire_many", "acquire_many"),
+    ("try_acquire_many_owned", "acquire_many_owned"),
+    ("try_read", "read"),
+    ("try_write", "write"),
+    ("try_read_owned", "read_owned"),
+    ("try_write_owned", "write_owned"),
+];
+
+/// A `try_*` call a loop polls, with the method that awaits instead.
+pub struct Polled<'b> {
+    pub call: &'b Call,
+    pub awaiting: &'static str,
+}
+
+impl Polled<'_> {
+    /// `rx.try_recv()` as written.
+    pub fn shown(&self) -> String {
+        let (name, recv) = method(self.call).expect("a polled call is a method call");
+        format!("`{}.{name}()`", recv.map(|r| r.text.as_str()).unwrap_or("…"))
+    }
+
+    /// `rx.recv().await` as written.
+    pub fn awaited(&self) -> String {
+        let recv = method(self.call).and_then(|(_, r)| r).map(|r| r.text.as_str()).unwrap_or("…");
+        format!("`{recv}.{}().await`", self.awaiting)
+    }
+}
+
+fn waiting_twin(call: &Call) -> Option<&'static str> {
+    let (name, _) = method(call)?;
+    // `file.try_read(&mut buf)` is I/O; the lock and channel tries of the
+    // table take no argument (`try_acquire_many(n)` takes one).
+    if call.arg_count > u32::from(name.starts_with("try_acquire_many")) {
+        return None;
+    }
+    TRY_POLLS.iter().find(|(t, _)| *t == name).map(|(_, w)| *w)
+}
+
+/// Where the loop tries: its `while` condition (not a `while let`, which
+/// stops when the try fails: a drain), or the condition or scrutinee of an
+/// `if` or `match` that is a statement of the loop body, or a `let` there.
+pub fn polled_try(body: &Body, lp: u32) -> Option<Polled<'_>> {
+    let lbody = loop_body_of(body, lp)?;
+    body.calls.iter().filter(|c| c.in_closure.is_none() && innermost_loop(body, c.ctx) == Some(lp)).find_map(|c| {
+        let awaiting = waiting_twin(c)?;
+        let ctl = c.ctx?;
+        let control = &body.controls[ctl as usize];
+        let placed = match control.kind {
+            ControlKind::WhileCond => retries_on_failure(body, c),
+            ControlKind::IfCond | ControlKind::MatchScrutinee => {
+                control.parent.is_some_and(|p| body.controls[p as usize].parent == Some(lbody))
+            }
+            ControlKind::LoopBody => ctl == lbody,
+            _ => false,
+        };
+        placed.then_some(Polled { call: c, awaiting })
+    })
+}
+
+/// `while m.try_lock().is_err()`: the loop goes round while the try
+/// fails. (`while let Ok(v) = rx.try_recv()` and `while
+/// rx.try_recv().is_ok()` go round while it succeeds: a drain.)
+fn retries_on_failure(body: &Body, try_call: &Call) -> bool {
+    body.calls.iter().any(|c| {
+        c.ctx == try_call.ctx
+            && c.span.lo == try_call.span.lo
+            && c.span.hi > try_call.span.hi
+            && method(c).is_some_and(|(m, _)| matches!(m, "is_err" | "is_none"))
+    })
+}
+
+/// Is the sleep at `ctx` placed to run between tries: a statement of the
+/// loop body, or in a branch of the `if`/`match` that tries?
+pub fn sleeps_between_tries(body: &Body, lp: u32, polled: &Polled<'_>, sleep_ctx: Option<u32>) -> bool {
+    let Some(lbody) = loop_body_of(body, lp) else { return false };
+    if sleep_ctx == Some(lbody) {
+        return true;
+    }
+    // The `if`/`match` whose condition holds the try.
+    let Some(decider) = polled.call.ctx.and_then(|c| body.controls[c as usize].parent) else { return false };
+    let decides = matches!(body.controls[decider as usize].kind, ControlKind::If | ControlKind::Match);
+    decides && innermost_loop(body, sleep_ctx) == Some(lp) && within(body, sleep_ctx, decider)
+}
+
+/// A loop of an async body that tries and never awaits: `while
+/// m.try_lock().is_none() {}`, or `loop { if let Ok(v) = rx.try_recv() {
+/// …; break } }` (an `if` with no `else`: a failed try goes round again).
+pub fn spins_without_await(body: &Body, lp: u32) -> Option<Polled<'_>> {
+    let kind = body.controls[lp as usize].kind;
+    if !matches!(kind, ControlKind::Loop | ControlKind::While) {
+        return None;
+    }
+    if body.awaits.iter().any(|a| within(body, a.ctx, lp)) {
+        return None;
+    }
+    let lbody = loop_body_of(body, lp)?;
+    if body.controls[lbody as usize].stmts > 3 {
+        return None;
+    }
+    let polled = polled_try(body, lp)?;
+    let ctl = polled.call.ctx?;
+    let spins = match body.controls[ctl as usize].kind {
+        ControlKind::WhileCond => true,
+        ControlKind::IfCond => {
+            let decider = body.controls[ctl as usize].parent?;
+            !body.controls.iter().any(|c| c.parent == Some(decider) && c.kind == ControlKind::IfElse)
+        }
+        _ => false,
+    };
+    spins.then_some(polled)
+}
