@@ -1,8 +1,11 @@
 //! `lost-wakeup`: a `notify_waiters()` that a waiter can miss.
 
-use crate::diagnostic::{FileId, Finding, Span};
-use crate::facts::{Body, Call, ControlKind};
-use crate::rules::signals::{bodies, classify, describe, innermost_loop, key, method, Key, SigKind};
+use std::collections::HashSet;
+
+use crate::diagnostic::{Finding, Span};
+use crate::facts::{AwaitKind, Body, ControlKind};
+use crate::rules::signal_wrappers::{signal_ops, SignalOp};
+use crate::rules::signals::{describe, innermost_loop, is_state_read_method, loop_body_of, method, within};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -93,44 +96,33 @@ readiness or shutdown signal (`shutdown`, `ready`, `close`, `stop` …).
 "#,
 }
 
-struct Site<'a> {
-    file: FileId,
-    body: &'a Body,
-    call: &'a Call,
-    key: Key,
-}
+type Site<'a> = SignalOp<'a>;
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
-    let mut setters: Vec<Site<'_>> = Vec::new();
-    let mut waiters: Vec<Site<'_>> = Vec::new();
-    for (fi, file, body) in bodies(cx) {
-        for call in &body.calls {
-            let Some((name, Some(recv))) = method(call) else { continue };
-            if !matches!(name, "notify_waiters" | "notified") {
-                continue;
-            }
-            if !matches!(classify(cx, fi, body, recv), Some(SigKind::Notify) | None) {
-                continue;
-            }
-            let Some(key) = key(body, recv) else { continue };
-            let site = Site { file, body, call, key };
-            if name == "notify_waiters" {
-                setters.push(site);
-            } else if call.arg_count == 0 {
-                waiters.push(site);
-            }
-        }
-    }
-    // Shape 1: checked, then `notified()` created, against `notify_waiters`.
-    for w in &waiters {
-        if !w.body.kind.is_async() || w.body.calls.iter().any(|c| method(c).is_some_and(|(m, _)| m == "enable")) {
+    let ops = signal_ops(cx);
+    let setters: Vec<&Site<'_>> = ops.iter().filter(|o| o.op == "notify_waiters").collect();
+    let waiters: Vec<&Site<'_>> = ops.iter().filter(|o| o.op == "notified").collect();
+    checked_then_created(&setters, &waiters, out);
+    let in_busy_loops = recreated_in_busy_loop(&setters, &waiters, out);
+    one_shot(&setters, &waiters, &in_busy_loops, out);
+}
+
+/// Shape 1: a state checked (a flag, a collection, a `try_*` call), then
+/// `notified()` created, against a `notify_waiters()`.
+fn checked_then_created(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mut Vec<Finding>) {
+    for w in waiters {
+        if !w.body.kind.is_async() || enables(w.body) {
             continue;
         }
-        let Some(check) = check_before(w) else { continue };
-        if rechecked_after(w) {
+        let Some(check) = check_before(w, waiters) else { continue };
+        if rechecked_after(w) || checked_under_lock(w) {
             continue;
         }
-        let Some(s) = setters.iter().find(|s| s.key.matches(&w.key)) else { continue };
+        let Some(s) = setters.iter().find(|s| s.same_signal(w)) else { continue };
+        let primary = match w.via_text() {
+            Some(via) => format!("{via} after the check"),
+            None => "`Notified` created here, after the check".to_string(),
+        };
         let mut f = Finding::new(
             META.name,
             META.default_level,
@@ -138,32 +130,33 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             w.call.span,
             "`notified()` is created after the state is checked, so a `notify_waiters()` in between is lost",
         )
-        .with_primary_label("`Notified` created here, after the check")
+        .with_primary_label(primary)
         .with_label(check, "state checked here");
-        if s.file == w.file {
-            f = f.with_label(s.call.span, "`notify_waiters()` wakes only waiters that already exist");
-        } else {
-            f = f.with_note(format!(
-                "{} wakes this `Notify` with `notify_waiters()`, which wakes only waiters that already exist",
-                describe(s.body)
-            ));
-        }
+        f = with_setter(f, w, s);
         out.push(
             f.with_help("create the `Notified` first and `enable()` it before checking: `let n = notify.notified(); tokio::pin!(n); n.as_mut().enable();`, then check, then `n.await`")
                 .with_help("for a state that stays set, use `watch`, `CancellationToken` or `OnceCell`, which are sticky")
-                .with_note("`notify_waiters()` stores no permit: a waiter that has not created its `Notified` yet when it fires sleeps until the next notification"),
+                .with_note("`notify_waiters()` stores no permit: a waiter that has not created its `Notified` yet when it fires sleeps until the next notification; as asyncio's advice for `Condition` puts it, register as a waiter before you check the predicate"),
         );
     }
-    // Shape 2: a one-shot signal with waiters that check nothing.
-    for s in &setters {
-        if s.body.in_loop(s.call.ctx) || !(is_one_shot_name(&s.key.name) || is_one_shot_name(&s.body.name)) {
+}
+
+/// Shape 2: a one-shot signal with waiters that check nothing.
+fn one_shot(setters: &[&Site<'_>], waiters: &[&Site<'_>], in_busy_loops: &HashSet<(u32, u32)>, out: &mut Vec<Finding>) {
+    for s in setters {
+        if s.body.in_loop(s.call.ctx) || !is_one_shot_signal(s) {
             continue;
         }
-        let mine: Vec<&Site<'_>> = waiters.iter().filter(|w| w.key.matches(&s.key)).collect();
+        let mine: Vec<&&Site<'_>> = waiters
+            .iter()
+            .filter(|w| w.same_signal(s) && !in_busy_loops.contains(&(w.call.span.lo, w.call.span.hi)))
+            .collect();
         // A `Notified` made in a plain fn (returned or stored) or bound to a
         // local is managed by code we cannot follow: created first, enabled
         // or polled before a check. Only naive `notified().await`s count.
-        let naive = |w: &&Site<'_>| w.body.kind.is_async() && w.call.bound_to.is_none() && !waiter_checks_state(w);
+        let naive = |w: &&&Site<'_>| {
+            w.body.kind.is_async() && w.call.bound_to.is_none() && !waiter_checks_state(w) && !checked_under_lock(w)
+        };
         if mine.is_empty() || !mine.iter().all(naive) {
             continue;
         }
@@ -174,18 +167,93 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             s.call.span,
             format!(
                 "`notify_waiters()` used as a one-shot signal: a task that waits on `{}` after it fired waits forever",
-                s.key.name
+                s.name()
             ),
         )
-        .with_primary_label("wakes only the tasks already waiting");
+        .with_primary_label(s.via_text().unwrap_or_else(|| "wakes only the tasks already waiting".to_string()));
         for w in mine.iter().filter(|w| w.file == s.file).take(3) {
             f = f.with_label(w.call.span, "a task that reaches this wait later is never woken");
         }
         out.push(
             f.with_help("use a sticky signal: `tokio_util::sync::CancellationToken` for shutdown, `watch` or `OnceCell` for readiness; or set a flag before notifying and have waiters `enable()` a `Notified` and check it")
-                .with_note("`notify_waiters()` stores no permit, unlike a Python `asyncio.Event` it does not stay set"),
+                .with_note("`notify_waiters()` stores no permit: unlike a Python `asyncio.Event` it does not stay set"),
         );
     }
+}
+
+/// Shape 3: a stop or ready signal sent with `notify_waiters()` to a loop
+/// that creates its `notified()` anew on every iteration and awaits other
+/// work in between: a signal sent during that work finds no waiter. Returns
+/// the waiters reported (by span), which the one-shot shape then leaves out.
+fn recreated_in_busy_loop(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mut Vec<Finding>) -> HashSet<(u32, u32)> {
+    let mut reported = HashSet::new();
+    for w in waiters {
+        let body = w.body;
+        if !body.kind.is_async() || enables(body) || w.call.bound_to.is_some() {
+            continue;
+        }
+        let Some(lp) = innermost_loop(body, w.call.ctx) else { continue };
+        let Some(lp_body) = loop_body_of(body, lp) else { continue };
+        let own_wait = |a: &crate::facts::AwaitPoint| match a.kind {
+            AwaitKind::Select | AwaitKind::Join => a.span.lo <= w.call.span.lo && w.call.span.hi <= a.span.hi,
+            AwaitKind::Await => a.span.lo > w.call.span.hi && a.span.lo <= w.call.span.hi + 2,
+        };
+        if !body.awaits.iter().any(|a| own_wait(a)) {
+            continue;
+        }
+        // A loop that checks a state each time round sees a stop it missed.
+        if checks_in(body, lp_body) {
+            continue;
+        }
+        let Some(busy) = body.awaits.iter().find(|a| within(body, a.ctx, lp_body) && !own_wait(a)) else {
+            continue;
+        };
+        let Some(s) = setters.iter().find(|s| s.same_signal(w) && is_one_shot_signal(s)) else { continue };
+        reported.insert((w.call.span.lo, w.call.span.hi));
+        let primary = match w.via_text() {
+            Some(via) => format!("{via}, anew on each iteration"),
+            None => "`Notified` created anew on each iteration".to_string(),
+        };
+        let f = Finding::new(
+            META.name,
+            META.default_level,
+            w.file,
+            w.call.span,
+            format!("`{}` is waited on with a new `notified()` each iteration: a `notify_waiters()` sent while the loop is busy elsewhere is lost", w.name()),
+        )
+        .with_primary_label(primary)
+        .with_label(busy.span, "a `notify_waiters()` sent while this runs wakes no one");
+        out.push(
+            with_setter(f, w, s)
+                .with_help("create the `Notified` once before the loop and `enable()` it (`let stop = notify.notified(); tokio::pin!(stop); stop.as_mut().enable();`), then race `&mut stop` each iteration")
+                .with_help("or use a signal that stays set: `tokio_util::sync::CancellationToken`, `watch`")
+                .with_note("`notify_waiters()` wakes only the `Notified` futures that exist when it fires; between two iterations there is none"),
+        );
+    }
+    reported
+}
+
+fn with_setter(f: Finding, w: &Site<'_>, s: &Site<'_>) -> Finding {
+    if s.file == w.file {
+        let label = match s.via_text() {
+            Some(via) => format!("{via}, which wakes only waiters that already exist"),
+            None => "`notify_waiters()` wakes only waiters that already exist".to_string(),
+        };
+        f.with_label(s.call.span, label)
+    } else {
+        f.with_note(format!(
+            "{} wakes this `Notify` with `notify_waiters()`, which wakes only waiters that already exist",
+            describe(s.body)
+        ))
+    }
+}
+
+fn enables(body: &Body) -> bool {
+    body.calls.iter().any(|c| method(c).is_some_and(|(m, _)| m == "enable"))
+}
+
+fn is_one_shot_signal(s: &Site<'_>) -> bool {
+    s.keys.iter().any(|k| is_one_shot_name(&k.name)) || is_one_shot_name(&s.body.name)
 }
 
 fn is_one_shot_name(name: &str) -> bool {
@@ -195,11 +263,19 @@ fn is_one_shot_name(name: &str) -> bool {
         .any(|w| n.contains(w))
 }
 
-/// Is `ctx` inside an `if` or `while` condition (of this loop level)?
-fn in_condition(body: &Body, ctx: Option<u32>) -> bool {
+/// Is `ctx` in a condition that decides whether to wait: an `if` or `while`
+/// condition, or a `match` scrutinee (`match rx.try_recv() { .. }`), at
+/// this loop level?
+fn in_check(body: &Body, ctx: Option<u32>) -> bool {
     body.control_chain(ctx)
         .take_while(|c| !matches!(c.kind, ControlKind::Closure | ControlKind::LoopBody))
-        .any(|c| matches!(c.kind, ControlKind::IfCond | ControlKind::WhileCond))
+        .any(|c| matches!(c.kind, ControlKind::IfCond | ControlKind::WhileCond | ControlKind::MatchScrutinee))
+}
+
+/// A read of state a waiter may decide on: a flag or collection query, or
+/// a failed `try_*` (`try_recv`, `try_reserve`, `try_lock` …).
+fn is_check_method(name: &str) -> bool {
+    is_state_read_method(name) || name.starts_with("try_")
 }
 
 /// Reads of shared state in a condition: (span, ctx).
@@ -207,34 +283,51 @@ fn conditional_reads(body: &Body) -> Vec<(Span, Option<u32>)> {
     let mut out: Vec<(Span, Option<u32>)> = body
         .calls
         .iter()
-        .filter(|c| {
-            method(c).is_some_and(|(m, _)| matches!(m, "load" | "is_empty" | "len" | "contains" | "contains_key"))
-        })
+        .filter(|c| method(c).is_some_and(|(m, _)| is_check_method(m)))
         .map(|c| (c.span, c.ctx))
         .collect();
     out.extend(body.acquisitions.iter().map(|a| (a.span, a.ctx)));
-    out.retain(|(_, ctx)| in_condition(body, *ctx));
+    out.retain(|(_, ctx)| in_check(body, *ctx));
     out.sort_by_key(|(s, _)| *s);
     out
 }
 
+/// Does the body check state inside control `ctl` (a loop body)?
+fn checks_in(body: &Body, ctl: u32) -> bool {
+    conditional_reads(body).iter().any(|(_, ctx)| within(body, *ctx, ctl))
+}
+
 /// A state check made before the waiter's `notified()` is created, in the
 /// same loop iteration, with no earlier `notified()` on the same `Notify`.
-fn check_before(w: &Site<'_>) -> Option<Span> {
+fn check_before(w: &Site<'_>, waiters: &[&Site<'_>]) -> Option<Span> {
     let lp = innermost_loop(w.body, w.call.ctx);
     let check = conditional_reads(w.body)
         .into_iter()
         .filter(|(s, ctx)| s.hi <= w.call.span.lo && innermost_loop(w.body, *ctx) == lp)
         .map(|(s, _)| s)
         .next_back()?;
-    let created_first = w.body.calls.iter().any(|c| {
-        c.span.hi <= check.lo
-            && innermost_loop(w.body, c.ctx) == lp
-            && method(c).is_some_and(|(m, r)| {
-                m == "notified" && r.and_then(|r| key(w.body, r)).is_some_and(|k| k.matches(&w.key))
-            })
+    let created_first = waiters.iter().any(|o| {
+        std::ptr::eq(o.body, w.body)
+            && o.call.span.hi <= check.lo
+            && innermost_loop(w.body, o.call.ctx) == lp
+            && o.same_signal(w)
     });
     (!created_first).then_some(check)
+}
+
+/// The `Notified` is created while a guard is held that was taken before a
+/// condition was checked (`let s = state.lock(); if s.done { return }
+/// notify.notified()`): the check and the registration are one step for any
+/// notifier that changes that state under the lock, so nothing slips between.
+fn checked_under_lock(w: &Site<'_>) -> bool {
+    let body = w.body;
+    w.call.held.iter().filter_map(|&a| body.acquisitions.get(a as usize)).any(|a| {
+        body.controls.iter().any(|c| {
+            matches!(c.kind, ControlKind::IfCond | ControlKind::WhileCond | ControlKind::MatchScrutinee)
+                && c.span.lo >= a.span.hi
+                && c.span.hi <= w.call.span.lo
+        })
+    })
 }
 
 fn waiter_checks_state(w: &Site<'_>) -> bool {
@@ -246,9 +339,10 @@ fn waiter_checks_state(w: &Site<'_>) -> bool {
 /// the registration precedes that check, so nothing is lost.
 fn rechecked_after(w: &Site<'_>) -> bool {
     w.call.bound_to.is_some()
-        && (w.body.calls.iter().any(|c| {
-            c.span.lo >= w.call.span.hi
-                && method(c)
-                    .is_some_and(|(m, _)| matches!(m, "load" | "is_empty" | "len" | "contains" | "contains_key"))
-        }) || w.body.acquisitions.iter().any(|a| a.span.lo >= w.call.span.hi))
+        && (w
+            .body
+            .calls
+            .iter()
+            .any(|c| c.span.lo >= w.call.span.hi && method(c).is_some_and(|(m, _)| is_check_method(m)))
+            || w.body.acquisitions.iter().any(|a| a.span.lo >= w.call.span.hi))
 }

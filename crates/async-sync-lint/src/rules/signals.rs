@@ -170,6 +170,13 @@ pub fn loop_body_of(body: &Body, lp: u32) -> Option<u32> {
         .map(|(i, _)| i as u32)
 }
 
+/// Is `ctx` inside an `if` or `while` condition (of this loop level)?
+pub fn in_condition(body: &Body, ctx: Option<u32>) -> bool {
+    body.control_chain(ctx)
+        .take_while(|c| !matches!(c.kind, ControlKind::Closure | ControlKind::LoopBody))
+        .any(|c| matches!(c.kind, ControlKind::IfCond | ControlKind::WhileCond))
+}
+
 /// Methods that read shared state a wait is conditioned on.
 pub fn is_state_read_method(name: &str) -> bool {
     matches!(name, "load" | "is_empty" | "len" | "contains" | "contains_key")

@@ -1,8 +1,11 @@
 //! `wait-without-loop`: a wait for a predicate guarded by `if` instead of a
 //! re-checking loop.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::Finding;
 use crate::facts::{Body, Call, Holder};
+use crate::rules::signal_wrappers::signal_ops;
 use crate::rules::signals::{classify, cond_of, enclosing_branch, method, state_reads, SigKind};
 use crate::rules::CrateCx;
 
@@ -59,10 +62,17 @@ it.
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
+    // Waits behind wrapper methods (`self.ready.wait().await`), by call.
+    let wrapped: HashMap<(usize, u32, u32), String> = signal_ops(cx)
+        .into_iter()
+        .filter(|o| o.op == "notified")
+        .filter_map(|o| Some(((o.fi, o.call.span.lo, o.call.span.hi), o.via_text()?)))
+        .collect();
     for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
         for body in &facts.bodies {
             for call in &body.calls {
-                let Some(kind) = wait_kind(cx, fi, body, call) else { continue };
+                let via = wrapped.get(&(fi, call.span.lo, call.span.hi));
+                let Some(kind) = wait_kind(cx, fi, body, call).or(via.map(|_| Wait::Notified)) else { continue };
                 if body.in_loop(call.ctx) {
                     continue;
                 }
@@ -90,7 +100,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                         call.span,
                         format!("{what} guarded by `if`: the predicate is not re-checked after waking"),
                     )
-                    .with_primary_label("waits once")
+                    .with_primary_label(via.map_or("waits once".to_string(), |via| format!("waits once: {via}")))
                     .with_label(cond_span, "predicate checked only once, here")
                     .with_help(fix)
                     .with_note(match kind {
