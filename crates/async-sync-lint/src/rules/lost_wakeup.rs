@@ -5,30 +5,47 @@ use std::collections::HashSet;
 use crate::diagnostic::{Finding, Span};
 use crate::facts::{AwaitKind, Body, ControlKind};
 use crate::rules::signal_wrappers::{signal_ops, SignalOp};
-use crate::rules::signals::{describe, innermost_loop, is_state_read_method, loop_body_of, method, within};
+use crate::rules::signals::{
+    describe, innermost_loop, is_shared_place, is_state_read_method, loop_body_of, method, notifies_between, within,
+};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
     name: "lost-wakeup",
     level: Warn,
-    summary: "a `Notify::notify_waiters` that a waiter misses: the flag is checked before `notified()` exists, or late waiters wait forever",
+    summary: "a `Notify::notify_waiters` that a waiter misses: `notified()` created after the check, re-created in a busy loop, or late waiters wait forever",
     docs: r#"## What it does
-Finds two ways to lose a `tokio::sync::Notify::notify_waiters()`, which wakes
+Finds the ways to lose a `tokio::sync::Notify::notify_waiters()`, which wakes
 only the waiters that exist at that moment and stores no permit:
 
-- a waiter checks a flag or state and only then creates `notified()`
-  (`if !ready.load(..) { notify.notified().await }`, or the same under
-  `while`, or `loop { if ready { break } notify.notified().await }`), while
-  the setter calls `notify_waiters()`;
+- a waiter checks a state and only then creates `notified()`: a flag or a
+  collection (`if !ready.load(..) { notify.notified().await }`, the same
+  under `while`, or `loop { if ready { break } notify.notified().await }`),
+  or a failed `try_*` call (`match tx.try_reserve() { Err(_) =>
+  space.notified().await, .. }`, `if let Ok(v) = rx.try_recv()`), while the
+  setter calls `notify_waiters()`;
+- a stop or ready signal sent with `notify_waiters()` to a loop that creates
+  its `notified()` anew on every iteration (in a `select!` or not) and awaits
+  other work in between (`select! { _ = stop.notified() => break, Some(j) =
+  rx.recv() => handle(j).await }`): a signal sent during that work finds no
+  waiter;
 - `notify_waiters()` used as a one-shot readiness or shutdown signal for
   waiters that never check any state, so a task that starts waiting after it
   fired never wakes.
+
+Calls of the crate's own wrapper methods count as the calls they wrap: a
+method whose body calls `self.notify.notify_waiters()` (`signal.fire()`), or
+an async method that awaits `self.notify.notified()` once and checks nothing
+itself (`signal.wait().await`), followed up to three levels deep; the
+finding names the wrapper.
 
 ## Why is this bad?
 A notification that arrives between the check and the creation of the
 `Notified` future is lost, and the waiter sleeps until the next one, which
 for a one-shot signal never comes. Unlike Python's `asyncio.Event`, `Notify`
-is not sticky.
+is not sticky. asyncio's advice for `Condition` applies: a notification is
+not a state; register as a waiter first, then check the predicate, and
+re-check it after every wake-up.
 
 ## Example
 ```rust
@@ -90,9 +107,15 @@ and need no such care.
 ## Known problems
 Setter and waiter are matched by the field or binding name of the `Notify`
 (and the `impl` type for `self.field`), across the crate; two unrelated
-`Notify`s with the same field name may be paired. The one-shot shape is only
-reported when the `Notify`'s name or the setter's function name says it is a
-readiness or shutdown signal (`shutdown`, `ready`, `close`, `stop` …).
+`Notify`s with the same field name may be paired. A receiver declared with
+another type (a crate's own sticky `WatchNotify` with the same method names)
+is not a `Notify`. The one-shot and busy-loop shapes are only reported when
+the `Notify`'s name or the setter's function name says it is a readiness or
+shutdown signal (`shutdown`, `ready`, `close`, `stop` …). A check and a
+`notified()` made under one held lock guard are trusted to be atomic with
+the notifier (which must change that state under the same lock). Wrappers
+are resolved through the receiver's declared type; a wrapper reached
+through a trait or a generic is not followed.
 "#,
 }
 
@@ -116,6 +139,9 @@ fn checked_then_created(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mut 
         }
         let Some(check) = check_before(w, waiters) else { continue };
         if rechecked_after(w) || checked_under_lock(w) {
+            continue;
+        }
+        if notifies_between(w.body, check.hi, w.call.span.lo, |k| w.keys.iter().any(|wk| wk.matches(k))) {
             continue;
         }
         let Some(s) = setters.iter().find(|s| s.same_signal(w)) else { continue };
@@ -143,8 +169,12 @@ fn checked_then_created(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mut 
 
 /// Shape 2: a one-shot signal with waiters that check nothing.
 fn one_shot(setters: &[&Site<'_>], waiters: &[&Site<'_>], in_busy_loops: &HashSet<(u32, u32)>, out: &mut Vec<Finding>) {
-    for s in setters {
-        if s.body.in_loop(s.call.ctx) || !is_one_shot_signal(s) {
+    // Direct calls first: a wrapper's call site is not reported again when
+    // the `notify_waiters()` inside the wrapper already is.
+    let mut reported = HashSet::new();
+    let direct_first = setters.iter().filter(|s| s.via.is_empty()).chain(setters.iter().filter(|s| !s.via.is_empty()));
+    for s in direct_first {
+        if s.body.in_loop(s.call.ctx) || !is_one_shot_signal(s) || reported.contains(&s.origin) {
             continue;
         }
         let mine: Vec<&&Site<'_>> = waiters
@@ -167,10 +197,11 @@ fn one_shot(setters: &[&Site<'_>], waiters: &[&Site<'_>], in_busy_loops: &HashSe
             s.call.span,
             format!(
                 "`notify_waiters()` used as a one-shot signal: a task that waits on `{}` after it fired waits forever",
-                s.name()
+                signal_name(s)
             ),
         )
         .with_primary_label(s.via_text().unwrap_or_else(|| "wakes only the tasks already waiting".to_string()));
+        reported.insert(s.origin);
         for w in mine.iter().filter(|w| w.file == s.file).take(3) {
             f = f.with_label(w.call.span, "a task that reaches this wait later is never woken");
         }
@@ -219,7 +250,7 @@ fn recreated_in_busy_loop(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mu
             META.default_level,
             w.file,
             w.call.span,
-            format!("`{}` is waited on with a new `notified()` each iteration: a `notify_waiters()` sent while the loop is busy elsewhere is lost", w.name()),
+            format!("`{}` is waited on with a new `notified()` each iteration: a `notify_waiters()` sent while the loop is busy elsewhere is lost", signal_name(w)),
         )
         .with_primary_label(primary)
         .with_label(busy.span, "a `notify_waiters()` sent while this runs wakes no one");
@@ -256,6 +287,13 @@ fn is_one_shot_signal(s: &Site<'_>) -> bool {
     s.keys.iter().any(|k| is_one_shot_name(&k.name)) || is_one_shot_name(&s.body.name)
 }
 
+/// The signal's most telling name: the first that says it is one-shot
+/// (`shutdown` in `self.shutdown.fire()`), else the `Notify`'s own.
+fn signal_name<'a>(s: &'a Site<'_>) -> &'a str {
+    let named = s.keys.iter().find(|k| is_one_shot_name(&k.name));
+    &named.or(s.keys.last()).map_or("", |k| k.name.as_str())
+}
+
 fn is_one_shot_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     ["shutdown", "close", "stop", "cancel", "ready", "started", "done", "finish", "exit", "terminat", "kill", "quit"]
@@ -283,7 +321,7 @@ fn conditional_reads(body: &Body) -> Vec<(Span, Option<u32>)> {
     let mut out: Vec<(Span, Option<u32>)> = body
         .calls
         .iter()
-        .filter(|c| method(c).is_some_and(|(m, _)| is_check_method(m)))
+        .filter(|c| method(c).is_some_and(|(m, r)| is_check_method(m) && r.is_some_and(|r| is_shared_place(body, r))))
         .map(|c| (c.span, c.ctx))
         .collect();
     out.extend(body.acquisitions.iter().map(|a| (a.span, a.ctx)));

@@ -25,8 +25,14 @@ Finds a notification primitive used as if it were a queue:
 - a `watch::Sender` sent to once per item, in a loop over items or in a loop
   forwarding items received from elsewhere.
 
+Calls of the crate's own wrapper methods count as the calls they wrap
+(`self.wake.ping()` whose body calls `notify_one()`, `self.wake.sleep().await`
+whose body awaits `notified()`).
+
 ## Why is this bad?
-`Notify` holds at most one permit: two pushes before the consumer runs leave
+A notification is not a queue (asyncio's advice for `Event` and `Condition`
+says the same: an event says "something changed", and the waiter must look
+at the whole state after waking). `Notify` holds at most one permit: two pushes before the consumer runs leave
 one permit, so the second item is stranded until the next push (or forever).
 An overwritten slot loses the earlier item outright. A `watch` receiver only
 ever sees the latest value, so items sent in a burst are skipped.
@@ -97,10 +103,14 @@ Or use `tokio::sync::mpsc`, which is a queue. For `watch`, use `mpsc` or
 ## Known problems
 Producer and consumer are matched by the field or binding names of the
 `Notify` and of the collection (and the `impl` type for `self.field`),
-across the crate. Any loop around the take after the wake-up counts as a
-drain. The `watch` shape needs the sender's declared type, and cannot tell a
-stream of jobs from a stream of progress updates sent from a loop, for which
-keeping only the latest is intended.
+across the crate. A consumer that looks at the whole collection again after
+the wake-up is not reported: a loop around the take, a `drain`/`clear`, or
+an `is_empty()`/`len()` check that takes the next item or passes the
+wake-up on (`if !q.is_empty() { notify.notify_one() }`). The `watch` shape
+needs the sender's declared type; a `for _ in 0..` loop (no item bound) is
+a ticker, not a loop over items; it cannot tell a stream of jobs from a
+stream of progress updates sent from a loop over items, for which keeping
+only the latest is intended.
 "#,
 }
 
@@ -237,6 +247,11 @@ fn watch_per_item(cx: &CrateCx<'_>, fi: usize, file: FileId, body: &Body, call: 
         return;
     }
     if classify(cx, fi, body, r) != Some(SigKind::WatchSender) {
+        return;
+    }
+    // `changed_tx.send(())`: a constant says "something changed"; the items
+    // themselves travel elsewhere.
+    if call.arg_idents.is_empty() {
         return;
     }
     let Some(lp) = innermost_loop(body, call.ctx) else { return };

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use crate::diagnostic::FileId;
 use crate::facts::{Body, BodyKind, Call, PlaceRoot};
 use crate::rules::lock_summary::LockSummary;
-use crate::rules::signals::{bodies, classify, in_condition, is_state_read_method, key, method, Key, SigKind};
+use crate::rules::signals::{bodies, in_condition, is_state_read_method, key, maybe_notify, method, Key};
 use crate::rules::CrateCx;
 
 /// Wrappers of wrappers are followed this many levels deep.
@@ -50,6 +50,9 @@ pub struct SignalOp<'a> {
     /// The wrapper methods followed, outermost first; empty for a direct
     /// call.
     pub via: Vec<Via>,
+    /// The `notify_*`/`notified` call at the end of the chain: file index
+    /// and span ends (the call itself for a direct one).
+    pub origin: (usize, u32, u32),
 }
 
 impl SignalOp<'_> {
@@ -93,7 +96,8 @@ pub fn signal_ops<'a>(cx: &'a CrateCx<'_>) -> Vec<SignalOp<'a>> {
     for (fi, file, body) in bodies(cx) {
         for call in &body.calls {
             if let Some((op, k)) = direct_op(cx, fi, body, call) {
-                out.push(SignalOp { fi, file, body, call, op, keys: vec![k], via: Vec::new() });
+                let origin = (fi, call.span.lo, call.span.hi);
+                out.push(SignalOp { fi, file, body, call, op, keys: vec![k], via: Vec::new(), origin });
             }
         }
     }
@@ -129,7 +133,7 @@ pub fn signal_ops<'a>(cx: &'a CrateCx<'_>) -> Vec<SignalOp<'a>> {
                 via.extend(e.via.iter().cloned());
                 let mut keys: Vec<Key> = own.iter().cloned().collect();
                 keys.extend(e.keys.iter().cloned());
-                out.push(SignalOp { fi, file, body, call, op: e.op, keys, via });
+                out.push(SignalOp { fi, file, body, call, op: e.op, keys, via, origin: e.origin });
             }
         }
     }
@@ -143,6 +147,7 @@ struct Effect {
     keys: Vec<Key>,
     /// Wrappers below this one.
     via: Vec<Via>,
+    origin: (usize, u32, u32),
 }
 
 fn direct_op(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(&'static str, Key)> {
@@ -154,7 +159,7 @@ fn direct_op(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(&
         _ => return None,
     };
     let recv = recv?;
-    if !matches!(classify(cx, fi, body, recv), Some(SigKind::Notify) | None) {
+    if !maybe_notify(cx, fi, body, recv) {
         return None;
     }
     Some((op, key(body, recv)?))
@@ -214,7 +219,7 @@ fn effects_of(
                     let mut keys: Vec<Key> = own.iter().cloned().collect();
                     keys.extend(e.keys);
                     if wraps(body, call, e.op) {
-                        out.push(Effect { op: e.op, keys, via });
+                        out.push(Effect { op: e.op, keys, via, origin: e.origin });
                     }
                 }
                 continue;
@@ -222,7 +227,7 @@ fn effects_of(
                 continue;
             };
             if wraps(body, call, op) {
-                out.push(Effect { op, keys, via });
+                out.push(Effect { op, keys, via, origin: (fi, call.span.lo, call.span.hi) });
             }
         }
     }

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use crate::diagnostic::Finding;
 use crate::facts::{Body, Call, Holder};
 use crate::rules::signal_wrappers::signal_ops;
-use crate::rules::signals::{classify, cond_of, enclosing_branch, method, state_reads, SigKind};
+use crate::rules::signals::{
+    classify, cond_of, enclosing_branch, key, maybe_notify, method, notifies_between, state_reads, SigKind,
+};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -18,10 +20,13 @@ Finds a wait for a condition that checks the condition once, with `if`, and
 does not check it again after waking up:
 `if !ready.load(..) { notify.notified().await }` and
 `if !*ready { ready = condvar.wait(ready).unwrap() }` (std and parking_lot
-`Condvar`, in async or sync code), when the wait is in no loop.
+`Condvar`, in async or sync code), when the wait is in no loop. A call of
+the crate's own wrapper method that awaits `notified()` once
+(`self.ready.wait().await`) counts as that wait.
 
 ## Why is this bad?
-Waking up does not mean the condition holds. A `Notify` may hold a stale
+Waking up does not mean the condition holds: as asyncio's advice for
+`Condition.wait()` says, wait in a loop that re-checks the predicate. A `Notify` may hold a stale
 permit from an earlier `notify_one`, another waiter may have consumed the
 state first, and a `Condvar` may wake up spuriously. The code after the `if`
 then runs on a false predicate.
@@ -82,6 +87,12 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let cond_span = body.controls[cond as usize].span;
+                let wait_key = method(call).and_then(|(_, r)| r).and_then(|r| key(body, r));
+                if notifies_between(body, cond_span.hi, call.span.lo, |k| {
+                    wait_key.as_ref().is_some_and(|w| w.matches(k))
+                }) {
+                    continue;
+                }
                 let (what, fix) = match kind {
                     Wait::Notified => (
                         "`notified().await`",
@@ -122,13 +133,7 @@ enum Wait {
 fn wait_kind(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<Wait> {
     let (name, recv) = method(call)?;
     match name {
-        "notified" if call.arg_count == 0 => {
-            let recv = recv?;
-            match classify(cx, fi, body, recv) {
-                Some(SigKind::Notify) | None => Some(Wait::Notified),
-                _ => None,
-            }
-        }
+        "notified" if call.arg_count == 0 => maybe_notify(cx, fi, body, recv?).then_some(Wait::Notified),
         "wait" if call.arg_count == 1 => {
             let by_type = recv.is_some_and(|r| classify(cx, fi, body, r) == Some(SigKind::Condvar));
             let guard_arg = call.arg_idents.iter().any(|a| {
