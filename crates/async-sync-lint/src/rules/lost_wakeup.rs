@@ -316,23 +316,47 @@ fn is_check_method(name: &str) -> bool {
     is_state_read_method(name) || name.starts_with("try_")
 }
 
-/// Reads of shared state in a condition: (span, ctx).
-fn conditional_reads(body: &Body) -> Vec<(Span, Option<u32>)> {
-    let mut out: Vec<(Span, Option<u32>)> = body
+/// Reads of shared state in a condition: (span, ctx, a `try_*` call).
+fn conditional_reads(body: &Body) -> Vec<(Span, Option<u32>, bool)> {
+    let mut out: Vec<(Span, Option<u32>, bool)> = body
         .calls
         .iter()
-        .filter(|c| method(c).is_some_and(|(m, r)| is_check_method(m) && r.is_some_and(|r| is_shared_place(body, r))))
-        .map(|c| (c.span, c.ctx))
+        .filter_map(|c| {
+            let (m, r) = method(c)?;
+            (is_check_method(m) && r.is_some_and(|r| is_shared_place(body, r))).then_some((
+                c.span,
+                c.ctx,
+                m.starts_with("try_"),
+            ))
+        })
         .collect();
-    out.extend(body.acquisitions.iter().map(|a| (a.span, a.ctx)));
-    out.retain(|(_, ctx)| in_check(body, *ctx));
-    out.sort_by_key(|(s, _)| *s);
+    out.extend(body.acquisitions.iter().map(|a| (a.span, a.ctx, a.method.starts_with("try_"))));
+    out.retain(|(_, ctx, _)| in_check(body, *ctx));
+    out.sort_by_key(|(s, _, _)| *s);
     out
+}
+
+/// A failed `try_*` decides the wait only when the wait is in that `if` or
+/// `match` (the `Err` arm, the `else`), or when success leaves the function
+/// (`if let Ok(v) = rx.try_recv() { return v }`); a `try_lock` elsewhere in
+/// the loop is about something else.
+fn try_decides(body: &Body, check_ctx: Option<u32>, wait_ctx: Option<u32>) -> bool {
+    let Some(cond) = body
+        .control_chain(check_ctx)
+        .zip(std::iter::successors(check_ctx, |&c| body.controls[c as usize].parent))
+        .find(|(c, _)| matches!(c.kind, ControlKind::IfCond | ControlKind::MatchScrutinee))
+        .map(|(_, id)| id)
+    else {
+        return false;
+    };
+    let Some(construct) = body.controls[cond as usize].parent else { return false };
+    within(body, wait_ctx, construct)
+        || body.controls.iter().any(|c| c.parent == Some(construct) && c.kind == ControlKind::IfThen && c.returns)
 }
 
 /// Does the body check state inside control `ctl` (a loop body)?
 fn checks_in(body: &Body, ctl: u32) -> bool {
-    conditional_reads(body).iter().any(|(_, ctx)| within(body, *ctx, ctl))
+    conditional_reads(body).iter().any(|(_, ctx, _)| within(body, *ctx, ctl))
 }
 
 /// A state check made before the waiter's `notified()` is created, in the
@@ -341,8 +365,12 @@ fn check_before(w: &Site<'_>, waiters: &[&Site<'_>]) -> Option<Span> {
     let lp = innermost_loop(w.body, w.call.ctx);
     let check = conditional_reads(w.body)
         .into_iter()
-        .filter(|(s, ctx)| s.hi <= w.call.span.lo && innermost_loop(w.body, *ctx) == lp)
-        .map(|(s, _)| s)
+        .filter(|(s, ctx, is_try)| {
+            s.hi <= w.call.span.lo
+                && innermost_loop(w.body, *ctx) == lp
+                && (!is_try || try_decides(w.body, *ctx, w.call.ctx))
+        })
+        .map(|(s, _, _)| s)
         .next_back()?;
     let created_first = waiters.iter().any(|o| {
         std::ptr::eq(o.body, w.body)

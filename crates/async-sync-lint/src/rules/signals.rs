@@ -38,11 +38,33 @@ pub fn maybe_notify(cx: &CrateCx<'_>, file: usize, body: &Body, place: &Place) -
     match classify(cx, file, body, place) {
         Some(SigKind::Notify) => true,
         Some(_) => false,
-        None => {
-            let Some(declared) = crate::rules::lock_summary::declared_type(cx, body, place) else { return true };
-            let Some(last) = crate::rules::lock_summary::peel(&declared).last_segment() else { return true };
-            last == "Notify" || is_alias(cx, last)
-        }
+        None => match crate::rules::lock_summary::declared_type(cx, body, place) {
+            Some(declared) => may_name_notify(cx, &declared),
+            // `wrapper.finished.notify_waiters()` with `wrapper` of unknown
+            // type: no field of that name in the crate is a `Notify`.
+            None => match place.projections.last() {
+                Some(Projection::Field(f)) => {
+                    let mut fields = cx
+                        .index
+                        .files
+                        .iter()
+                        .flat_map(|(_, fs)| fs.structs.iter().flat_map(|s| s.fields.iter()))
+                        .filter(|fd| &fd.name == f)
+                        .peekable();
+                    fields.peek().is_none() || fields.any(|fd| may_name_notify(cx, &fd.ty))
+                }
+                _ => true,
+            },
+        },
+    }
+}
+
+/// Can a declared type be a `Notify` (it names one, an alias, or nothing
+/// we can see)?
+fn may_name_notify(cx: &CrateCx<'_>, ty: &crate::facts::TypeRepr) -> bool {
+    match crate::rules::lock_summary::peel(ty).last_segment() {
+        Some(last) => last == "Notify" || is_alias(cx, last),
+        None => true,
     }
 }
 
