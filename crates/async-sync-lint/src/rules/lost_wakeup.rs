@@ -180,7 +180,11 @@ fn one_shot(setters: &[&Site<'_>], waiters: &[&Site<'_>], in_busy_loops: &HashSe
         // Tests order their tasks on purpose (the waiter is created before
         // the task that fires is spawned, on a single-threaded runtime):
         // there a late waiter is ruled out more often than not.
-        if s.body.is_test || s.body.in_loop(s.call.ctx) || !is_one_shot_signal(s) || reported.contains(&s.origin) {
+        if s.body.is_test
+            || s.body.in_loop(s.call.ctx)
+            || !is_one_shot_signal(s, setters)
+            || reported.contains(&s.origin)
+        {
             continue;
         }
         let mine: Vec<&&Site<'_>> = waiters
@@ -245,7 +249,7 @@ fn recreated_in_busy_loop(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mu
         let Some(busy) = body.awaits.iter().find(|a| within(body, a.ctx, lp_body) && !own_wait(a)) else {
             continue;
         };
-        let Some(s) = setters.iter().find(|s| s.same_signal(w) && is_one_shot_signal(s)) else { continue };
+        let Some(s) = setters.iter().find(|s| s.same_signal(w) && is_one_shot_signal(s, setters)) else { continue };
         reported.insert((w.call.span.lo, w.call.span.hi));
         let primary = match w.via_text() {
             Some(via) => format!("{via}, anew on each iteration"),
@@ -289,8 +293,12 @@ fn enables(body: &Body) -> bool {
     body.calls.iter().any(|c| method(c).is_some_and(|(m, _)| m == "enable"))
 }
 
-fn is_one_shot_signal(s: &Site<'_>) -> bool {
-    s.keys.iter().any(|k| is_one_shot_name(&k.name)) || is_one_shot_name(&s.body.name)
+/// Does the signal's name, or the name of every function that sends it,
+/// say it is a readiness or shutdown signal? (`alive` notified from
+/// `poll_write`, `poll_flush` and `poll_shutdown` is an activity pulse.)
+fn is_one_shot_signal(s: &Site<'_>, setters: &[&Site<'_>]) -> bool {
+    s.keys.iter().any(|k| is_one_shot_name(&k.name))
+        || setters.iter().filter(|o| o.same_signal(s)).all(|o| is_one_shot_name(&o.body.name))
 }
 
 /// The signal's most telling name: the first that says it is one-shot
