@@ -239,7 +239,7 @@ fn recreated_in_busy_loop(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mu
             AwaitKind::Select | AwaitKind::Join => a.span.lo <= w.call.span.lo && w.call.span.hi <= a.span.hi,
             AwaitKind::Await => a.span.lo > w.call.span.hi && a.span.lo <= w.call.span.hi + 2,
         };
-        if !body.awaits.iter().any(|a| own_wait(a)) {
+        if !body.awaits.iter().any(own_wait) {
             continue;
         }
         // A loop that checks a state each time round sees a stop it missed.
@@ -305,7 +305,7 @@ fn is_one_shot_signal(s: &Site<'_>, setters: &[&Site<'_>]) -> bool {
 /// (`shutdown` in `self.shutdown.fire()`), else the `Notify`'s own.
 fn signal_name<'a>(s: &'a Site<'_>) -> &'a str {
     let named = s.keys.iter().find(|k| is_one_shot_name(&k.name));
-    &named.or(s.keys.last()).map_or("", |k| k.name.as_str())
+    named.or(s.keys.last()).map_or("", |k| k.name.as_str())
 }
 
 fn is_one_shot_name(name: &str) -> bool {

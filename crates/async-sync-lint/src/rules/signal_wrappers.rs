@@ -61,12 +61,6 @@ impl SignalOp<'_> {
         self.keys.iter().any(|a| other.keys.iter().any(|b| a.matches(b)))
     }
 
-    /// The name the call site gives the signal (`shutdown` for
-    /// `self.shutdown.fire()`).
-    pub fn name(&self) -> &str {
-        &self.keys[0].name
-    }
-
     /// For a call through wrappers, how it gets to the operation:
     /// "calls `fire()` (`Signal::fire` at line 40), which calls
     /// `notify_waiters()`".
