@@ -147,7 +147,9 @@ fn checked_then_created(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mut 
         if notifies_between(w.body, check.hi, w.call.span.lo, |k| w.keys.iter().any(|wk| wk.matches(k))) {
             continue;
         }
-        let Some(s) = setters.iter().find(|s| s.same_signal(w)) else { continue };
+        // The setter as the waiter names it (`self.shutdown.fire()`) first.
+        let named_alike = setters.iter().find(|s| s.keys[0].matches(&w.keys[0]));
+        let Some(s) = named_alike.or_else(|| setters.iter().find(|s| s.same_signal(w))) else { continue };
         let primary = match w.via_text() {
             Some(via) => format!("{via} after the check"),
             None => "`Notified` created here, after the check".to_string(),
