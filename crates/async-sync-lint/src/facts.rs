@@ -390,6 +390,10 @@ pub struct Control {
     /// nothing after the branch runs after it.
     #[serde(default)]
     pub returns: bool,
+    /// For a `For`: its pattern binds a name (`for job in jobs`), as
+    /// opposed to `for _ in 0..` (a counted or endless loop, not one per item).
+    #[serde(default)]
+    pub binds_item: bool,
 }
 
 /// An assignment `place = value` or `place op= value`.

@@ -144,6 +144,14 @@ pub(super) fn is_self_receiver(e: &Expr) -> bool {
     matches!(strip(e), Expr::Path(p) if p.qself.is_none() && p.path.is_ident("self"))
 }
 
+/// `self.a.b`: a field (path) of `self`.
+pub(super) fn is_self_field(e: &Expr) -> bool {
+    match strip(e) {
+        Expr::Field(f) => is_self_receiver(&f.base) || is_self_field(&f.base),
+        _ => false,
+    }
+}
+
 /// Paths recorded always: calls of crate functions that lock summaries may
 /// follow (`helper(..)`, `Self::helper(..)`, `crate::m::helper(..)`), and
 /// anything under a `blocking` module (`reqwest::blocking::get`).

@@ -412,6 +412,29 @@ impl<'c, 'i> LockSummary<'c, 'i> {
         Some((target, via))
     }
 
+    /// The crate method `recv.name(..)` runs, when `recv` is `self` or its
+    /// declared type (through references and `Arc`) is a crate struct with
+    /// exactly one method of that name. Unlike [`Self::callee`], an async
+    /// callee counts whether or not it is awaited here.
+    pub fn method_callee(&self, body: &Body, call: &Call) -> Option<(usize, usize)> {
+        let Callee::Method { receiver: Some(r), name } = &call.callee else { return None };
+        let plain_self =
+            matches!(r.root, PlaceRoot::SelfValue) && r.projections.iter().all(|p| matches!(p, Projection::Deref));
+        let ty = if plain_self {
+            body.self_ty.clone()?
+        } else {
+            let declared = declared_type(self.cx, body, r)?;
+            match peel(&declared).last_segment()? {
+                "Self" => body.self_ty.clone()?,
+                t => t.to_string(),
+            }
+        };
+        match self.by_method.get(&(ty.as_str(), name.as_str())).map(Vec::as_slice) {
+            Some([one]) => Some(*one),
+            _ => None,
+        }
+    }
+
     /// The locks a call reaches (through the callee and its calls), keys
     /// translated to the caller where they name the caller's instance.
     pub fn reached_by_call(&self, file: usize, bi: usize, call: &Call) -> Vec<Reached> {

@@ -1,31 +1,51 @@
 //! `lost-wakeup`: a `notify_waiters()` that a waiter can miss.
 
-use crate::diagnostic::{FileId, Finding, Span};
-use crate::facts::{Body, Call, ControlKind};
-use crate::rules::signals::{bodies, classify, describe, innermost_loop, key, method, Key, SigKind};
+use std::collections::HashSet;
+
+use crate::diagnostic::{Finding, Span};
+use crate::facts::{AwaitKind, Body, ControlKind};
+use crate::rules::signal_wrappers::{signal_ops, SignalOp};
+use crate::rules::signals::{
+    describe, innermost_loop, is_shared_place, is_state_read_method, loop_body_of, method, notifies_between, within,
+};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
     name: "lost-wakeup",
     level: Warn,
-    summary: "a `Notify::notify_waiters` that a waiter misses: the flag is checked before `notified()` exists, or late waiters wait forever",
+    summary: "a `Notify::notify_waiters` that a waiter misses: `notified()` created after the check, re-created in a busy loop, or late waiters wait forever",
     docs: r#"## What it does
-Finds two ways to lose a `tokio::sync::Notify::notify_waiters()`, which wakes
+Finds the ways to lose a `tokio::sync::Notify::notify_waiters()`, which wakes
 only the waiters that exist at that moment and stores no permit:
 
-- a waiter checks a flag or state and only then creates `notified()`
-  (`if !ready.load(..) { notify.notified().await }`, or the same under
-  `while`, or `loop { if ready { break } notify.notified().await }`), while
-  the setter calls `notify_waiters()`;
+- a waiter checks a state and only then creates `notified()`: a flag or a
+  collection (`if !ready.load(..) { notify.notified().await }`, the same
+  under `while`, or `loop { if ready { break } notify.notified().await }`),
+  or a failed `try_*` call (`match tx.try_reserve() { Err(_) =>
+  space.notified().await, .. }`, `if let Ok(v) = rx.try_recv()`), while the
+  setter calls `notify_waiters()`;
+- a stop or ready signal sent with `notify_waiters()` to a loop that creates
+  its `notified()` anew on every iteration (in a `select!` or not) and awaits
+  other work in between (`select! { _ = stop.notified() => break, Some(j) =
+  rx.recv() => handle(j).await }`): a signal sent during that work finds no
+  waiter;
 - `notify_waiters()` used as a one-shot readiness or shutdown signal for
   waiters that never check any state, so a task that starts waiting after it
   fired never wakes.
+
+Calls of the crate's own wrapper methods count as the calls they wrap: a
+method whose body calls `self.notify.notify_waiters()` (`signal.fire()`), or
+an async method that awaits `self.notify.notified()` once and checks nothing
+itself (`signal.wait().await`), followed up to three levels deep; the
+finding names the wrapper.
 
 ## Why is this bad?
 A notification that arrives between the check and the creation of the
 `Notified` future is lost, and the waiter sleeps until the next one, which
 for a one-shot signal never comes. Unlike Python's `asyncio.Event`, `Notify`
-is not sticky.
+is not sticky. asyncio's advice for `Condition` applies: a notification is
+not a state; register as a waiter first, then check the predicate, and
+re-check it after every wake-up.
 
 ## Example
 ```rust
@@ -87,50 +107,53 @@ and need no such care.
 ## Known problems
 Setter and waiter are matched by the field or binding name of the `Notify`
 (and the `impl` type for `self.field`), across the crate; two unrelated
-`Notify`s with the same field name may be paired. The one-shot shape is only
-reported when the `Notify`'s name or the setter's function name says it is a
-readiness or shutdown signal (`shutdown`, `ready`, `close`, `stop` …).
+`Notify`s with the same field name may be paired. A receiver declared with
+another type (a crate's own sticky `WatchNotify` with the same method names)
+is not a `Notify`. The one-shot and busy-loop shapes are only reported when
+the `Notify`'s name or the setter's function name says it is a readiness or
+shutdown signal (`shutdown`, `ready`, `close`, `stop` …), and the one-shot
+shape is not reported in test code, where the order of the tasks is usually
+fixed by the test (on real applications those findings were all
+deliberate). A check and a
+`notified()` made under one held lock guard are trusted to be atomic with
+the notifier (which must change that state under the same lock). Wrappers
+are resolved through the receiver's declared type; a wrapper reached
+through a trait or a generic is not followed.
 "#,
 }
 
-struct Site<'a> {
-    file: FileId,
-    body: &'a Body,
-    call: &'a Call,
-    key: Key,
-}
+type Site<'a> = SignalOp<'a>;
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
-    let mut setters: Vec<Site<'_>> = Vec::new();
-    let mut waiters: Vec<Site<'_>> = Vec::new();
-    for (fi, file, body) in bodies(cx) {
-        for call in &body.calls {
-            let Some((name, Some(recv))) = method(call) else { continue };
-            if !matches!(name, "notify_waiters" | "notified") {
-                continue;
-            }
-            if !matches!(classify(cx, fi, body, recv), Some(SigKind::Notify) | None) {
-                continue;
-            }
-            let Some(key) = key(body, recv) else { continue };
-            let site = Site { file, body, call, key };
-            if name == "notify_waiters" {
-                setters.push(site);
-            } else if call.arg_count == 0 {
-                waiters.push(site);
-            }
-        }
-    }
-    // Shape 1: checked, then `notified()` created, against `notify_waiters`.
-    for w in &waiters {
-        if !w.body.kind.is_async() || w.body.calls.iter().any(|c| method(c).is_some_and(|(m, _)| m == "enable")) {
+    let ops = signal_ops(cx);
+    let setters: Vec<&Site<'_>> = ops.iter().filter(|o| o.op == "notify_waiters").collect();
+    let waiters: Vec<&Site<'_>> = ops.iter().filter(|o| o.op == "notified").collect();
+    checked_then_created(&setters, &waiters, out);
+    let in_busy_loops = recreated_in_busy_loop(&setters, &waiters, out);
+    one_shot(&setters, &waiters, &in_busy_loops, out);
+}
+
+/// Shape 1: a state checked (a flag, a collection, a `try_*` call), then
+/// `notified()` created, against a `notify_waiters()`.
+fn checked_then_created(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mut Vec<Finding>) {
+    for w in waiters {
+        if !w.body.kind.is_async() || enables(w.body) {
             continue;
         }
-        let Some(check) = check_before(w) else { continue };
-        if rechecked_after(w) {
+        let Some(check) = check_before(w, waiters) else { continue };
+        if rechecked_after(w) || checked_under_lock(w) {
             continue;
         }
-        let Some(s) = setters.iter().find(|s| s.key.matches(&w.key)) else { continue };
+        if notifies_between(w.body, check.hi, w.call.span.lo, |k| w.keys.iter().any(|wk| wk.matches(k))) {
+            continue;
+        }
+        // The setter as the waiter names it (`self.shutdown.fire()`) first.
+        let named_alike = setters.iter().find(|s| s.keys[0].matches(&w.keys[0]));
+        let Some(s) = named_alike.or_else(|| setters.iter().find(|s| s.same_signal(w))) else { continue };
+        let primary = match w.via_text() {
+            Some(via) => format!("{via} after the check"),
+            None => "`Notified` created here, after the check".to_string(),
+        };
         let mut f = Finding::new(
             META.name,
             META.default_level,
@@ -138,32 +161,44 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             w.call.span,
             "`notified()` is created after the state is checked, so a `notify_waiters()` in between is lost",
         )
-        .with_primary_label("`Notified` created here, after the check")
+        .with_primary_label(primary)
         .with_label(check, "state checked here");
-        if s.file == w.file {
-            f = f.with_label(s.call.span, "`notify_waiters()` wakes only waiters that already exist");
-        } else {
-            f = f.with_note(format!(
-                "{} wakes this `Notify` with `notify_waiters()`, which wakes only waiters that already exist",
-                describe(s.body)
-            ));
-        }
+        f = with_setter(f, w, s);
         out.push(
             f.with_help("create the `Notified` first and `enable()` it before checking: `let n = notify.notified(); tokio::pin!(n); n.as_mut().enable();`, then check, then `n.await`")
                 .with_help("for a state that stays set, use `watch`, `CancellationToken` or `OnceCell`, which are sticky")
-                .with_note("`notify_waiters()` stores no permit: a waiter that has not created its `Notified` yet when it fires sleeps until the next notification"),
+                .with_note("`notify_waiters()` stores no permit: a waiter that has not created its `Notified` yet when it fires sleeps until the next notification; as asyncio's advice for `Condition` puts it, register as a waiter before you check the predicate"),
         );
     }
-    // Shape 2: a one-shot signal with waiters that check nothing.
-    for s in &setters {
-        if s.body.in_loop(s.call.ctx) || !(is_one_shot_name(&s.key.name) || is_one_shot_name(&s.body.name)) {
+}
+
+/// Shape 2: a one-shot signal with waiters that check nothing.
+fn one_shot(setters: &[&Site<'_>], waiters: &[&Site<'_>], in_busy_loops: &HashSet<(u32, u32)>, out: &mut Vec<Finding>) {
+    // Direct calls first: a wrapper's call site is not reported again when
+    // the `notify_waiters()` inside the wrapper already is.
+    let mut reported = HashSet::new();
+    let direct_first = setters.iter().filter(|s| s.via.is_empty()).chain(setters.iter().filter(|s| !s.via.is_empty()));
+    for s in direct_first {
+        // Tests order their tasks on purpose (the waiter is created before
+        // the task that fires is spawned, on a single-threaded runtime):
+        // there a late waiter is ruled out more often than not.
+        if s.body.is_test
+            || s.body.in_loop(s.call.ctx)
+            || !is_one_shot_signal(s, setters)
+            || reported.contains(&s.origin)
+        {
             continue;
         }
-        let mine: Vec<&Site<'_>> = waiters.iter().filter(|w| w.key.matches(&s.key)).collect();
+        let mine: Vec<&&Site<'_>> = waiters
+            .iter()
+            .filter(|w| w.same_signal(s) && !in_busy_loops.contains(&(w.call.span.lo, w.call.span.hi)))
+            .collect();
         // A `Notified` made in a plain fn (returned or stored) or bound to a
         // local is managed by code we cannot follow: created first, enabled
         // or polled before a check. Only naive `notified().await`s count.
-        let naive = |w: &&Site<'_>| w.body.kind.is_async() && w.call.bound_to.is_none() && !waiter_checks_state(w);
+        let naive = |w: &&&Site<'_>| {
+            w.body.kind.is_async() && w.call.bound_to.is_none() && !waiter_checks_state(w) && !checked_under_lock(w)
+        };
         if mine.is_empty() || !mine.iter().all(naive) {
             continue;
         }
@@ -174,18 +209,105 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             s.call.span,
             format!(
                 "`notify_waiters()` used as a one-shot signal: a task that waits on `{}` after it fired waits forever",
-                s.key.name
+                signal_name(s)
             ),
         )
-        .with_primary_label("wakes only the tasks already waiting");
+        .with_primary_label(s.via_text().unwrap_or_else(|| "wakes only the tasks already waiting".to_string()));
+        reported.insert(s.origin);
         for w in mine.iter().filter(|w| w.file == s.file).take(3) {
             f = f.with_label(w.call.span, "a task that reaches this wait later is never woken");
         }
         out.push(
             f.with_help("use a sticky signal: `tokio_util::sync::CancellationToken` for shutdown, `watch` or `OnceCell` for readiness; or set a flag before notifying and have waiters `enable()` a `Notified` and check it")
-                .with_note("`notify_waiters()` stores no permit, unlike a Python `asyncio.Event` it does not stay set"),
+                .with_note("`notify_waiters()` stores no permit: unlike a Python `asyncio.Event` it does not stay set"),
         );
     }
+}
+
+/// Shape 3: a stop or ready signal sent with `notify_waiters()` to a loop
+/// that creates its `notified()` anew on every iteration and awaits other
+/// work in between: a signal sent during that work finds no waiter. Returns
+/// the waiters reported (by span), which the one-shot shape then leaves out.
+fn recreated_in_busy_loop(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mut Vec<Finding>) -> HashSet<(u32, u32)> {
+    let mut reported = HashSet::new();
+    for w in waiters {
+        let body = w.body;
+        if !body.kind.is_async() || enables(body) || w.call.bound_to.is_some() {
+            continue;
+        }
+        let Some(lp) = innermost_loop(body, w.call.ctx) else { continue };
+        let Some(lp_body) = loop_body_of(body, lp) else { continue };
+        let own_wait = |a: &crate::facts::AwaitPoint| match a.kind {
+            AwaitKind::Select | AwaitKind::Join => a.span.lo <= w.call.span.lo && w.call.span.hi <= a.span.hi,
+            AwaitKind::Await => a.span.lo > w.call.span.hi && a.span.lo <= w.call.span.hi + 2,
+        };
+        if !body.awaits.iter().any(own_wait) {
+            continue;
+        }
+        // A loop that checks a state each time round sees a stop it missed.
+        if checks_in(body, lp_body) {
+            continue;
+        }
+        let Some(busy) = body.awaits.iter().find(|a| within(body, a.ctx, lp_body) && !own_wait(a)) else {
+            continue;
+        };
+        let Some(s) = setters.iter().find(|s| s.same_signal(w) && is_one_shot_signal(s, setters)) else { continue };
+        reported.insert((w.call.span.lo, w.call.span.hi));
+        let primary = match w.via_text() {
+            Some(via) => format!("{via}, anew on each iteration"),
+            None => "`Notified` created anew on each iteration".to_string(),
+        };
+        let f = Finding::new(
+            META.name,
+            META.default_level,
+            w.file,
+            w.call.span,
+            format!("`{}` is waited on with a new `notified()` each iteration: a `notify_waiters()` sent while the loop is busy elsewhere is lost", signal_name(w)),
+        )
+        .with_primary_label(primary)
+        .with_label(busy.span, "a `notify_waiters()` sent while this runs wakes no one");
+        out.push(
+            with_setter(f, w, s)
+                .with_help("create the `Notified` once before the loop and `enable()` it (`let stop = notify.notified(); tokio::pin!(stop); stop.as_mut().enable();`), then race `&mut stop` each iteration")
+                .with_help("or use a signal that stays set: `tokio_util::sync::CancellationToken`, `watch`")
+                .with_note("`notify_waiters()` wakes only the `Notified` futures that exist when it fires; between two iterations there is none"),
+        );
+    }
+    reported
+}
+
+fn with_setter(f: Finding, w: &Site<'_>, s: &Site<'_>) -> Finding {
+    if s.file == w.file {
+        let label = match s.via_text() {
+            Some(via) => format!("{via}, which wakes only waiters that already exist"),
+            None => "`notify_waiters()` wakes only waiters that already exist".to_string(),
+        };
+        f.with_label(s.call.span, label)
+    } else {
+        f.with_note(format!(
+            "{} wakes this `Notify` with `notify_waiters()`, which wakes only waiters that already exist",
+            describe(s.body)
+        ))
+    }
+}
+
+fn enables(body: &Body) -> bool {
+    body.calls.iter().any(|c| method(c).is_some_and(|(m, _)| m == "enable"))
+}
+
+/// Does the signal's name, or the name of every function that sends it,
+/// say it is a readiness or shutdown signal? (`alive` notified from
+/// `poll_write`, `poll_flush` and `poll_shutdown` is an activity pulse.)
+fn is_one_shot_signal(s: &Site<'_>, setters: &[&Site<'_>]) -> bool {
+    s.keys.iter().any(|k| is_one_shot_name(&k.name))
+        || setters.iter().filter(|o| o.same_signal(s)).all(|o| is_one_shot_name(&o.body.name))
+}
+
+/// The signal's most telling name: the first that says it is one-shot
+/// (`shutdown` in `self.shutdown.fire()`), else the `Notify`'s own.
+fn signal_name<'a>(s: &'a Site<'_>) -> &'a str {
+    let named = s.keys.iter().find(|k| is_one_shot_name(&k.name));
+    named.or(s.keys.last()).map_or("", |k| k.name.as_str())
 }
 
 fn is_one_shot_name(name: &str) -> bool {
@@ -195,46 +317,99 @@ fn is_one_shot_name(name: &str) -> bool {
         .any(|w| n.contains(w))
 }
 
-/// Is `ctx` inside an `if` or `while` condition (of this loop level)?
-fn in_condition(body: &Body, ctx: Option<u32>) -> bool {
+/// Is `ctx` in a condition that decides whether to wait: an `if` or `while`
+/// condition, or a `match` scrutinee (`match rx.try_recv() { .. }`), at
+/// this loop level?
+fn in_check(body: &Body, ctx: Option<u32>) -> bool {
     body.control_chain(ctx)
         .take_while(|c| !matches!(c.kind, ControlKind::Closure | ControlKind::LoopBody))
-        .any(|c| matches!(c.kind, ControlKind::IfCond | ControlKind::WhileCond))
+        .any(|c| matches!(c.kind, ControlKind::IfCond | ControlKind::WhileCond | ControlKind::MatchScrutinee))
 }
 
-/// Reads of shared state in a condition: (span, ctx).
-fn conditional_reads(body: &Body) -> Vec<(Span, Option<u32>)> {
-    let mut out: Vec<(Span, Option<u32>)> = body
+/// A read of state a waiter may decide on: a flag or collection query, or
+/// a failed `try_*` (`try_recv`, `try_reserve`, `try_lock` …).
+fn is_check_method(name: &str) -> bool {
+    is_state_read_method(name) || name.starts_with("try_")
+}
+
+/// Reads of shared state in a condition: (span, ctx, a `try_*` call).
+fn conditional_reads(body: &Body) -> Vec<(Span, Option<u32>, bool)> {
+    let mut out: Vec<(Span, Option<u32>, bool)> = body
         .calls
         .iter()
-        .filter(|c| {
-            method(c).is_some_and(|(m, _)| matches!(m, "load" | "is_empty" | "len" | "contains" | "contains_key"))
+        .filter_map(|c| {
+            let (m, r) = method(c)?;
+            (is_check_method(m) && r.is_some_and(|r| is_shared_place(body, r))).then_some((
+                c.span,
+                c.ctx,
+                m.starts_with("try_"),
+            ))
         })
-        .map(|c| (c.span, c.ctx))
         .collect();
-    out.extend(body.acquisitions.iter().map(|a| (a.span, a.ctx)));
-    out.retain(|(_, ctx)| in_condition(body, *ctx));
-    out.sort_by_key(|(s, _)| *s);
+    out.extend(body.acquisitions.iter().map(|a| (a.span, a.ctx, a.method.starts_with("try_"))));
+    out.retain(|(_, ctx, _)| in_check(body, *ctx));
+    out.sort_by_key(|(s, _, _)| *s);
     out
+}
+
+/// A failed `try_*` decides the wait only when the wait is in that `if` or
+/// `match` (the `Err` arm, the `else`), or when success leaves the function
+/// (`if let Ok(v) = rx.try_recv() { return v }`); a `try_lock` elsewhere in
+/// the loop is about something else.
+fn try_decides(body: &Body, check_ctx: Option<u32>, wait_ctx: Option<u32>) -> bool {
+    let Some(cond) = body
+        .control_chain(check_ctx)
+        .zip(std::iter::successors(check_ctx, |&c| body.controls[c as usize].parent))
+        .find(|(c, _)| matches!(c.kind, ControlKind::IfCond | ControlKind::MatchScrutinee))
+        .map(|(_, id)| id)
+    else {
+        return false;
+    };
+    let Some(construct) = body.controls[cond as usize].parent else { return false };
+    within(body, wait_ctx, construct)
+        || body.controls.iter().any(|c| c.parent == Some(construct) && c.kind == ControlKind::IfThen && c.returns)
+}
+
+/// Does the body check state inside control `ctl` (a loop body)?
+fn checks_in(body: &Body, ctl: u32) -> bool {
+    conditional_reads(body).iter().any(|(_, ctx, _)| within(body, *ctx, ctl))
 }
 
 /// A state check made before the waiter's `notified()` is created, in the
 /// same loop iteration, with no earlier `notified()` on the same `Notify`.
-fn check_before(w: &Site<'_>) -> Option<Span> {
+fn check_before(w: &Site<'_>, waiters: &[&Site<'_>]) -> Option<Span> {
     let lp = innermost_loop(w.body, w.call.ctx);
     let check = conditional_reads(w.body)
         .into_iter()
-        .filter(|(s, ctx)| s.hi <= w.call.span.lo && innermost_loop(w.body, *ctx) == lp)
-        .map(|(s, _)| s)
+        .filter(|(s, ctx, is_try)| {
+            s.hi <= w.call.span.lo
+                && innermost_loop(w.body, *ctx) == lp
+                && (!is_try || try_decides(w.body, *ctx, w.call.ctx))
+        })
+        .map(|(s, _, _)| s)
         .next_back()?;
-    let created_first = w.body.calls.iter().any(|c| {
-        c.span.hi <= check.lo
-            && innermost_loop(w.body, c.ctx) == lp
-            && method(c).is_some_and(|(m, r)| {
-                m == "notified" && r.and_then(|r| key(w.body, r)).is_some_and(|k| k.matches(&w.key))
-            })
+    let created_first = waiters.iter().any(|o| {
+        std::ptr::eq(o.body, w.body)
+            && o.call.span.hi <= check.lo
+            && innermost_loop(w.body, o.call.ctx) == lp
+            && o.same_signal(w)
     });
     (!created_first).then_some(check)
+}
+
+/// The `Notified` is created while a guard is held that was taken before a
+/// condition was checked (`let s = state.lock(); if s.done { return }
+/// notify.notified()`): the check and the registration are one step for any
+/// notifier that changes that state under the lock, so nothing slips between.
+fn checked_under_lock(w: &Site<'_>) -> bool {
+    let body = w.body;
+    w.call.held.iter().filter_map(|&a| body.acquisitions.get(a as usize)).any(|a| {
+        body.controls.iter().any(|c| {
+            matches!(c.kind, ControlKind::IfCond | ControlKind::WhileCond | ControlKind::MatchScrutinee)
+                && c.span.lo >= a.span.hi
+                && c.span.hi <= w.call.span.lo
+        })
+    })
 }
 
 fn waiter_checks_state(w: &Site<'_>) -> bool {
@@ -246,9 +421,10 @@ fn waiter_checks_state(w: &Site<'_>) -> bool {
 /// the registration precedes that check, so nothing is lost.
 fn rechecked_after(w: &Site<'_>) -> bool {
     w.call.bound_to.is_some()
-        && (w.body.calls.iter().any(|c| {
-            c.span.lo >= w.call.span.hi
-                && method(c)
-                    .is_some_and(|(m, _)| matches!(m, "load" | "is_empty" | "len" | "contains" | "contains_key"))
-        }) || w.body.acquisitions.iter().any(|a| a.span.lo >= w.call.span.hi))
+        && (w
+            .body
+            .calls
+            .iter()
+            .any(|c| c.span.lo >= w.call.span.hi && method(c).is_some_and(|(m, _)| is_check_method(m)))
+            || w.body.acquisitions.iter().any(|a| a.span.lo >= w.call.span.hi))
 }

@@ -19,6 +19,7 @@ pub mod lost_wakeup;
 pub mod race_across_await;
 pub mod reentrant_lock;
 pub mod signal_as_queue;
+pub mod signal_wrappers;
 pub mod signals;
 pub mod sync_guard_across_await;
 pub mod try_poll;

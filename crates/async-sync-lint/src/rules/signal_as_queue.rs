@@ -2,7 +2,10 @@
 
 use crate::diagnostic::{FileId, Finding, Span};
 use crate::facts::{Body, Call, ControlKind};
-use crate::rules::signals::{bodies, classify, describe, innermost_loop, key, method, shown, Key, SigKind};
+use crate::rules::signal_wrappers::{signal_ops, SignalOp};
+use crate::rules::signals::{
+    bodies, classify, describe, in_condition, innermost_loop, key, method, shown, Key, SigKind,
+};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -22,8 +25,14 @@ Finds a notification primitive used as if it were a queue:
 - a `watch::Sender` sent to once per item, in a loop over items or in a loop
   forwarding items received from elsewhere.
 
+Calls of the crate's own wrapper methods count as the calls they wrap
+(`self.wake.ping()` whose body calls `notify_one()`, `self.wake.sleep().await`
+whose body awaits `notified()`).
+
 ## Why is this bad?
-`Notify` holds at most one permit: two pushes before the consumer runs leave
+A notification is not a queue (asyncio's advice for `Event` and `Condition`
+says the same: an event says "something changed", and the waiter must look
+at the whole state after waking). `Notify` holds at most one permit: two pushes before the consumer runs leave
 one permit, so the second item is stranded until the next push (or forever).
 An overwritten slot loses the earlier item outright. A `watch` receiver only
 ever sees the latest value, so items sent in a burst are skipped.
@@ -94,97 +103,83 @@ Or use `tokio::sync::mpsc`, which is a queue. For `watch`, use `mpsc` or
 ## Known problems
 Producer and consumer are matched by the field or binding names of the
 `Notify` and of the collection (and the `impl` type for `self.field`),
-across the crate. Any loop around the take after the wake-up counts as a
-drain. The `watch` shape needs the sender's declared type, and cannot tell a
-stream of jobs from a stream of progress updates sent from a loop, for which
-keeping only the latest is intended.
+across the crate. A consumer that looks at the whole collection again after
+the wake-up is not reported: a loop around the take, a `drain`/`clear`, or
+an `is_empty()`/`len()` check that takes the next item or passes the
+wake-up on (`if !q.is_empty() { notify.notify_one() }`). The `watch` shape
+needs the sender's declared type; a `for _ in 0..` loop (no item bound) is
+a ticker, not a loop over items; it cannot tell a stream of jobs from a
+stream of progress updates sent from a loop over items, for which keeping
+only the latest is intended.
 "#,
 }
 
 struct Producer<'a> {
-    file: FileId,
-    body: &'a Body,
-    notify: &'a Call,
-    notify_key: Key,
+    op: &'a SignalOp<'a>,
     /// What was handed over: (collection key, span, overwrite of a slot).
     items: Vec<(Key, Span, bool)>,
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
+    let ops = signal_ops(cx);
     let mut producers: Vec<Producer<'_>> = Vec::new();
-    for (fi, file, body) in bodies(cx) {
-        for call in &body.calls {
-            let Some((name, Some(recv))) = method(call) else { continue };
-            if !matches!(name, "notify_one" | "notify_waiters") {
-                continue;
-            }
-            if !matches!(classify(cx, fi, body, recv), Some(SigKind::Notify) | None) {
-                continue;
-            }
-            let Some(notify_key) = key(body, recv) else { continue };
-            let mut items = Vec::new();
-            for c in &body.calls {
-                if let Some((m, Some(r))) = method(c) {
-                    let push = matches!(m, "push" | "push_back" | "push_front" | "send") && c.arg_count == 1
-                        || m == "insert" && matches!(c.arg_count, 1 | 2);
-                    if push {
-                        if let Some(k) = key(body, r) {
-                            items.push((k, c.span, false));
-                        }
+    for op in ops.iter().filter(|o| matches!(o.op, "notify_one" | "notify_waiters")) {
+        let body = op.body;
+        let mut items = Vec::new();
+        for c in &body.calls {
+            if let Some((m, Some(r))) = method(c) {
+                let push = matches!(m, "push" | "push_back" | "push_front" | "send") && c.arg_count == 1
+                    || m == "insert" && matches!(c.arg_count, 1 | 2);
+                if push {
+                    if let Some(k) = key(body, r) {
+                        items.push((k, c.span, false));
                     }
                 }
             }
-            for w in &body.writes {
-                let through_lock = w.through_guard.is_some();
-                if through_lock && !w.compound && !w.value_idents.is_empty() {
-                    if let Some(k) = key(body, &w.target) {
-                        items.push((k, w.span, true));
-                    }
+        }
+        for w in &body.writes {
+            let through_lock = w.through_guard.is_some();
+            if through_lock && !w.compound && !w.value_idents.is_empty() {
+                if let Some(k) = key(body, &w.target) {
+                    items.push((k, w.span, true));
                 }
             }
-            if !items.is_empty() {
-                producers.push(Producer { file, body, notify: call, notify_key, items });
-            }
+        }
+        if !items.is_empty() {
+            producers.push(Producer { op, items });
         }
     }
+    for n in ops.iter().filter(|o| o.op == "notified" && o.body.kind.is_async()) {
+        consumer(n, &producers, out);
+    }
     for (fi, file, body) in bodies(cx) {
-        if body.kind.is_async() {
-            consumer(cx, fi, file, body, &producers, out);
-        }
         for call in &body.calls {
             watch_per_item(cx, fi, file, body, call, out);
         }
     }
 }
 
-fn consumer(
-    cx: &CrateCx<'_>,
-    fi: usize,
-    file: FileId,
-    body: &Body,
-    producers: &[Producer<'_>],
-    out: &mut Vec<Finding>,
-) {
-    for n in &body.calls {
-        let Some(("notified", Some(recv))) = method(n) else { continue };
-        if !matches!(classify(cx, fi, body, recv), Some(SigKind::Notify) | None) {
-            continue;
-        }
-        let Some(nkey) = key(body, recv) else { continue };
-        let level = innermost_loop(body, n.ctx);
+fn consumer(n: &SignalOp<'_>, producers: &[Producer<'_>], out: &mut Vec<Finding>) {
+    let (body, file) = (n.body, n.file);
+    let wake = n.call.span;
+    {
+        let level = innermost_loop(body, n.call.ctx);
         for t in &body.calls {
             let Some((m, Some(r))) = method(t) else { continue };
             if !matches!(m, "pop" | "pop_front" | "pop_back" | "take") || t.arg_count != 0 {
                 continue;
             }
             // After the wake-up, at the same loop level: one item per wake.
-            if t.span.lo < n.span.hi || innermost_loop(body, t.ctx) != level || in_while_cond(body, t.ctx) {
+            if t.span.lo < wake.hi || innermost_loop(body, t.ctx) != level || in_while_cond(body, t.ctx) {
                 continue;
             }
             let Some(tkey) = key(body, r) else { continue };
             let slot = m == "take";
+            if !slot && rereads_after(body, wake, &tkey) {
+                continue;
+            }
             let Some((p, item)) = producers.iter().find_map(|p| {
-                if !p.notify_key.matches(&nkey) {
+                if !p.op.same_signal(n) {
                     return None;
                 }
                 p.items.iter().find(|(k, _, overwrite)| k.matches(&tkey) && *overwrite == slot).map(|i| (p, i))
@@ -207,19 +202,35 @@ fn consumer(
             };
             let mut f = Finding::new(META.name, META.default_level, file, t.span, message)
                 .with_primary_label(label)
-                .with_label(n.span, "woken here");
-            if p.file == file {
+                .with_label(wake, n.via_text().map_or("woken here".to_string(), |via| format!("woken here: {via}")));
+            if p.op.file == file {
+                let notified = match p.op.via_text() {
+                    Some(via) => format!("notified here: {via}, which stores at most one permit"),
+                    None => "notified here: at most one permit is stored".to_string(),
+                };
                 f = f
                     .with_label(item.1, if slot { "the slot is overwritten here" } else { "items pushed here" })
-                    .with_label(p.notify.span, "notified here: at most one permit is stored");
+                    .with_label(p.op.call.span, notified);
             } else {
-                f = f.with_note(format!("{} hands over the items and notifies", describe(p.body)));
+                f = f.with_note(format!("{} hands over the items and notifies", describe(p.op.body)));
             }
             out.push(f.with_help(fix).with_note(
                 "a `Notify` stores at most one permit: two notifications before the consumer runs wake it once",
             ));
         }
     }
+}
+
+/// After the wake-up the consumer looks at the whole collection again: it
+/// drains or clears it, or checks whether items remain (to take the next or
+/// to pass the wake-up on), so nothing pushed together is stranded.
+fn rereads_after(body: &Body, wake: Span, collection: &Key) -> bool {
+    body.calls.iter().any(|c| {
+        let Some((m, Some(r))) = method(c) else { return false };
+        let whole = matches!(m, "drain" | "clear" | "split_off" | "retain" | "append" | "truncate")
+            || matches!(m, "is_empty" | "len") && in_condition(body, c.ctx);
+        whole && c.span.lo >= wake.hi && key(body, r).is_some_and(|k| k.matches(collection))
+    })
 }
 
 fn in_while_cond(body: &Body, ctx: Option<u32>) -> bool {
@@ -238,6 +249,11 @@ fn watch_per_item(cx: &CrateCx<'_>, fi: usize, file: FileId, body: &Body, call: 
     if classify(cx, fi, body, r) != Some(SigKind::WatchSender) {
         return;
     }
+    // `changed_tx.send(())`: a constant says "something changed"; the items
+    // themselves travel elsewhere.
+    if call.arg_idents.is_empty() {
+        return;
+    }
     let Some(lp) = innermost_loop(body, call.ctx) else { return };
     if body.leaves_before(call.ctx, Some(lp)) {
         // `send(Connected); return Ok(..)`: sent once, as the loop ends.
@@ -245,7 +261,8 @@ fn watch_per_item(cx: &CrateCx<'_>, fi: usize, file: FileId, body: &Body, call: 
     }
     let ctl = &body.controls[lp as usize];
     let per_item = match ctl.kind {
-        ControlKind::For => true,
+        // `for _ in 0..` is a ticker or a retry loop, not one send per item.
+        ControlKind::For => ctl.binds_item,
         ControlKind::While => body.calls.iter().any(|c| {
             in_while_cond(body, c.ctx)
                 && innermost_loop(body, c.ctx) == Some(lp)

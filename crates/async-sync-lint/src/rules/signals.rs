@@ -30,6 +30,49 @@ pub fn classify(cx: &CrateCx<'_>, file: usize, body: &Body, place: &Place) -> Op
     })
 }
 
+/// Can the receiver be a `tokio::sync::Notify`? Yes when it resolves to
+/// one, or when its type is unknown; no when it resolves to another
+/// primitive or is declared with another type (a crate's own
+/// `WatchNotify` with `notified()`/`notify_waiters()` methods of its own).
+pub fn maybe_notify(cx: &CrateCx<'_>, file: usize, body: &Body, place: &Place) -> bool {
+    match classify(cx, file, body, place) {
+        Some(SigKind::Notify) => true,
+        Some(_) => false,
+        None => match crate::rules::lock_summary::declared_type(cx, body, place) {
+            Some(declared) => may_name_notify(cx, &declared),
+            // `wrapper.finished.notify_waiters()` with `wrapper` of unknown
+            // type: no field of that name in the crate is a `Notify`.
+            None => match place.projections.last() {
+                Some(Projection::Field(f)) => {
+                    let mut fields = cx
+                        .index
+                        .files
+                        .iter()
+                        .flat_map(|(_, fs)| fs.structs.iter().flat_map(|s| s.fields.iter()))
+                        .filter(|fd| &fd.name == f)
+                        .peekable();
+                    fields.peek().is_none() || fields.any(|fd| may_name_notify(cx, &fd.ty))
+                }
+                _ => true,
+            },
+        },
+    }
+}
+
+/// Can a declared type be a `Notify` (it names one, an alias, or nothing
+/// we can see)?
+fn may_name_notify(cx: &CrateCx<'_>, ty: &crate::facts::TypeRepr) -> bool {
+    match crate::rules::lock_summary::peel(ty).last_segment() {
+        Some(last) => last == "Notify" || is_alias(cx, last),
+        None => true,
+    }
+}
+
+/// A type alias of the crate: its name says nothing about what it is.
+fn is_alias(cx: &CrateCx<'_>, name: &str) -> bool {
+    cx.index.files.iter().any(|(_, f)| f.aliases.iter().any(|a| a.name == name))
+}
+
 /// A name for "the same primitive" across bodies: the field it lives in
 /// (with the owning `impl` type when reached as `self.field`), or the local
 /// or static it is bound to.
@@ -168,6 +211,43 @@ pub fn loop_body_of(body: &Body, lp: u32) -> Option<u32> {
         .enumerate()
         .find(|(_, c)| c.parent == Some(lp) && c.kind == ControlKind::LoopBody)
         .map(|(i, _)| i as u32)
+}
+
+/// Is `ctx` inside an `if` or `while` condition (of this loop level)?
+pub fn in_condition(body: &Body, ctx: Option<u32>) -> bool {
+    body.control_chain(ctx)
+        .take_while(|c| !matches!(c.kind, ControlKind::Closure | ControlKind::LoopBody))
+        .any(|c| matches!(c.kind, ControlKind::IfCond | ControlKind::WhileCond))
+}
+
+/// Does the body notify a `Notify` other than the waited one (for which
+/// `waited` says yes) between `lo` and `hi`? `if paused { started.notify_one();
+/// release.notified().await }` is a handshake: the peer sends the release
+/// only after hearing the first notification, and the `if` is a switch, not
+/// a predicate the wait is for.
+pub fn notifies_between(body: &Body, lo: u32, hi: u32, waited: impl Fn(&Key) -> bool) -> bool {
+    body.calls.iter().any(|c| {
+        c.span.lo >= lo
+            && c.span.hi <= hi
+            && method(c).is_some_and(|(m, r)| {
+                matches!(m, "notify_one" | "notify_waiters" | "notify_all")
+                    && r.and_then(|r| key(body, r)).is_some_and(|k| !waited(&k))
+            })
+    })
+}
+
+/// Can a read through this receiver see another task's writes? Not when it
+/// is a value the body owns (`let regions = resolve().await;
+/// regions.is_empty()`); yes for `self`, statics, parameters, aliases of
+/// shared places and guard bindings.
+pub fn is_shared_place(body: &Body, place: &Place) -> bool {
+    match &place.root {
+        PlaceRoot::Local { name, origin: LocalOrigin::Unknown | LocalOrigin::Constructed(_) } => body
+            .acquisitions
+            .iter()
+            .any(|a| matches!(&a.holder, crate::facts::Holder::Binding { name: n, .. } if n == name)),
+        _ => true,
+    }
 }
 
 /// Methods that read shared state a wait is conditioned on.

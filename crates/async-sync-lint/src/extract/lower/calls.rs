@@ -83,7 +83,12 @@ impl Lowerer<'_, '_> {
         self.unwinding = saved_unwinding;
         self.arg_of = saved;
         let span = self.span_expr(e);
-        let interesting = is_interesting_method(&name) || is_self_receiver(&mc.receiver);
+        // Calls on `self` and its fields, and awaited calls, may be crate
+        // methods that the signal rules and lock summaries follow.
+        let interesting = is_interesting_method(&name)
+            || is_self_receiver(&mc.receiver)
+            || is_self_field(&mc.receiver)
+            || self.await_operand == Some(span);
         if interesting || self.track_calls {
             let receiver = Some(self.place(&mc.receiver));
             self.record_call(span, Callee::Method { receiver, name: name.clone() }, mc.args.iter(), interesting);

@@ -332,6 +332,11 @@ impl Lowerer<'_, '_> {
     }
 
     pub(super) fn for_expr(&mut self, f: &syn::ExprForLoop) {
+        if let Some(id) = self.ctx() {
+            let mut names = Vec::new();
+            pat_names(&f.pat, &mut names);
+            self.controls[id as usize].binds_item = names.iter().any(|(n, _)| !n.starts_with('_'));
+        }
         // The iterator expression's temporaries live for the whole loop.
         self.push_scope(ScopeKind::Temp(TempScope::ForIterator));
         self.lower_expr(&f.expr);

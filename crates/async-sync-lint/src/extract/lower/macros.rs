@@ -80,7 +80,9 @@ impl Lowerer<'_, '_> {
         };
         for b in &branches {
             if let Some(f) = &b.future {
+                let saved = self.await_operand.replace(self.span_expr(strip(f)));
                 self.lower_expr(f);
+                self.await_operand = saved;
             }
         }
         self.record_await(span, AwaitKind::Select);

@@ -128,6 +128,10 @@ pub struct Lowerer<'w, 'a> {
     /// Blocks begun after the path left the function: the code there is
     /// unreachable, and a branch that ends in one returns.
     returned: HashSet<BlockId>,
+    /// The expression being awaited (the operand of `.await`, a `select!`
+    /// branch's future): a method call there is recorded, since the signal
+    /// rules follow it into the crate method it may be.
+    await_operand: Option<Span>,
 }
 
 impl<'w, 'a> Lowerer<'w, 'a> {
@@ -163,6 +167,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             targets: Vec::new(),
             loop_depth: 0,
             cfg_test: 0,
+            await_operand: None,
             closure: None,
             arg_of: None,
             acq_by_span: HashMap::new(),
@@ -358,7 +363,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
 
     fn enter(&mut self, kind: ControlKind, span: Span) {
         let parent = self.ctx();
-        self.controls.push(Control { kind, span, parent, stmts: 0, returns: false });
+        self.controls.push(Control { kind, span, parent, stmts: 0, returns: false, binds_item: false });
         self.ctx_stack.push(self.controls.len() as u32 - 1);
     }
 
@@ -680,8 +685,10 @@ impl<'w, 'a> Lowerer<'w, 'a> {
                         return Some(self.acquire(mc, span, true));
                     }
                 }
-                self.lower_expr(&a.base);
                 let base = self.span_expr(strip(&a.base));
+                let saved = self.await_operand.replace(base);
+                self.lower_expr(&a.base);
+                self.await_operand = saved;
                 if let Some(c) = self.call_at(base) {
                     c.awaited = true;
                 }
