@@ -587,6 +587,9 @@ pub struct FnSig {
     pub self_ty: Option<String>,
     pub name: String,
     pub ret: Option<TypeRepr>,
+    /// `async fn`: its call is a future whose output is `ret`.
+    #[serde(default)]
+    pub is_async: bool,
 }
 
 /// `impl Deref for X { type Target = T; }`: newtypes seen through.

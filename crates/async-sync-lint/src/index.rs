@@ -753,6 +753,11 @@ impl<'f> CrateIndex<'f> {
         if let Some((Ty::Struct { def, .. }, certainty, _)) = self.place_ty(ctx, body, &acq.receiver, 0) {
             if let Some(cands) = self.methods.get(&(def.name.as_str(), acq.method.as_str())) {
                 let (f, sig) = self.pick(ctx, cands, &Want::Any, |s| &s.module)?;
+                // `self.wait_for(guard).await` on a plain `fn` returning a
+                // future struct: the await consumes what it returns.
+                if acq.shape.awaited && !sig.is_async {
+                    return None;
+                }
                 let ret = sig.ret.as_ref()?;
                 let kind = self.guard_kind_of(Ctx { file: f, module: &sig.module }, ret, 0)?;
                 return Some(Resolved { kind, certainty });

@@ -348,6 +348,7 @@ impl<'a> ItemWalker<'a> {
                 ReturnType::Type(_, t) => Some(type_repr(t)),
                 ReturnType::Default => None,
             },
+            is_async: sig.asyncness.is_some(),
         });
         let mut params = Vec::new();
         let mut mut_self = false;
