@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::diagnostic::{Finding, Span};
-use crate::index::LockKind;
 use crate::facts::LocalOrigin;
+use crate::index::LockKind;
 use crate::rules::lock_summary::{LockKey, LockSummary, Root};
 use crate::rules::CrateCx;
 
@@ -146,7 +146,10 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 for r in reached.iter().filter(|r| !held.contains(&r.key.class()) && r.kind != LockKind::DashMap) {
                     for &h in &call.held {
                         let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
-                        if first.kind == LockKind::DashMap || fresh_per_call(cx, &first.key) || fresh_per_call(cx, &r.key) {
+                        if first.kind == LockKind::DashMap
+                            || fresh_per_call(cx, &first.key)
+                            || fresh_per_call(cx, &r.key)
+                        {
                             continue;
                         }
                         let (a, b) = (first.key.class(), r.key.class());

@@ -570,7 +570,8 @@ pub fn returned_guard_note(cx: &CrateCx<'_>, file: usize, body: &Body, acq: &Acq
         .enumerate()
         .find_map(|(fi, (_, f))| f.bodies.iter().find(|b| b.parent.is_none() && b.name == name).map(|b| (fi, b)))?;
     let taken = callee.acquisitions.iter().find(|a| a.escapes)?;
-    let place = if cf == file { format!("line {}", taken.span.line) } else { format!("line {} of its file", taken.span.line) };
+    let place =
+        if cf == file { format!("line {}", taken.span.line) } else { format!("line {} of its file", taken.span.line) };
     Some(format!("`{name}` returns the guard it takes at {place} (`{}.{}()`)", taken.receiver.text, taken.method))
 }
 

@@ -139,18 +139,20 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
                 let Callee::Method { receiver: Some(place), name } = &call.callee else { continue };
                 if !is_map_shard_method(name)
-                    || cx.index.resolve_place(fi, body, place).is_none_or(|r| r.kind != LockKind::DashMap)
+                    || !cx.index.resolve_place(fi, body, place).is_some_and(|r| r.kind == LockKind::DashMap)
                 {
                     continue;
                 }
                 let Some(key) = summary.key_of(fi, bi, body, place, 0) else { continue };
-                let second = LockAcq { key, kind: LockKind::DashMap, mode: Mode::of(LockKind::DashMap, name), waits: true };
+                let second =
+                    LockAcq { key, kind: LockKind::DashMap, mode: Mode::of(LockKind::DashMap, name), waits: true };
                 for &h in &call.held {
                     let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
                     if first.key != second.key || !blocks(first, &second) {
                         continue;
                     }
-                    if (body.is_test && is_read_read(first, &second)) || !reported.insert((call.span.lo, call.span.hi)) {
+                    if (body.is_test && is_read_read(first, &second)) || !reported.insert((call.span.lo, call.span.hi))
+                    {
                         continue;
                     }
                     let finding = Finding::new(
@@ -173,13 +175,11 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 }
                 for &h in &call.held {
                     let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
-                    let Some(r) =
-                        reached.iter().find(|r| {
-                            r.same_instance
-                                && r.key == first.key
-                                && blocks(first, &LockAcq { key: r.key.clone(), kind: r.kind, mode: r.mode, waits: true })
-                        })
-                    else {
+                    let Some(r) = reached.iter().find(|r| {
+                        r.same_instance
+                            && r.key == first.key
+                            && blocks(first, &LockAcq { key: r.key.clone(), kind: r.kind, mode: r.mode, waits: true })
+                    }) else {
                         continue;
                     };
                     if !reported.insert((call.span.lo, call.span.hi)) {
@@ -223,8 +223,19 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
 fn is_map_shard_method(name: &str) -> bool {
     matches!(
         name,
-        "insert" | "remove" | "remove_if" | "remove_if_mut" | "alter" | "alter_all" | "retain" | "clear" | "contains_key"
-            | "len" | "is_empty" | "view" | "shrink_to_fit"
+        "insert"
+            | "remove"
+            | "remove_if"
+            | "remove_if_mut"
+            | "alter"
+            | "alter_all"
+            | "retain"
+            | "clear"
+            | "contains_key"
+            | "len"
+            | "is_empty"
+            | "view"
+            | "shrink_to_fit"
     )
 }
 
@@ -281,7 +292,10 @@ fn advise(f: Finding, first: &LockAcq, second: &LockAcq, holder: Option<String>)
     if first.kind == LockKind::DashMap {
         let copy = match holder {
             Some(name) => format!("copy what you need out of `{name}` and drop it before touching the map again"),
-            None => "copy the value out (`.map(|r| r.clone())`) in a statement of its own before touching the map again".to_string(),
+            None => {
+                "copy the value out (`.map(|r| r.clone())`) in a statement of its own before touching the map again"
+                    .to_string()
+            }
         };
         return f.with_help(copy).with_note(
             "a DashMap `Ref`, `RefMut` or `Entry` holds its shard's lock; touching the same map from the same thread blocks on that lock forever when the key falls in the same shard",
