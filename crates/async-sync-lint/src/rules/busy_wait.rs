@@ -220,7 +220,21 @@ fn polled_flag(cx: &CrateCx<'_>, body: &Body, lp: u32) -> Option<Span> {
             .map(|a| a.span),
     );
     bound_reads.sort();
-    let non_work = 1 + ifs.len() + bound_reads.len();
+    // One `let` may read several times (`let s = Stats { a: a.read()?, b:
+    // b.read()? }`): it is one statement, counted once per name it binds.
+    let bound_names: std::collections::BTreeSet<&str> = body
+        .calls
+        .iter()
+        .filter(|c| c.ctx == Some(lbody) && bound_reads.contains(&c.span))
+        .filter_map(|c| c.bound_to.as_deref())
+        .chain(body.acquisitions.iter().filter(|a| a.ctx == Some(lbody) && bound_reads.contains(&a.span)).filter_map(
+            |a| match &a.holder {
+                Holder::Binding { name, .. } => Some(name.as_str()),
+                _ => a.value_bound_to.as_deref(),
+            },
+        ))
+        .collect();
+    let non_work = 1 + ifs.len() + bound_names.len();
     if stmts as usize > non_work {
         return None;
     }

@@ -134,7 +134,36 @@ enum Dep {
     EarlyExit,
 }
 
-const READS: &[&str] = &["load", "get", "contains_key", "contains", "len", "is_empty"];
+const READS: &[&str] = &[
+    "load",
+    "get",
+    "contains_key",
+    "contains",
+    "len",
+    "is_empty",
+    // An atomic read-modify-write returns the old value: a read too.
+    "swap",
+    "fetch_add",
+    "fetch_sub",
+    "fetch_and",
+    "fetch_or",
+    "fetch_xor",
+    "fetch_max",
+    "fetch_min",
+    "compare_exchange",
+    "compare_exchange_weak",
+];
+
+/// Is the written value a constant (`false`, `IDLE`, with `SeqCst`)? Only
+/// literals and capitalised names (constants, `Ordering` variants).
+fn writes_constant(w: &Op) -> bool {
+    w.idents.iter().all(|i| i.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+/// Does this read also write, atomically (`fetch_add`, `swap`, a CAS)?
+fn is_atomic_rmw(method: &str) -> bool {
+    method.starts_with("fetch_") || method == "swap" || method.starts_with("compare_exchange")
+}
 const WRITES: &[&str] = &["store", "swap", "set", "replace", "insert", "push", "push_back", "push_front"];
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
@@ -190,10 +219,12 @@ fn ops(cx: &CrateCx<'_>, fi: usize, body: &Body) -> (Vec<Op>, Vec<Op>) {
             idents: call.arg_idents.clone(),
             ctx: call.ctx,
         };
+        // `swap` both reads the old value and writes a new one.
+        if is_write {
+            writes.push(op.clone());
+        }
         if is_read {
             reads.push(op);
-        } else {
-            writes.push(op);
         }
     }
     // `let v = *m.lock().await;`: a value read through a temporary guard.
@@ -293,6 +324,8 @@ fn call_target(
     let kind = match method {
         "load" if arg_count == 1 => StateKind::Atomic,
         "store" | "swap" if arg_count == 2 => StateKind::Atomic,
+        m if m.starts_with("fetch_") && arg_count == 2 => StateKind::Atomic,
+        "compare_exchange" | "compare_exchange_weak" if arg_count == 4 => StateKind::Atomic,
         "get" | "set" | "replace" if class == Some(Class::Atomic) => return None,
         "get" if arg_count == 0 => StateKind::Cell,
         "set" | "replace" if arg_count == 1 => StateKind::Cell,
@@ -485,6 +518,12 @@ fn stale_read<'o>(body: &Body, guards: &[u32], reads: &'o [Op], w: &Op) -> Optio
     // Nearest read first.
     for r in same.iter().rev() {
         let Some(dep) = dependency(body, r, w) else { continue };
+        // `if !busy.swap(true) { work().await; busy.store(false) }`: the
+        // read-modify-write claimed the state atomically, and writing a
+        // constant back releases the claim; nothing stale is written.
+        if is_atomic_rmw(&r.method) && writes_constant(w) {
+            continue;
+        }
         if r.guard.is_some() && r.guard == w.guard {
             continue;
         }
