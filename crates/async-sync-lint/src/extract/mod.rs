@@ -17,6 +17,7 @@ use crate::source::LineIndex;
 use crate::workspace::Edition;
 
 pub use items::is_guard_type_name;
+pub use vocab::runs_closure_now;
 pub use types::type_repr;
 
 /// Extracts facts from a parsed file. `raw` is the file as read (spans are

@@ -262,7 +262,7 @@ pub(super) fn is_diverging_macro(name: &str) -> bool {
 /// while the value they return is consumed in the same expression): the
 /// closure runs while the caller's guards are live. Iterator adapters are
 /// lazy, but the chain is nearly always consumed where it is written.
-pub(super) fn runs_closure_now(method: &str) -> bool {
+pub fn runs_closure_now(method: &str) -> bool {
     matches!(
         method,
         "map"

@@ -127,7 +127,10 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
         for body in facts.bodies.iter().filter(|b| b.kind.is_async() && !on_own_executor(b)) {
             for call in &body.calls {
-                if call.in_closure.as_deref().is_some_and(is_offloaded) || in_offloaded_closure(body, call) {
+                if call.in_closure.as_deref().is_some_and(is_offloaded)
+                    || in_offloaded_closure(body, call)
+                    || in_stored_closure(call)
+                {
                     continue;
                 }
                 if returns_at_once(call) || (panics_in_runtime(call) && panic_expected(body, call)) {
@@ -262,6 +265,21 @@ fn is_offloaded(callee: &str) -> bool {
                 | "unblock"
                 | "set_handler"
         )
+}
+
+/// A closure given to a method not known to call it before returning
+/// (`pipeline.set_on_finished(move |info| …)`), or boxed: it is kept and
+/// run later, often on another thread, not in this async body. Adapters
+/// that run it at once (`map`, `for_each`, `with` …) are the ones followed.
+fn in_stored_closure(call: &Call) -> bool {
+    match call.in_closure.as_deref() {
+        Some(c) => match c.strip_prefix('.') {
+            Some(method) => !crate::extract::runs_closure_now(method),
+            // `set_hook(Box::new(move || …))`: boxed to be kept.
+            None => matches!(c, "Box::new" | "Arc::new" | "Rc::new" | "std::sync::Arc::new"),
+        },
+        None => false,
+    }
 }
 
 /// `thread::spawn(move || { local.with(|l| handle.block_on(..)) })`: the
