@@ -17,8 +17,8 @@ use crate::source::LineIndex;
 use crate::workspace::Edition;
 
 pub use items::is_guard_type_name;
-pub use vocab::runs_closure_now;
 pub use types::type_repr;
+pub use vocab::runs_closure_now;
 
 /// Extracts facts from a parsed file. `raw` is the file as read (spans are
 /// computed against it); `offset` is what the parser's offsets lack (a BOM).

@@ -275,8 +275,14 @@ fn in_stored_closure(call: &Call) -> bool {
     match call.in_closure.as_deref() {
         Some(c) => match c.strip_prefix('.') {
             Some(method) => !crate::extract::runs_closure_now(method),
-            // `set_hook(Box::new(move || …))`: boxed to be kept.
-            None => matches!(c, "Box::new" | "Arc::new" | "Rc::new" | "std::sync::Arc::new"),
+            // `set_hook(Box::new(move || …))`: boxed to be kept; a
+            // function named for keeping it (`set_before_write(path, ||
+            // …)`, `register_hook(..)`, `on_close(..)`).
+            None => {
+                let last = c.rsplit("::").next().unwrap_or(c);
+                matches!(c, "Box::new" | "Arc::new" | "Rc::new" | "std::sync::Arc::new")
+                    || ["set_", "register", "on_", "subscribe"].iter().any(|p| last.starts_with(p))
+            }
         },
         None => false,
     }
