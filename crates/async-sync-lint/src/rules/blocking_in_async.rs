@@ -98,6 +98,12 @@ async fn retry() {
 For work that must block, use `tokio::task::spawn_blocking`.
 
 ## Known problems
+A closure written in an async body is taken to run there only when it is
+given to an adapter that calls it at once (`map`, `for_each`, `with` …);
+one given to another method, boxed, or given to a function named for
+keeping it (`set_*`, `register*`, `on_*`, `subscribe*`) is a callback run
+later, and its blocking calls are not reported (nor the rare helper that
+does run its closure at once under such a name).
 `recv()` is reported only when the receiver is declared as a std or
 crossbeam channel, or the file imports `std::sync::mpsc` and no async
 channel; `Condvar::wait` is recognised by its guard argument or the declared

@@ -86,6 +86,10 @@ was bound to, or sit inside the `if`/`while`/`match` whose condition made the
 read, or follow an early-exit check of the same key. A value passed through
 intermediate `let`s is not followed. A `compare_exchange` whose expected value
 is the stale read is treated as a re-check (it fails if the value changed).
+The old value an atomic read-modify-write returns (`fetch_add`, `swap`, a
+`compare_exchange`) is a read like `load`'s, except when the write after
+the await stores a constant: `if !busy.swap(true) { …await…;
+busy.store(false) }` claims the work atomically and releases the claim.
 Receivers whose sharing cannot be seen (a local of unknown origin) are not
 reported.
 "#,
