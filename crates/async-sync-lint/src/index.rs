@@ -8,9 +8,24 @@ use std::collections::HashMap;
 use crate::diagnostic::FileId;
 use crate::facts::*;
 
-/// A lock, cell or sync primitive the rules know about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LockKind {
+/// Declares [`LockKind`] and [`LockKind::ALL`] from one list, so the table
+/// of every kind cannot miss a variant.
+macro_rules! lock_kinds {
+    ($($kind:ident),* $(,)?) => {
+        /// A lock, cell or sync primitive the rules know about.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum LockKind {
+            $($kind),*
+        }
+
+        impl LockKind {
+            /// Every kind, for tables derived from them.
+            pub const ALL: &'static [LockKind] = &[$(LockKind::$kind),*];
+        }
+    };
+}
+
+lock_kinds! {
     StdMutex,
     StdRwLock,
     ParkingLotMutex,
@@ -30,34 +45,6 @@ pub enum LockKind {
     AsyncStdRwLock,
     TokioSemaphore,
     AsyncLockSemaphore,
-}
-
-impl LockKind {
-    /// Every kind, for tables derived from them.
-    pub const ALL: [LockKind; 19] = {
-        use LockKind::*;
-        [
-            StdMutex,
-            StdRwLock,
-            ParkingLotMutex,
-            ParkingLotRwLock,
-            ParkingLotReentrantMutex,
-            SpinMutex,
-            SpinRwLock,
-            RefCell,
-            DashMap,
-            WatchReceiver,
-            TokioMutex,
-            TokioRwLock,
-            FuturesMutex,
-            AsyncLockMutex,
-            AsyncLockRwLock,
-            AsyncStdMutex,
-            AsyncStdRwLock,
-            TokioSemaphore,
-            AsyncLockSemaphore,
-        ]
-    };
 }
 
 /// Broad families the rules reason about.
