@@ -128,6 +128,29 @@ pub(super) fn is_interesting_method(name: &str) -> bool {
     )
 }
 
+/// `Runner::new(db)` or `Runner::new(db.clone())`: a constructor of a type
+/// (not one of std's wrappers) given one local. Lock summaries use it to see
+/// one lock handed to two structs (`rules/shared_fields.rs`).
+pub(super) fn is_one_local_constructor(
+    path: &[String],
+    args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+) -> bool {
+    let [.., ty, f] = path else { return false };
+    let is_type = ty.starts_with(|c: char| c.is_uppercase()) && ty != "Self";
+    let std_wrapper = matches!(
+        ty.as_str(),
+        "Arc" | "Rc" | "Box" | "Pin" | "Mutex" | "RwLock" | "RefCell" | "Cell" | "Vec" | "String" | "Some" | "Ok"
+    );
+    let one_local = match args.iter().collect::<Vec<_>>().as_slice() {
+        [syn::Expr::Path(p)] => p.path.get_ident().is_some(),
+        [syn::Expr::MethodCall(m)] => {
+            m.method == "clone" && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some())
+        }
+        _ => false,
+    };
+    is_type && !std_wrapper && f.starts_with(|c: char| c.is_lowercase()) && one_local
+}
+
 pub(super) fn is_interesting_fn(last: &str) -> bool {
     matches!(
         last,

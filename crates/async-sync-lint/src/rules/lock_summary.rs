@@ -21,6 +21,7 @@ use crate::facts::{
     Acquisition, Body, BodyKind, Call, Callee, EndKind, Holder, LocalOrigin, Place, PlaceRoot, Projection, TypeRepr,
 };
 use crate::index::{Family, LockKind};
+use crate::rules::shared_fields::SharedFields;
 use crate::rules::CrateCx;
 
 /// Calls are followed this many levels deep.
@@ -146,6 +147,9 @@ pub struct Reached {
     /// The key names the caller's own instance (calls on `self`, statics,
     /// the one argument handed down).
     pub same_instance: bool,
+    /// How the callee's lock is the caller's, when a constructor shares it
+    /// between two structs (`State::new` sets `State.runner.db` from `db`).
+    pub shared_by: Option<String>,
 }
 
 /// Per body, per acquisition: the lock it takes, if any.
@@ -160,6 +164,7 @@ pub struct LockSummary<'c, 'i> {
     free_fns: HashMap<&'i str, Vec<(usize, usize)>>,
     structs: HashSet<&'i str>,
     statics: HashSet<&'i str>,
+    shared: SharedFields,
     /// Per file, per body, per acquisition.
     acqs: Vec<FileAcqs>,
     memo: RefCell<HashMap<(usize, usize), Summary>>,
@@ -190,6 +195,7 @@ impl<'c, 'i> LockSummary<'c, 'i> {
             free_fns: HashMap::new(),
             structs: HashSet::new(),
             statics: HashSet::new(),
+            shared: SharedFields::new(cx.index),
             acqs: Vec::new(),
             memo: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(HashSet::new()),
@@ -305,7 +311,7 @@ impl<'c, 'i> LockSummary<'c, 'i> {
                 LocalOrigin::Alias(p) => {
                     let mut k = self.key_of(file, bi, body, p, depth + 1)?;
                     k.fields.push_str(&fields);
-                    return Some(k);
+                    return Some(self.canonical(k).0);
                 }
                 LocalOrigin::Declared(t) if !fields.is_empty() => match self.struct_of(t, body) {
                     Some(owner) => Root::Value { owner, file, body: bi, name: name.clone() },
@@ -325,7 +331,20 @@ impl<'c, 'i> LockSummary<'c, 'i> {
             }
             PlaceRoot::Unknown => return None,
         };
-        Some(LockKey { root, fields })
+        Some(self.canonical(LockKey { root, fields }).0)
+    }
+
+    /// The key by the owner's own path when a constructor shares the lock
+    /// between two of its structs (`State.runner.db` is `State.db`), with
+    /// how it is shared.
+    fn canonical(&self, key: LockKey) -> (LockKey, Option<String>) {
+        let (Root::SelfOf(owner) | Root::Value { owner, .. }) = &key.root else { return (key, None) };
+        let Some((fields, shared)) = self.shared.canonical(owner, &key.fields) else { return (key, None) };
+        let note = format!(
+            "`{owner}{}` is `{owner}{fields}`: `{}` gives both the same value (line {})",
+            key.fields, shared.builder, shared.span.line
+        );
+        (LockKey { root: key.root.clone(), fields }, Some(note))
     }
 
     /// The crate struct a declared type names, seen through references and
@@ -464,7 +483,8 @@ impl<'c, 'i> LockSummary<'c, 'i> {
                 Root::SelfOf(_) if via == Via::Receiver => match (&receiver_key, r.same_instance) {
                     (Some(k), true) => {
                         let fields = std::mem::take(&mut r.key.fields);
-                        r.key = LockKey { root: k.root.clone(), fields: format!("{}{fields}", k.fields) };
+                        let composed = LockKey { root: k.root.clone(), fields: format!("{}{fields}", k.fields) };
+                        (r.key, r.shared_by) = self.canonical(composed);
                         true
                     }
                     _ => false,
@@ -538,6 +558,7 @@ impl<'c, 'i> LockSummary<'c, 'i> {
                 body_name: body.name.clone(),
                 chain: Vec::new(),
                 same_instance: true,
+                shared_by: None,
             });
         }
         for call in &body.calls {

@@ -18,6 +18,7 @@ pub mod lock_summary;
 pub mod lost_wakeup;
 pub mod race_across_await;
 pub mod reentrant_lock;
+pub mod shared_fields;
 pub mod signal_as_queue;
 pub mod signal_wrappers;
 pub mod signals;

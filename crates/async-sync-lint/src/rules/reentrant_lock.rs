@@ -89,8 +89,12 @@ tests of an `RwLock` take two read guards on purpose, with no writer queued.
 A lock is identified by where it lives: owner type and field path for
 `self.x` (and for `s.x` with `s: &Owner`), a static by name, a local binding
 within its body, following `let m = &self.m` and `self.m.clone()` aliases.
-Aliasing that syntax does not show is not seen: two bindings cloned from the
-same `Arc` in another function, locks reached through an index
+One constructor that gives one lock to two structs it builds (`let runner
+= Runner { db: db.clone() }` or `Runner::new(db.clone())` storing its one
+argument; then `State { db, runner }`) makes `State.runner.db` the same
+lock as `State.db`. Other aliasing that syntax does not show is not seen:
+two bindings cloned from the same `Arc` in another function, an inner
+constructor with several arguments, locks reached through an index
 (`self.shards[i]`), a method returning the lock, a generic parameter or a
 trait object. Calls are followed only to uniquely named functions of the
 crate: methods on `self` or on a value of a crate type, `Self::f`,
@@ -212,6 +216,9 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                         r.line,
                         if r.file == fi { "" } else { " of its file" }
                     ));
+                    if let Some(shared) = &r.shared_by {
+                        finding = finding.with_note(shared.clone());
+                    }
                     out.push(advise(finding, first, &second, holder_name(body, h as usize)));
                 }
             }

@@ -139,7 +139,10 @@ impl Lowerer<'_, '_> {
             self.note_tuple_field_inits(&last, c);
         }
         if let Some(path) = path {
-            let interesting = is_interesting_fn(&last) || self.is_async || is_followable_path(&path);
+            let interesting = is_interesting_fn(&last)
+                || self.is_async
+                || is_followable_path(&path)
+                || is_one_local_constructor(&path, &c.args);
             let diverges = last == "exit" && path.iter().any(|s| s == "process");
             self.record_call(span, Callee::Path(path), c.args.iter(), interesting);
             if diverges {
