@@ -237,8 +237,9 @@ fn chunked_extraction_yields_the_facts_of_a_whole_parse() {
         let whole = extract::extract(&file, raw, input.offset, Edition::E2021);
         let parts = chunks::split(&input.text, 1);
         cut += parts.len() - 1;
-        let chunked = extract::extract_chunked(&input.text, &parts, raw, input.offset, Edition::E2021)
-            .unwrap_or_else(|| panic!("{}: a chunk did not parse", path.display()));
+        let chunked =
+            extract::extract_chunked(&input.text, &parts, raw, input.offset, Edition::E2021, &Default::default())
+                .unwrap_or_else(|| panic!("{}: a chunk did not parse", path.display()));
         assert_eq!(chunked, whole, "{}", path.display());
     }
     assert!(cut > 500, "only {cut} cuts: the fixtures were not split");

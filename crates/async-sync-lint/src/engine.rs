@@ -19,6 +19,7 @@ use rayon::prelude::*;
 
 use crate::cache::{is_racy, Cache, FileStat, Fingerprint, Key, PackageCounts, PackageEntry, PackedFile};
 use crate::diagnostic::{engine_codes, FileId, Finding, Level, Span};
+use crate::extract::KnownGuards;
 use crate::facts::FileFacts;
 use crate::index::CrateIndex;
 use crate::prefilter;
@@ -141,7 +142,7 @@ pub struct LintResult {
 /// Reads, parses and extracts one file. Never panics.
 pub fn analyze_file(path: &Path, edition: Edition, id: FileId) -> FileOutcome {
     match std::fs::read(path) {
-        Ok(bytes) => analyze_bytes(bytes, edition, id),
+        Ok(bytes) => analyze_bytes(bytes, edition, id, &KnownGuards::default()),
         Err(e) => io_error(&e, id),
     }
 }
@@ -163,7 +164,7 @@ fn has_markers(raw: &str) -> bool {
 }
 
 /// Parses and extracts one file's bytes. Never panics.
-pub fn analyze_bytes(bytes: Vec<u8>, edition: Edition, id: FileId) -> FileOutcome {
+pub fn analyze_bytes(bytes: Vec<u8>, edition: Edition, id: FileId, known: &KnownGuards) -> FileOutcome {
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -181,7 +182,7 @@ pub fn analyze_bytes(bytes: Vec<u8>, edition: Edition, id: FileId) -> FileOutcom
             return FileOutcome { facts: None, findings: vec![f], text: None };
         }
     };
-    let outcome = catch_unwind(AssertUnwindSafe(|| analyze_text(&text, edition, id)));
+    let outcome = catch_unwind(AssertUnwindSafe(|| analyze_text_knowing(&text, edition, id, known)));
     match outcome {
         Ok(o) => o,
         Err(panic) => {
@@ -201,6 +202,12 @@ pub fn analyze_bytes(bytes: Vec<u8>, edition: Edition, id: FileId) -> FileOutcom
 
 /// Parses and extracts facts from text already read.
 pub fn analyze_text(raw: &str, edition: Edition, id: FileId) -> FileOutcome {
+    analyze_text_knowing(raw, edition, id, &KnownGuards::default())
+}
+
+/// [`analyze_text`], knowing the guard-returning methods other files of
+/// the crate declare.
+fn analyze_text_knowing(raw: &str, edition: Edition, id: FileId, known: &KnownGuards) -> FileOutcome {
     let keep_text = has_markers(raw);
     let text = keep_text.then(|| raw.to_string());
     if let Some(deep) = crate::nesting::check(raw) {
@@ -216,7 +223,8 @@ pub fn analyze_text(raw: &str, edition: Edition, id: FileId) -> FileOutcome {
         // syntax tree is never whole in memory (see `chunks`).
         let parts = crate::chunks::split(&input.text, crate::chunks::CHUNK_TARGET);
         if parts.len() > 1 {
-            if let Some(facts) = crate::extract::extract_chunked(&input.text, &parts, raw, input.offset, edition) {
+            if let Some(facts) = crate::extract::extract_chunked(&input.text, &parts, raw, input.offset, edition, known)
+            {
                 return FileOutcome { facts: Some(facts), findings: Vec::new(), text };
             }
         }
@@ -229,7 +237,7 @@ pub fn analyze_text(raw: &str, edition: Edition, id: FileId) -> FileOutcome {
             return FileOutcome { facts: None, findings: vec![f], text };
         }
     };
-    let facts = crate::extract::extract(&file, raw, input.offset, edition);
+    let facts = crate::extract::extract_knowing(&file, raw, input.offset, edition, known);
     FileOutcome { facts: Some(facts), findings: Vec::new(), text }
 }
 
@@ -517,12 +525,20 @@ fn analyze_or_skip(
     };
     let hash = want_hash.then(|| crate::cache::content_hash(&bytes));
     if !needed(&bytes) {
-        let slot =
-            if std::str::from_utf8(&bytes).is_ok() { Slot::Skipped } else { done(analyze_bytes(bytes, f.edition, id)) };
+        let slot = if std::str::from_utf8(&bytes).is_ok() {
+            Slot::Skipped
+        } else {
+            done(analyze_bytes(bytes, f.edition, id, &KnownGuards::default()))
+        };
         return FileRun { slot, packed: None, hash, hit: false };
     }
     let Some(old) = old else {
-        return FileRun { slot: done(analyze_bytes(bytes, f.edition, id)), packed: None, hash, hit: false };
+        return FileRun {
+            slot: done(analyze_bytes(bytes, f.edition, id, &KnownGuards::default())),
+            packed: None,
+            hash,
+            hit: false,
+        };
     };
     let key = Key::new(&bytes, f.edition);
     if let Some((stored, (facts, findings))) = old.get(&key).and_then(|p| Some((p, p.analysis(id)?))) {
@@ -535,7 +551,7 @@ fn analyze_or_skip(
             hit: true,
         };
     }
-    let outcome = analyze_bytes(bytes, f.edition, id);
+    let outcome = analyze_bytes(bytes, f.edition, id, &KnownGuards::default());
     // Internal errors are not stored: a fixed tool must look again.
     let packed = if overlaid.is_some() || outcome.findings.iter().any(|f| f.rule == engine_codes::INTERNAL_ERROR) {
         None
@@ -587,6 +603,8 @@ fn analyze_package(cx: &RunCx<'_>, files: &[usize], packing: Option<Packing<'_>>
             runs[j] = r;
         }
     }
+
+    extract_knowing_other_files(cx, files, &mut runs);
 
     let mut out = PackageOut::default();
     let mut packed = Vec::new();
@@ -647,6 +665,44 @@ fn analyze_package(cx: &RunCx<'_>, files: &[usize], packing: Option<Packing<'_>>
         }
     }
     AnalyzedPackage { out, packed, racy: racy_hashes }
+}
+
+/// Extraction sees one file: `store.db()` acquires only if the walker knows
+/// that `db` returns a guard. A file that calls a guard-returning method
+/// another file declares is extracted again, knowing it. The stored
+/// analyses stay those of the file alone (their key is its content), so a
+/// cached run does this step again.
+fn extract_knowing_other_files(cx: &RunCx<'_>, files: &[usize], runs: &mut [FileRun]) {
+    let parsed = runs.iter().filter_map(|r| match &r.slot {
+        Slot::Done(o) => o.facts.as_ref(),
+        Slot::Skipped => None,
+    });
+    let known = KnownGuards::declared_in(parsed);
+    if known.methods.is_empty() {
+        return;
+    }
+    let again: Vec<(usize, FileOutcome)> = (0..runs.len())
+        .into_par_iter()
+        .filter_map(|j| {
+            let Slot::Done(o) = &runs[j].slot else { return None };
+            let unknown = known.unknown_to(o.facts.as_ref()?);
+            let f = &cx.ws.files[files[j]];
+            let text = match cx.overlay.get(&f.path) {
+                Some(t) => t.to_string(),
+                None => String::from_utf8(std::fs::read(&f.path).ok()?).ok()?,
+            };
+            if unknown.is_empty() || !crate::extract::calls_any_method(&text, &unknown) {
+                return None;
+            }
+            let again = analyze_bytes(text.into_bytes(), f.edition, files[j] as FileId, &known);
+            again.facts.is_some().then_some((j, again))
+        })
+        .collect();
+    for (j, outcome) in again {
+        if let Slot::Done(o) = &mut runs[j].slot {
+            o.facts = outcome.facts;
+        }
+    }
 }
 
 /// Runs every rule on one package, each on its own: a rule that panics

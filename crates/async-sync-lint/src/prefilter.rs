@@ -99,6 +99,23 @@ pub const TOKENS: &[&str] = &[
     "CancellationToken",
     "lazy_static",
     "thread_local",
+    // Guard types: a file that only declares a struct holding one (`struct
+    // ReadTx<'a> { guard: RwLockReadGuard<'a, Db> }`) decides what the
+    // methods returning that struct hold.
+    "MutexGuard",
+    "RwLockReadGuard",
+    "RwLockWriteGuard",
+    "RwLockUpgradableReadGuard",
+    "OwnedMutexGuard",
+    "OwnedRwLockReadGuard",
+    "OwnedRwLockWriteGuard",
+    "MappedMutexGuard",
+    "MappedRwLockReadGuard",
+    "MappedRwLockWriteGuard",
+    "ArcMutexGuard",
+    "ArcRwLockReadGuard",
+    "ArcRwLockWriteGuard",
+    "ReentrantMutexGuard",
     // Methods recognised without a resolved receiver (call shape) or by a
     // rule on their own.
     "lock",

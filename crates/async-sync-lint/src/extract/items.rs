@@ -4,6 +4,7 @@
 use syn::parse::{ParseStream, Parser};
 use syn::{FnArg, ImplItem, Item, Pat, ReturnType, Signature, TraitItem, UseTree, Visibility};
 
+use super::known_guards::KnownGuards;
 use super::lower::{may_acquire, Lowered, Lowerer, Param};
 use super::spans::SpanMap;
 use super::types::type_repr;
@@ -55,6 +56,13 @@ impl<'a> ItemWalker<'a> {
 
     pub fn finish(self) -> FileFacts {
         self.facts
+    }
+
+    /// Guard-returning methods and guard-holding structs that other files
+    /// of the crate declare: calls to them acquire here too.
+    pub fn know(&mut self, known: &KnownGuards) {
+        self.guard_structs.extend(known.structs.iter().cloned());
+        self.guard_fns.extend(known.methods.iter().cloned());
     }
 
     /// Before any body is walked: which methods of this file return guards
@@ -485,7 +493,7 @@ fn type_params(g: &syn::Generics) -> Vec<String> {
 /// Is the type a guard (`MutexGuard<'_, T>`, `RwLockReadGuard<T>`,
 /// `parking_lot::MappedMutexGuard<T>`, a `RefCell` or DashMap `Ref`/`RefMut`),
 /// one in an `Option` or `Result`, or a struct of `guard_structs`?
-fn is_guard_repr(t: &TypeRepr, guard_structs: &std::collections::HashSet<String>) -> bool {
+pub(super) fn is_guard_repr(t: &TypeRepr, guard_structs: &std::collections::HashSet<String>) -> bool {
     let TypeRepr::Path { segments, args } = t else { return false };
     let Some(last) = segments.last() else { return false };
     match last.as_str() {

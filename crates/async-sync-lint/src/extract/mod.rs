@@ -6,6 +6,7 @@
 //! Everything it hands out is owned and holds no `proc_macro2::Span`.
 
 mod items;
+mod known_guards;
 mod lower;
 mod spans;
 mod syntax;
@@ -17,14 +18,22 @@ use crate::source::LineIndex;
 use crate::workspace::Edition;
 
 pub use items::is_guard_type_name;
+pub use known_guards::{calls_any_method, KnownGuards};
 pub use types::type_repr;
 pub use vocab::runs_closure_now;
 
 /// Extracts facts from a parsed file. `raw` is the file as read (spans are
 /// computed against it); `offset` is what the parser's offsets lack (a BOM).
 pub fn extract(file: &syn::File, raw: &str, offset: u32, edition: Edition) -> FileFacts {
+    extract_knowing(file, raw, offset, edition, &KnownGuards::default())
+}
+
+/// [`extract`], knowing what other files of the crate declare to return
+/// guards.
+pub fn extract_knowing(file: &syn::File, raw: &str, offset: u32, edition: Edition, known: &KnownGuards) -> FileFacts {
     let lines = LineIndex::new(raw);
     let mut cx = items::ItemWalker::new(spans::SpanMap { lines, offset, line_base: 0 }, raw, offset, edition);
+    cx.know(known);
     cx.prescan(&file.items);
     cx.walk_file(file);
     cx.finish()
@@ -56,6 +65,7 @@ pub fn extract_chunked(
     raw: &str,
     offset: u32,
     edition: Edition,
+    known: &KnownGuards,
 ) -> Option<FileFacts> {
     let parse = |r: &std::ops::Range<usize>| {
         proc_macro2::extra::invalidate_current_thread_spans();
@@ -63,6 +73,7 @@ pub fn extract_chunked(
     };
     let lines = LineIndex::new(raw);
     let mut cx = items::ItemWalker::new(spans::SpanMap { lines, offset, line_base: 0 }, raw, offset, edition);
+    cx.know(known);
     let mut file_is_test = false;
     for (i, r) in chunks.iter().enumerate() {
         let file = parse(r)?;

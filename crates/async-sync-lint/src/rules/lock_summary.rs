@@ -119,6 +119,19 @@ pub struct LockAcq {
     pub waits: bool,
 }
 
+impl LockAcq {
+    /// How the source names this lock at `acq`: `self.db` for
+    /// `self.db.read()`, and for a crate method that returns the guard
+    /// (`self.db_mut()`), the lock its body takes, `self.db` too.
+    pub fn text(&self, acq: &Acquisition) -> String {
+        if self.kind.is_guard_method(&acq.method) {
+            acq.receiver.text.clone()
+        } else {
+            format!("{}{}", acq.receiver.text, self.key.fields)
+        }
+    }
+}
+
 /// A call on the way from a body to an acquisition.
 #[derive(Clone, Debug)]
 pub struct Hop {
@@ -554,7 +567,7 @@ impl<'c, 'i> LockSummary<'c, 'i> {
                 file,
                 span: a.span,
                 line: a.span.line,
-                text: a.receiver.text.clone(),
+                text: la.text(a),
                 body_name: body.name.clone(),
                 chain: Vec::new(),
                 same_instance: true,

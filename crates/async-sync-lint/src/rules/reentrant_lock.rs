@@ -132,7 +132,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                     META.default_level,
                     file_id,
                     acq.span,
-                    message(first, second, &acq.receiver.text, ""),
+                    message(first, second, &second.text(acq), ""),
                 )
                 .with_primary_label(second_label(second))
                 .with_label(f, first_label(body, h));
@@ -199,7 +199,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                         META.default_level,
                         file_id,
                         call.span,
-                        message(first, &second, &first_acq.receiver.text, " by this call"),
+                        message(first, &second, &first.text(first_acq), " by this call"),
                     )
                     .with_primary_label(format!("calls {}, which locks `{}` again", chain_text(r), r.text))
                     .with_label(first_acq.span, first_label(body, h as usize));

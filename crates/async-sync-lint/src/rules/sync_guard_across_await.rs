@@ -66,8 +66,9 @@ Receivers are resolved from declared types, constructors and the call shape
 or a trait object stays unknown and is not reported. A guard moved into a
 helper (`consume(guard)`) is treated as released. A method that returns a
 guard (directly, in an `Option` or `Result`, or in a struct with a guard
-field) is followed when it is declared in the same file as its caller; the
-finding's note says where it takes the lock. A DashMap reference stays
+field) is followed wherever in the crate it is declared; the finding's note
+says where it takes the lock. A method declared in a trait, or in another
+crate, is not. A DashMap reference stays
 held through `ok_or`, `?` and the entry API's `or_insert_with`/`or_default`.
 "#,
 }
