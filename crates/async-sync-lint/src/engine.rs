@@ -686,12 +686,15 @@ fn extract_knowing_other_files(cx: &RunCx<'_>, files: &[usize], runs: &mut [File
         .filter_map(|j| {
             let Slot::Done(o) = &runs[j].slot else { return None };
             let unknown = known.unknown_to(o.facts.as_ref()?);
+            if unknown.is_empty() {
+                return None;
+            }
             let f = &cx.ws.files[files[j]];
             let text = match cx.overlay.get(&f.path) {
                 Some(t) => t.to_string(),
                 None => String::from_utf8(std::fs::read(&f.path).ok()?).ok()?,
             };
-            if unknown.is_empty() || !crate::extract::calls_any_method(&text, &unknown) {
+            if !crate::extract::calls_any_method(&text, &unknown) {
                 return None;
             }
             let again = analyze_bytes(text.into_bytes(), f.edition, files[j] as FileId, &known);

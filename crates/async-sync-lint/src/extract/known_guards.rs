@@ -53,10 +53,6 @@ impl KnownGuards {
         let own = KnownGuards::declared_in(std::iter::once(file));
         self.methods.iter().filter(|m| !own.methods.contains(*m) && !is_acquire_method(m)).cloned().collect()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.structs.is_empty() && self.methods.is_empty()
-    }
 }
 
 /// Does `text` call one of `names` as a method (`.name(`, `.name::<T>(`)?
