@@ -320,6 +320,16 @@ pub struct Call {
     /// `#[cfg(all(test, …))]`): compiled only into tests.
     #[serde(default)]
     pub test_only: bool,
+    /// The call's value is polled as a future where it is written: a
+    /// `select!` branch's future, or an argument of `timeout(..)` /
+    /// `timeout_at(..)` (`timeout(d, rx.recv())`).
+    #[serde(default)]
+    pub as_future: bool,
+    /// Inside a closure given to a function whose result is itself an
+    /// argument: that outer callee, as written
+    /// (`p.set_on_finished(wrap(move || ..))` → `.set_on_finished`).
+    #[serde(default)]
+    pub closure_wrapped_for: Option<String>,
     pub ctx: Option<u32>,
 }
 

@@ -42,7 +42,12 @@ A timeout under a microsecond (`recv_timeout(Duration::ZERO)`,
 reported either: the call returns at once, like `try_recv`. Closures
 given to `JoinSet::spawn_blocking(_on)`, nested in a thread's closure, or
 registered as a signal handler (`ctrlc::set_handler`) run off the executor
-too.
+too, and so do closures given to the crate's own `spawn_blocking` wrapper
+(a function that hands its closure argument to `spawn_blocking` or a
+thread, itself or through up to three such functions), and an async block
+run by a `Handle::block_on` made inside a thread's closure. A `recv()`
+polled as a future (a `select!` branch, an argument of `timeout(..)`) is
+an async channel's and is not reported.
 
 Blocking hidden in a plain function is followed: a call in async code to a
 plain `fn` of the crate that blocks, itself or through up to three of the
@@ -101,9 +106,13 @@ For work that must block, use `tokio::task::spawn_blocking`.
 A closure written in an async body is taken to run there only when it is
 given to an adapter that calls it at once (`map`, `for_each`, `with` …);
 one given to another method, boxed, or given to a function named for
-keeping it (`set_*`, `register*`, `on_*`, `subscribe*`) is a callback run
+keeping it (`set_*`, `register*`, `on_*`, `subscribe*`, `install_*`), or
+wrapped by a function whose result such a call keeps
+(`set_on_finished(always_callback(move |info| ..))`), is a callback run
 later, and its blocking calls are not reported (nor the rare helper that
-does run its closure at once under such a name).
+does run its closure at once under such a name). An async block given to
+a macro the crate defines (one that runs it in a forked child, say) is
+checked as if it ran on the executor.
 `recv()` is reported only when the receiver is declared as a std or
 crossbeam channel, or the file imports `std::sync::mpsc` and no async
 channel; `Condvar::wait` is recognised by its guard argument or the declared
@@ -132,10 +141,14 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     let helpers = BlockingSummary::new(cx);
     for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
         for body in facts.bodies.iter().filter(|b| b.kind.is_async() && !on_own_executor(b)) {
+            if on_plain_thread(&facts.bodies, body) {
+                continue;
+            }
             for call in &body.calls {
                 if call.in_closure.as_deref().is_some_and(is_offloaded)
                     || in_offloaded_closure(body, call)
                     || in_stored_closure(call)
+                    || helpers.in_closure_given_to_offloading_fn(body, call)
                 {
                     continue;
                 }
@@ -257,7 +270,7 @@ pub(crate) fn returns_at_once(call: &Call) -> bool {
 /// closure (not a future) handed to any `spawn*` function is a thread's or
 /// a pool's work (`affinitypool::spawn_local(move || ..)`): an executor
 /// spawns futures.
-fn is_offloaded(callee: &str) -> bool {
+pub(crate) fn is_offloaded(callee: &str) -> bool {
     let last = callee.rsplit([':', '.']).next().unwrap_or(callee);
     last.starts_with("spawn")
         || matches!(
@@ -273,6 +286,25 @@ fn is_offloaded(callee: &str) -> bool {
         )
 }
 
+/// `callee(..)` as a closure's `in_closure` names it: `a::f`, `.method`.
+pub(crate) fn written_callee(call: &Call) -> Option<String> {
+    match &call.callee {
+        Callee::Path(p) => Some(p.join("::")),
+        Callee::Method { name, .. } => Some(format!(".{name}")),
+        Callee::Macro(_) => None,
+    }
+}
+
+/// A function that keeps the closure it is given (`set_before_write(path,
+/// || ..)`, `register_hook(..)`, `on_close(..)`, a test hook's
+/// `install_before_publication(path, || ..)`), or a box made to keep it.
+fn keeps_closure(callee: &str) -> bool {
+    let last = callee.rsplit("::").next().unwrap_or(callee);
+    let last = last.strip_prefix('.').unwrap_or(last);
+    matches!(callee, "Box::new" | "Arc::new" | "Rc::new" | "std::sync::Arc::new")
+        || ["set_", "register", "on_", "subscribe", "install_"].iter().any(|p| last.starts_with(p))
+}
+
 /// A closure given to a method not known to call it before returning
 /// (`pipeline.set_on_finished(move |info| …)`), or boxed: it is kept and
 /// run later, often on another thread, not in this async body. Adapters
@@ -283,12 +315,10 @@ fn in_stored_closure(call: &Call) -> bool {
             Some(method) => !crate::extract::runs_closure_now(method),
             // `set_hook(Box::new(move || …))`: boxed to be kept; a
             // function named for keeping it (`set_before_write(path, ||
-            // …)`, `register_hook(..)`, `on_close(..)`).
-            None => {
-                let last = c.rsplit("::").next().unwrap_or(c);
-                matches!(c, "Box::new" | "Arc::new" | "Rc::new" | "std::sync::Arc::new")
-                    || ["set_", "register", "on_", "subscribe"].iter().any(|p| last.starts_with(p))
-            }
+            // …)`, `register_hook(..)`, `on_close(..)`); a closure wrapped
+            // by a function whose result such a call keeps
+            // (`set_on_finished(always_callback(move |info| …))`).
+            None => keeps_closure(c) || call.closure_wrapped_for.as_deref().is_some_and(keeps_closure),
         },
         None => false,
     }
@@ -297,7 +327,7 @@ fn in_stored_closure(call: &Call) -> bool {
 /// `thread::spawn(move || { local.with(|l| handle.block_on(..)) })`: the
 /// innermost closure is given to `with`, but an enclosing closure is given
 /// to a call that runs it off the executor.
-fn in_offloaded_closure(body: &Body, call: &Call) -> bool {
+pub(crate) fn in_offloaded_closure(body: &Body, call: &Call) -> bool {
     call.in_closure.is_some()
         && body.control_chain(call.ctx).filter(|c| c.kind == ControlKind::Closure).any(|closure| {
             body.calls.iter().any(|outer| {
@@ -310,6 +340,22 @@ fn in_offloaded_closure(body: &Body, call: &Call) -> bool {
                     }
             })
         })
+}
+
+/// `thread::spawn(move || handle.block_on(async { … }))`: an async block
+/// run by a `block_on` made on a thread of its own (or the blocking pool)
+/// runs on that thread, not on a worker of the runtime.
+fn on_plain_thread(bodies: &[Body], body: &Body) -> bool {
+    if body.passed_to.as_deref() != Some(".block_on") {
+        return false;
+    }
+    let Some(parent) = body.parent.and_then(|p| bodies.get(p as usize)) else { return false };
+    parent.calls.iter().any(|c| {
+        matches!(&c.callee, Callee::Method { name, .. } if name == "block_on")
+            && c.span.lo <= body.span.lo
+            && body.span.hi <= c.span.hi
+            && (c.in_closure.as_deref().is_some_and(is_offloaded) || in_offloaded_closure(parent, c))
+    })
 }
 
 /// An async block handed to a single-future executor's `block_on`
@@ -331,7 +377,7 @@ pub(crate) fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) ->
             let joined = canon.join("::");
             let last = *segs.last()?;
             let written = path.join("::");
-            if call.awaited {
+            if call.awaited || call.as_future {
                 // `sleep(d).await`: whatever the path resolved to, an
                 // awaited call returns a future, it does not block.
                 return None;
@@ -373,7 +419,9 @@ pub(crate) fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) ->
             None
         }
         Callee::Method { receiver, name } => {
-            if call.awaited {
+            // `_ = rx.recv() => ..` in `select!`, `timeout(d, rx.recv())`:
+            // a `recv()` polled as a future is an async channel's.
+            if call.awaited || call.as_future {
                 return None;
             }
             let recv_text = receiver.as_ref().map(|r| r.text.as_str()).unwrap_or("…");

@@ -13,9 +13,9 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::diagnostic::Span;
-use crate::facts::{Body, BodyKind, Call, Callee, PlaceRoot, TypeRepr};
+use crate::facts::{Body, BodyKind, Call, Callee, ControlKind, PlaceRoot, TypeRepr};
 use crate::index::Ctx;
-use crate::rules::blocking_in_async::{blocking, returns_at_once};
+use crate::rules::blocking_in_async::{blocking, in_offloaded_closure, is_offloaded, returns_at_once, written_callee};
 use crate::rules::lock_summary::{declared_type, peel, LockSummary};
 use crate::rules::CrateCx;
 
@@ -65,6 +65,8 @@ pub struct BlockingSummary<'c, 'i> {
     fns: LockSummary<'c, 'i>,
     memo: RefCell<HashMap<(usize, usize), Summary>>,
     in_progress: RefCell<HashSet<(usize, usize)>>,
+    offloads: RefCell<HashMap<(usize, usize), bool>>,
+    offloads_in_progress: RefCell<HashSet<(usize, usize)>>,
 }
 
 /// Crates whose `block_on` is known to block the calling thread.
@@ -130,7 +132,93 @@ impl<'c, 'i> BlockingSummary<'c, 'i> {
             fns: LockSummary::functions(cx),
             memo: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(HashSet::new()),
+            offloads: RefCell::new(HashMap::new()),
+            offloads_in_progress: RefCell::new(HashSet::new()),
         }
+    }
+
+    /// The call is inside a closure given to a function of the crate that
+    /// runs its closure argument off the executor: its own
+    /// `spawn_blocking` wrapper (`fsync_spawn_blocking(move || ..)`, a
+    /// function whose body gives its closure parameter to
+    /// `tokio::task::spawn_blocking` or `std::thread::spawn`, itself or
+    /// through up to [`MAX_FUNCTIONS`] such wrappers).
+    pub fn in_closure_given_to_offloading_fn(&self, body: &Body, call: &Call) -> bool {
+        self.given_to_offloading_fn(body, call, 0)
+    }
+
+    fn given_to_offloading_fn(&self, body: &Body, call: &Call, depth: usize) -> bool {
+        if call.in_closure.is_none() || depth >= MAX_FUNCTIONS {
+            return false;
+        }
+        body.control_chain(call.ctx).filter(|c| c.kind == ControlKind::Closure).any(|closure| {
+            body.calls.iter().any(|outer| {
+                outer.span.lo <= closure.span.lo
+                    && closure.span.hi <= outer.span.hi
+                    && written_callee(outer).is_some()
+                    && self
+                        .fns
+                        .resolve_call(body, outer)
+                        .is_some_and(|((cf, cb), _)| self.offloads_param(cf, cb, depth + 1))
+            })
+        })
+    }
+
+    /// Does this function run a closure parameter off the executor: give
+    /// it to a blocking pool or a thread (`spawn_blocking(f)`,
+    /// `thread::spawn(f)`), call it in a closure run there
+    /// (`spawn_blocking(move || op())`), or hand it to another such
+    /// function of the crate? Memoised; a cycle answers no.
+    fn offloads_param(&self, fi: usize, bi: usize, depth: usize) -> bool {
+        if let Some(&known) = self.offloads.borrow().get(&(fi, bi)) {
+            return known;
+        }
+        if depth > MAX_FUNCTIONS || !self.offloads_in_progress.borrow_mut().insert((fi, bi)) {
+            return false;
+        }
+        let body = self.fns.body(fi, bi);
+        let is_param = |name: &String| body.params.contains(name);
+        let calls_param = |c: &Call| matches!(&c.callee, Callee::Path(p) if p.len() == 1 && is_param(&p[0]));
+        // `spawn_blocking(f)`, `inner_wrapper(lease, f)`: only parameters,
+        // no closure written there (`spawn_blocking(move || read(path))`
+        // offloads the closure, not the parameter `path`).
+        let passes_params = |c: &Call| {
+            !c.arg_idents.is_empty()
+                && c.arg_idents.iter().all(is_param)
+                && !body.controls.iter().any(|k| {
+                    k.kind == ControlKind::Closure && c.span.lo <= k.span.lo && k.span.hi <= c.span.hi
+                })
+        };
+        // A function that calls its closure right here is no wrapper.
+        let runs_here = body.calls.iter().any(|c| c.in_closure.is_none() && calls_param(c));
+        let found = !body.params.is_empty()
+            && !runs_here
+            && body.calls.iter().filter(|c| !c.test_only).any(|c| {
+                let passes_param = passes_params(c);
+                let calls_param = calls_param(c);
+                let to_thread = match &c.callee {
+                    // `spawn_blocking(f)`, `thread::spawn(f)`: not a
+                    // runtime's `spawn(async move { f() })`.
+                    Callee::Path(p) => p.last().is_some_and(|l| {
+                        is_offloaded(l) && (l.contains("blocking") || p.iter().any(|s| s == "thread"))
+                    }),
+                    Callee::Method { name, .. } => is_offloaded(name) && name.contains("blocking"),
+                    Callee::Macro(_) => false,
+                };
+                (passes_param && to_thread)
+                    || (calls_param
+                        && (c.in_closure.as_deref().is_some_and(is_offloaded)
+                            || in_offloaded_closure(body, c)
+                            || self.given_to_offloading_fn(body, c, depth)))
+                    || (passes_param
+                        && c.in_closure.is_none()
+                        && self.fns.resolve_call(body, c).is_some_and(|((cf, cb), _)| {
+                            depth < MAX_FUNCTIONS && self.offloads_param(cf, cb, depth + 1)
+                        }))
+            });
+        self.offloads_in_progress.borrow_mut().remove(&(fi, bi));
+        self.offloads.borrow_mut().insert((fi, bi), found);
+        found
     }
 
     /// How a call made in `body` (of file `fi`) blocks through a plain

@@ -57,6 +57,14 @@ impl Lowerer<'_, '_> {
             self.ir.entries.push(self.cur);
         }
         let saved_closure = self.closure.replace(self.arg_of.clone().unwrap_or_default());
+        // `set_on_finished(wrap(move || ..))`: given to a function whose
+        // result is an argument of another call.
+        let wrapped_for = match self.arg_of.as_deref() {
+            Some(c) if !c.is_empty() && !c.starts_with('.') => self.outer_arg_of.clone().filter(|o| !o.is_empty()),
+            _ => None,
+        };
+        let saved_wrapped = std::mem::replace(&mut self.closure_wrapped_for, wrapped_for);
+        let saved_outer = self.outer_arg_of.take();
         // The closure's body is not an argument of the call the closure is
         // given to, except for the async block a closure returns at once
         // (`.map(|id| async move { … })`): that future is what the call runs.
@@ -81,6 +89,8 @@ impl Lowerer<'_, '_> {
         self.loop_depth = saved_depth;
         self.targets = saved_targets;
         self.closure = saved_closure;
+        self.closure_wrapped_for = saved_wrapped;
+        self.outer_arg_of = saved_outer;
         self.arg_of = saved_arg_of;
         self.cur = saved_cur;
         if runs_now {

@@ -78,10 +78,12 @@ impl Lowerer<'_, '_> {
         let recv = self.lower_expr(&mc.receiver);
         self.unwinding = saved_unwinding;
         let saved = self.arg_of.replace(format!(".{name}"));
+        let saved_outer = self.outer_arg_of.take();
         self.unwinding = within(self.unwinding, unwinding_of(&name));
         self.consume_all(mc.args.iter());
         self.unwinding = saved_unwinding;
         self.arg_of = saved;
+        self.outer_arg_of = saved_outer;
         let span = self.span_expr(e);
         // Calls on `self` and its fields, and awaited calls, may be crate
         // methods that the signal rules and lock summaries follow.
@@ -117,6 +119,7 @@ impl Lowerer<'_, '_> {
         // `Some(g)`, `Ok(g)`, `Wrapper(g)`: the new value holds the guard.
         let is_constructor = path.is_some() && last.starts_with(|c: char| c.is_uppercase());
         let saved = self.arg_of.replace(path.as_ref().map(|p| p.join("::")).unwrap_or_default());
+        let saved_outer = std::mem::replace(&mut self.outer_arg_of, saved.clone());
         let saved_unwinding = self.unwinding;
         self.unwinding = within(self.unwinding, unwinding_of(&last));
         let span = self.span_expr(e);
@@ -134,6 +137,16 @@ impl Lowerer<'_, '_> {
         }
         self.unwinding = saved_unwinding;
         self.arg_of = saved;
+        self.outer_arg_of = saved_outer;
+        if matches!(last.as_str(), "timeout" | "timeout_at") {
+            // `timeout(d, rx.recv())`: the argument is a future it polls.
+            for arg in &c.args {
+                let at = self.span_expr(strip(arg));
+                if let Some(call) = self.call_at(at) {
+                    call.as_future = true;
+                }
+            }
+        }
         let value = self.aggregate(parts);
         if is_constructor && !matches!(last.as_str(), "Some" | "Ok" | "Err") {
             self.note_tuple_field_inits(&last, c);

@@ -80,9 +80,13 @@ impl Lowerer<'_, '_> {
         };
         for b in &branches {
             if let Some(f) = &b.future {
-                let saved = self.await_operand.replace(self.span_expr(strip(f)));
+                let at = self.span_expr(strip(f));
+                let saved = self.await_operand.replace(at);
                 self.lower_expr(f);
                 self.await_operand = saved;
+                if let Some(call) = self.call_at(at) {
+                    call.as_future = true;
+                }
             }
         }
         self.record_await(span, AwaitKind::Select);

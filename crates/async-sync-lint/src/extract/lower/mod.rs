@@ -118,6 +118,12 @@ pub struct Lowerer<'w, 'a> {
     closure: Option<String>,
     /// Callee whose arguments are being lowered (for closures passed to it).
     arg_of: Option<String>,
+    /// While a path call's arguments are lowered: the callee that call is
+    /// itself an argument of (`set_on_finished(wrap(..))` → `.set_on_finished`).
+    outer_arg_of: Option<String>,
+    /// Inside a closure given to a function whose result is an argument of
+    /// this callee.
+    closure_wrapped_for: Option<String>,
     acq_by_span: HashMap<(u32, u32), u32>,
     /// The acquisition whose guard a temporary was made for.
     temp_acq: HashMap<SlotId, u32>,
@@ -172,6 +178,8 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             await_operand: None,
             closure: None,
             arg_of: None,
+            outer_arg_of: None,
+            closure_wrapped_for: None,
             acq_by_span: HashMap::new(),
             temp_acq: HashMap::new(),
             env: HashMap::new(),
@@ -479,6 +487,8 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             unwinding: self.unwinding,
             const_duration_nanos,
             test_only: self.cfg_test > 0,
+            as_future: false,
+            closure_wrapped_for: self.closure_wrapped_for.clone(),
             ctx: self.ctx(),
         });
         self.interesting_calls.push(interesting);
