@@ -6,7 +6,7 @@ use crate::index::Ctx;
 use crate::rules::signals::{
     bodies, cond_of, innermost_loop, is_state_read_method, loop_body_of, method, state_reads, within,
 };
-use crate::rules::try_poll::{polled_try, sleeps_between_tries, spins_without_await, Polled};
+use crate::rules::try_poll::{polled_try, probes_until_taken, sleeps_between_tries, spins_without_await, Polled};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -36,7 +36,10 @@ awaited: `try_recv()`, `try_lock()`, `try_acquire()`, `try_read()`,
   gives its worker back.
 
 A `while let Ok(v) = rx.try_recv()` loop stops when the channel is empty: a
-drain, not a poll, and not reported (nor is the sleep or await after it). A
+drain, not a poll, and not reported (nor is the sleep or await after it).
+Nor is a loop whose whole condition is a try that succeeds (`while
+m.try_read().is_ok() { yield_now().await }`): it goes round while the lock is
+free and waits for another task to take it, which no waiting twin does. A
 try with an `else` branch, a loop that awaits a channel or `Notify`, and
 back-off loops in plain threads are not reported either.
 
@@ -105,6 +108,11 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 // sleep in one arm of a `match` that does work in the others
                 // is a back-off, not a wait.
                 if loop_body_of(body, lp) != call.ctx {
+                    continue;
+                }
+                // `while m.try_read().is_ok() { yield_now().await }` waits
+                // for another task to take the lock: no flag to notify.
+                if probes_until_taken(body, lp) {
                     continue;
                 }
                 if let Some(check) = polled_flag(cx, body, lp) {

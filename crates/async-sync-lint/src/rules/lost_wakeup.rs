@@ -1,4 +1,7 @@
-//! `lost-wakeup`: a `notify_waiters()` that a waiter can miss.
+//! `lost-wakeup`: a `notify_waiters()` that a waiter can miss, or a
+//! `notify_one()` permit that wakes a waiter for a state already taken.
+
+mod stale_permit;
 
 use std::collections::HashSet;
 
@@ -13,10 +16,11 @@ use crate::rules::CrateCx;
 crate::declare_rule! {
     name: "lost-wakeup",
     level: Warn,
-    summary: "a `Notify::notify_waiters` that a waiter misses: `notified()` created after the check, re-created in a busy loop, or late waiters wait forever",
+    summary: "a `Notify::notify_waiters` that a waiter misses: `notified()` created after the check, re-created in a busy loop, or late waiters wait forever; or a stale `notify_one` permit that wakes a single wait at once",
     docs: r#"## What it does
 Finds the ways to lose a `tokio::sync::Notify::notify_waiters()`, which wakes
-only the waiters that exist at that moment and stores no permit:
+only the waiters that exist at that moment and stores no permit, and the
+permit `notify_one()` stores that wakes a waiter for nothing:
 
 - a waiter checks a state and only then creates `notified()`: a flag or a
   collection (`if !ready.load(..) { notify.notified().await }`, the same
@@ -31,7 +35,17 @@ only the waiters that exist at that moment and stores no permit:
   waiter;
 - `notify_waiters()` used as a one-shot readiness or shutdown signal for
   waiters that never check any state, so a task that starts waiting after it
-  fired never wakes.
+  fired never wakes;
+- a stale permit: `notify_one()` publishes a state (`*slot.lock().unwrap()
+  = Some(v); ready.notify_one()`), and a waiter first takes the state
+  without waiting (`if let Some(v) = slot.lock().unwrap().take() { return
+  v }`), then awaits `notified()` once and goes on without checking the
+  state again. The notification of the value the fast path took left a
+  permit behind, so the next call returns from the wait at once, with
+  nothing there, as in
+  `async fn take(&self) -> Option<u32> { if let Some(v) =
+  self.value.lock().unwrap().take() { return Some(v) }
+  self.ready.notified().await; self.value.lock().unwrap().take() }`.
 
 Calls of the crate's own wrapper methods count as the calls they wrap: a
 method whose body calls `self.notify.notify_waiters()` (`signal.fire()`), or
@@ -43,7 +57,10 @@ finding names the wrapper.
 A notification that arrives between the check and the creation of the
 `Notified` future is lost, and the waiter sleeps until the next one, which
 for a one-shot signal never comes. Unlike Python's `asyncio.Event`, `Notify`
-is not sticky. asyncio's advice for `Condition` applies: a notification is
+is not sticky. `notify_one()` is sticky in the other direction: its permit
+stays stored until some wait takes it, even when the state it announced was
+taken without waiting, and then wakes the next wait for nothing. asyncio's
+advice for `Condition` applies: a notification is
 not a state; register as a waiter first, then check the predicate, and
 re-check it after every wake-up.
 
@@ -100,6 +117,33 @@ impl Gate {
     }
 }
 ```
+For a state handed over with `notify_one()`, take it in a loop that checks
+again after every wake-up:
+```rust
+use std::sync::Mutex;
+use tokio::sync::Notify;
+
+struct Slot {
+    value: Mutex<Option<u32>>,
+    ready: Notify,
+}
+
+impl Slot {
+    fn publish(&self, v: u32) {
+        *self.value.lock().unwrap() = Some(v);
+        self.ready.notify_one();
+    }
+
+    async fn take(&self) -> u32 {
+        loop {
+            if let Some(v) = self.value.lock().unwrap().take() {
+                return v;
+            }
+            self.ready.notified().await;
+        }
+    }
+}
+```
 For a state that stays set, `tokio::sync::watch`,
 `tokio_util::sync::CancellationToken` or `tokio::sync::OnceCell` are sticky
 and need no such care.
@@ -118,7 +162,13 @@ deliberate). A check and a
 `notified()` made under one held lock guard are trusted to be atomic with
 the notifier (which must change that state under the same lock). Wrappers
 are resolved through the receiver's declared type; a wrapper reached
-through a trait or a generic is not followed.
+through a trait or a generic is not followed. The stale-permit shape
+is seen only when the fast path consumes the state in the condition of an
+`if` that returns (`take`, `swap`, `pop*`, `try_recv`,
+`compare_exchange`), outside any loop, and the notifier changes shared
+state before `notify_one()`; which state is not matched, and a state reset
+elsewhere (`ready.store(false)` in another method) is not seen. It is not
+reported in test code.
 "#,
 }
 
@@ -131,6 +181,8 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     checked_then_created(&setters, &waiters, out);
     let in_busy_loops = recreated_in_busy_loop(&setters, &waiters, out);
     one_shot(&setters, &waiters, &in_busy_loops, out);
+    let one: Vec<&Site<'_>> = ops.iter().filter(|o| o.op == "notify_one").collect();
+    stale_permit::check(&one, &waiters, out);
 }
 
 /// Shape 1: a state checked (a flag, a collection, a `try_*` call), then

@@ -84,6 +84,31 @@ fn retries_on_failure(body: &Body, try_call: &Call) -> bool {
     })
 }
 
+/// `while m.try_read().is_ok() { yield_now().await }`: the whole `while`
+/// condition tests that a try succeeds, so the loop goes round while the
+/// lock is free (or the permit or message there) and stops when the try
+/// fails: it waits for another task to take the lock, or drains. Its
+/// waiting twin would return at once, so it is no poll of the value.
+pub fn probes_until_taken(body: &Body, lp: u32) -> bool {
+    if body.controls[lp as usize].kind != ControlKind::While {
+        return false;
+    }
+    let Some((cond, ctl)) =
+        body.controls.iter().enumerate().find(|(_, c)| c.parent == Some(lp) && c.kind == ControlKind::WhileCond)
+    else {
+        return false;
+    };
+    body.calls.iter().filter(|c| c.ctx == Some(cond as u32) && c.in_closure.is_none()).any(|c| {
+        waiting_twin(c).is_some()
+            && body.calls.iter().any(|t| {
+                t.ctx == c.ctx
+                    && (t.span.lo, t.span.hi) == (ctl.span.lo, ctl.span.hi)
+                    && t.span.lo == c.span.lo
+                    && method(t).is_some_and(|(m, _)| matches!(m, "is_ok" | "is_some"))
+            })
+    })
+}
+
 /// Is the sleep at `ctx` placed to run between tries: a statement of the
 /// loop body, or in a branch of the `if`/`match` that tries?
 pub fn sleeps_between_tries(body: &Body, lp: u32, polled: &Polled<'_>, sleep_ctx: Option<u32>) -> bool {
