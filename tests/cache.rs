@@ -299,7 +299,7 @@ fn a_configuration_change_invalidates() {
     let root = dir.path();
     lint(root, true);
     assert_eq!(lint(root, true).stats.cached_packages, 2);
-    write(root, "async-sync-lint.toml", "blocking-paths = [\"legacy::flush_sync\"]\n");
+    write(root, "async-sync-lint.toml", "[rules.blocking-in-async]\nblocking-paths = [\"legacy::flush_sync\"]\n");
     let configured = lint(root, true);
     assert_eq!(configured.stats.cached_packages, 0);
     assert!(summary(&configured).contains(&"a/src/lib.rs:12:5 blocking-in-async".to_string()));

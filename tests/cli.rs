@@ -713,3 +713,51 @@ fn development_commands_name_real_tests_and_fixtures() {
         }
     }
 }
+
+/// A rule's options live in its own table; the old top-level key still
+/// works, with a warning that says how to write it now.
+#[test]
+fn rule_options_in_the_rule_table_and_the_deprecated_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(root, "Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    std::fs::create_dir_all(root.join("src")).expect("mkdir");
+    write(root, "src/lib.rs", "pub async fn save() {\n    legacy::flush_sync();\n}\n");
+    let lint = || run(&["--no-cache", "--message-format", "short"], root);
+    let finding = "src/lib.rs:2:5: warning[blocking-in-async]";
+
+    assert!(!stdout(&lint()).contains(finding), "not blocking without the option");
+
+    let table = "[rules.blocking-in-async]\nblocking-paths = [\"legacy::flush_sync\"]\n";
+    write(root, "async-sync-lint.toml", table);
+    let with_table = lint();
+    assert!(stdout(&with_table).contains(finding), "{}", stdout(&with_table));
+    assert!(!String::from_utf8_lossy(&with_table.stderr).contains("deprecated"));
+    let settings = run(&["--show-settings"], root);
+    assert!(
+        stdout(&settings).contains("[rules.blocking-in-async] blocking-paths = [\"legacy::flush_sync\"]"),
+        "{}",
+        stdout(&settings)
+    );
+
+    write(root, "async-sync-lint.toml", "blocking-paths = [\"legacy::flush_sync\"]\n");
+    let with_old_key = lint();
+    assert!(stdout(&with_old_key).contains(finding), "{}", stdout(&with_old_key));
+    let warning = format!(
+        "warning: {}: the top-level `blocking-paths` is deprecated: write it in the rule's table, \
+         `[rules.blocking-in-async]` then `blocking-paths = [..]`\n",
+        root.join("async-sync-lint.toml").display()
+    );
+    let err = String::from_utf8_lossy(&with_old_key.stderr).into_owned();
+    assert_eq!(err.matches(&warning).count(), 1, "said once: {err}");
+
+    write(root, "async-sync-lint.toml", "[rules.blocking-in-async]\nblocking-path = [\"a::b\"]\n");
+    let typo = lint();
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("did you mean `blocking-paths`?"));
+
+    let explain = stdout(&run(&["--explain", "blocking-in-async"], root));
+    assert!(explain.contains("## Options\n\n- `blocking-paths` (a list of call paths"), "{explain}");
+    assert!(explain.contains("[rules.blocking-in-async]\nblocking-paths = [\"my_crate::io::read_blocking\"]"));
+    assert!(!stdout(&run(&["--explain", "busy-wait"], root)).contains("## Options"));
+}

@@ -281,7 +281,11 @@ fn run(cli: Cli) -> Result<u8, String> {
         let Some(r) = canonical_rule_name(name).ok().and_then(|n| rules::find_code(&n)) else {
             return Err(unknown_rule(name));
         };
-        let text = format!("# {} (default: {})\n\n{}\n", r.name, r.default_level.as_str(), r.docs.trim_end());
+        let mut text = format!("# {} (default: {})\n\n{}\n", r.name, r.default_level.as_str(), r.docs.trim_end());
+        let options = r.options_markdown();
+        if !options.is_empty() {
+            text.push_str(&format!("\n{options}"));
+        }
         return print_stdout(&text).map(|()| 0);
     }
     let format = MessageFormat::parse(&cli.message_format).ok_or_else(|| {
@@ -342,6 +346,9 @@ fn run(cli: Cli) -> Result<u8, String> {
     let config_file = config_file(&cli)?;
     if cli.show_files || cli.show_settings {
         let settings = driver::settings(&ws, &flags, config_file.as_deref()).map_err(|RunError(msg)| msg)?;
+        for warning in &settings.warnings {
+            eprintln!("warning: {warning}");
+        }
         if cli.show_settings {
             print_stdout(&show_settings(&ws, &settings))?;
         } else {
@@ -355,6 +362,9 @@ fn run(cli: Cli) -> Result<u8, String> {
     }
     let mut report = driver::run_with_config_file(ws, &flags, &engine, cli.paths.is_empty(), config_file.as_deref())
         .map_err(|RunError(msg)| msg)?;
+    for warning in &report.config_warnings {
+        eprintln!("warning: {warning}");
+    }
     if let Some(path) = &cli.write_baseline {
         let b = baseline::build(&report.workspace, &report.findings);
         std::fs::write(path, baseline::to_json(&b)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -506,10 +516,11 @@ fn show_settings(ws: &async_sync_lint::workspace::Workspace, settings: &driver::
             };
             out.push_str(&format!("  {:<26} {:<6} {source}{via_group}\n", r.name, level.as_str()));
         }
-        for (key, values) in [("blocking-paths", &config.extra_blocking_paths), ("exclude", &config.exclude_paths)] {
-            if !values.is_empty() {
-                out.push_str(&format!("  {key} = {values:?}\n"));
-            }
+        for (rule, option, values) in config.options.iter() {
+            out.push_str(&format!("  [rules.{rule}] {option} = {values:?}\n"));
+        }
+        if !config.exclude_paths.is_empty() {
+            out.push_str(&format!("  exclude = {:?}\n", config.exclude_paths));
         }
     };
     out.push_str(&format!("\nworkspace ({}):\n", ws.root.display()));

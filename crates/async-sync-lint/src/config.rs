@@ -15,19 +15,25 @@
 //! The schema of the three file layers:
 //!
 //! ```toml
-//! blocking-paths = ["my_crate::block_hard"]   # extra blocking call paths
 //! exclude = ["generated/**", "vendor/"]       # gitignore-style globs
 //!
 //! [rules]                                     # after the top-level keys
 //! sync-guard-across-await = "deny"            # allow | warn | deny | forbid
 //!
+//! [rules.blocking-in-async]                   # a rule's options (and level)
+//! level = "warn"
+//! blocking-paths = ["my_crate::block_hard"]
+//!
 //! [per-path]                                  # levels for matching files
 //! "tests/**" = { blocking-in-async = "allow" }
 //! ```
 //!
-//! `blocking-paths` and `exclude` accumulate across the layers (duplicates
-//! dropped); `exclude` globs are relative to the workspace root. Unknown keys
-//! and rule names are errors that name the closest valid spelling.
+//! A rule declares its options in its own file (`declare_rule!`); this loader
+//! reads their names and kinds from there. Option lists and `exclude`
+//! accumulate across the layers (duplicates dropped); `exclude` globs are
+//! relative to the workspace root. Unknown keys, options and rule names are
+//! errors that name the closest valid spelling. The old top-level
+//! `blocking-paths` still works and warns (see [`DEPRECATED_KEYS`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -36,6 +42,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::diagnostic::{engine_codes, Level};
+use crate::rules::options::RuleOptions;
 use crate::source::LineIndex;
 
 /// The group name that stands for "every warning", as in rustc.
@@ -44,7 +51,11 @@ pub const WARNINGS: &str = "warnings";
 /// The engine's own codes; they take levels like rules do.
 pub const ENGINE_CODES: &[&str] = engine_codes::ALL;
 
-const TOP_LEVEL_KEYS: &[&str] = &["rules", "blocking-paths", "exclude", "per-path"];
+const TOP_LEVEL_KEYS: &[&str] = &["rules", "exclude", "per-path"];
+
+/// Top-level keys that became options of one rule: `(key, rule)`. They are
+/// still read, as that rule's option of the same name, with a warning.
+pub const DEPRECATED_KEYS: &[(&str, &str)] = &[("blocking-paths", "blocking-in-async")];
 
 const LEVEL_NAMES: &str = "`allow`, `warn`, `deny` or `forbid`";
 
@@ -65,8 +76,11 @@ pub struct Config {
     pub warnings_level: Option<Level>,
     /// Where each entry of `levels` (and `warnings`) was last set.
     pub level_sources: BTreeMap<String, LevelSource>,
-    /// Extra call paths that block (`my_crate::block_hard`).
-    pub extra_blocking_paths: Vec<String>,
+    /// Options of rules (`[rules.blocking-in-async] blocking-paths = [..]`).
+    pub options: RuleOptions,
+    /// Settings that still work but should be written another way, said
+    /// once per run as warnings.
+    pub deprecations: Vec<ConfigError>,
     /// Gitignore-style globs of files not to lint, relative to the workspace
     /// root.
     pub exclude_paths: Vec<String>,
@@ -250,7 +264,7 @@ fn apply_table(
                 let Some(rules) = value.as_object() else {
                     return Err(err(format!("`rules` must be a table of rule = \"level\", found {}", kind_of(value))));
                 };
-                for (name, level) in rules {
+                for (name, entry) in rules {
                     if TOP_LEVEL_KEYS.contains(&name.as_str()) {
                         // TOML puts every key after `[rules]` into that table.
                         return Err(err(format!(
@@ -258,34 +272,27 @@ fn apply_table(
                              table (in TOML every key after `[rules]` belongs to `[rules]`)"
                         )));
                     }
+                    if let Some((_, rule)) = DEPRECATED_KEYS.iter().find(|(key, _)| key == name) {
+                        return Err(err(format!(
+                            "`{name}` is an option of `{rule}`: write it in that rule's table, \
+                             `[rules.{rule}]` then `{name} = [..]`"
+                        )));
+                    }
                     if !names.contains(&name.as_str()) {
                         let mut message = format!("unknown rule `{name}` in [rules]");
                         push_suggestion(&mut message, name, names);
                         return Err(err(message));
                     }
-                    let level = match level.as_str() {
-                        Some(s) => Level::parse(s).ok_or_else(|| {
-                            err(format!("invalid level `{s}` for `rules.{name}`; expected {LEVEL_NAMES}"))
-                        })?,
-                        None => {
-                            return Err(err(format!(
-                                "`rules.{name}` must be a level string ({LEVEL_NAMES}), found {}",
-                                kind_of(level)
-                            )))
-                        }
-                    };
-                    config.set_level(name, level, source);
+                    apply_rule_entry(config, name, entry, source).map_err(err)?;
                 }
             }
-            "blocking-paths" => {
-                for path in string_list(value, key).map_err(err)? {
-                    if !is_call_path(path) {
-                        return Err(err(format!(
-                            "`blocking-paths` entry `{path}` is not a path such as `my_crate::block_hard`"
-                        )));
-                    }
-                    push_unique(&mut config.extra_blocking_paths, path);
-                }
+            key if DEPRECATED_KEYS.iter().any(|(k, _)| *k == key) => {
+                let rule = DEPRECATED_KEYS.iter().find(|(k, _)| *k == key).map(|(_, rule)| *rule).unwrap_or_default();
+                apply_option(config, rule, key, value).map_err(err)?;
+                config.deprecations.push(err(format!(
+                    "the top-level `{key}` is deprecated: write it in the rule's table, `[rules.{rule}]` then \
+                     `{key} = [..]`"
+                )));
             }
             "per-path" => {
                 let Some(globs) = value.as_object() else {
@@ -345,6 +352,49 @@ fn apply_table(
     Ok(())
 }
 
+/// One entry of `[rules]`: a level string, or the rule's table of options
+/// with an optional `level`.
+fn apply_rule_entry(config: &mut Config, name: &str, entry: &Value, source: LevelSource) -> Result<(), String> {
+    let parse_level = |value: &Value, key: &str| match value.as_str() {
+        Some(s) => Level::parse(s).ok_or_else(|| format!("invalid level `{s}` for `{key}`; expected {LEVEL_NAMES}")),
+        None => Err(format!("`{key}` must be a level string ({LEVEL_NAMES}), found {}", kind_of(value))),
+    };
+    let Some(table) = entry.as_object() else {
+        let level = parse_level(entry, &format!("rules.{name}"))?;
+        config.set_level(name, level, source);
+        return Ok(());
+    };
+    let declared = crate::rules::find(name).map_or(&[][..], |rule| rule.options);
+    for (key, value) in table {
+        if key == "level" {
+            let level = parse_level(value, &format!("rules.{name}.level"))?;
+            config.set_level(name, level, source);
+        } else if declared.iter().any(|o| o.name == key) {
+            apply_option(config, name, key, value)?;
+        } else {
+            let allowed: Vec<&str> = std::iter::once("level").chain(declared.iter().map(|o| o.name)).collect();
+            let mut message = format!("unknown option `{key}` of `{name}`");
+            push_suggestion(&mut message, key, &allowed);
+            message.push_str(&format!(" (allowed: {})", quoted_list(&allowed)));
+            return Err(message);
+        }
+    }
+    Ok(())
+}
+
+/// Adds the values of one declared option of `rule`, each checked against
+/// the option's kind.
+fn apply_option(config: &mut Config, rule: &str, option: &str, value: &Value) -> Result<(), String> {
+    let kind = crate::rules::find(rule).and_then(|r| r.option(option)).map(|o| o.kind);
+    for entry in string_list(value, option)? {
+        if let Some(kind) = kind {
+            kind.check_entry(entry).map_err(|why| format!("`{option}` entry {why}"))?;
+        }
+        config.options.push(rule, option, entry);
+    }
+    Ok(())
+}
+
 fn string_list<'v>(value: &'v Value, key: &str) -> Result<Vec<&'v str>, String> {
     let Some(items) = value.as_array() else {
         return Err(format!("`{key}` must be an array of strings, found {}", kind_of(value)));
@@ -359,18 +409,6 @@ fn push_unique(list: &mut Vec<String>, item: &str) {
     if !list.iter().any(|x| x == item) {
         list.push(item.to_string());
     }
-}
-
-/// `a::b::c`, optionally with a leading `::`; every segment an identifier.
-fn is_call_path(path: &str) -> bool {
-    let path = path.strip_prefix("::").unwrap_or(path);
-    !path.is_empty()
-        && path.split("::").all(|seg| {
-            let seg = seg.strip_prefix("r#").unwrap_or(seg);
-            let mut chars = seg.chars();
-            matches!(chars.next(), Some(c) if c == '_' || c.is_alphabetic())
-                && chars.all(|c| c == '_' || c.is_alphanumeric())
-        })
 }
 
 fn kind_of(value: &Value) -> &'static str {
@@ -453,9 +491,10 @@ mod tests {
 
     #[test]
     fn layers_merge_in_order() {
-        let ws = json!({"rules": {"sync-guard-across-await": "allow", "blocking-in-async": "deny"},
-                        "blocking-paths": ["ws::block"]});
-        let pkg = json!({"rules": {"sync-guard-across-await": "warn"}, "blocking-paths": ["pkg::block", "ws::block"]});
+        let ws = json!({"rules": {"sync-guard-across-await": "allow",
+                                  "blocking-in-async": {"level": "deny", "blocking-paths": ["ws::block"]}}});
+        let pkg = json!({"rules": {"sync-guard-across-await": "warn",
+                                   "blocking-in-async": {"blocking-paths": ["pkg::block", "ws::block"]}}});
         let file = "[rules]\nsync-guard-across-await = \"deny\"\n";
 
         let only_ws = load(Some(&ws), None, None, &[], RULES).unwrap();
@@ -465,7 +504,8 @@ mod tests {
         let with_pkg = load(Some(&ws), Some(&pkg), None, &[], RULES).unwrap();
         assert_eq!(with_pkg.levels["sync-guard-across-await"], Level::Warn);
         assert_eq!(with_pkg.levels["blocking-in-async"], Level::Deny);
-        assert_eq!(with_pkg.extra_blocking_paths, ["ws::block", "pkg::block"]);
+        assert_eq!(with_pkg.options.get("blocking-in-async", "blocking-paths"), ["ws::block", "pkg::block"]);
+        assert!(with_pkg.deprecations.is_empty());
 
         let path = Path::new("async-sync-lint.toml");
         let with_file = load(Some(&ws), Some(&pkg), Some((path, file)), &[], RULES).unwrap();
@@ -532,11 +572,11 @@ mod tests {
 
     #[test]
     fn unknown_key_suggests_closest() {
-        let msg = error(from_file("blocking-path = [\"a::b\"]\n"));
+        let msg = error(from_file("exclud = [\"a/\"]\n"));
         assert_eq!(
             msg,
-            "async-sync-lint.toml: unknown key `blocking-path`; did you mean `blocking-paths`? \
-             (allowed keys: `rules`, `blocking-paths`, `exclude`, `per-path`)"
+            "async-sync-lint.toml: unknown key `exclud`; did you mean `exclude`? \
+             (allowed keys: `rules`, `exclude`, `per-path`)"
         );
         let ws = json!({"rulez": {}});
         let msg = error(load(Some(&ws), None, None, &[], RULES));
@@ -591,15 +631,59 @@ mod tests {
 
     #[test]
     fn lists_are_checked() {
-        let config = from_file("exclude = [\"generated/**\", \"vendor/\"]\nblocking-paths = [\"::a::b\"]\n").unwrap();
+        let text =
+            "exclude = [\"generated/**\", \"vendor/\"]\n[rules.blocking-in-async]\nblocking-paths = [\"::a::b\"]\n";
+        let config = from_file(text).unwrap();
         assert_eq!(config.exclude_paths, ["generated/**", "vendor/"]);
-        assert_eq!(config.extra_blocking_paths, ["::a::b"]);
-        let msg = error(from_file("blocking-paths = [\"not a path\"]\n"));
-        assert!(msg.contains("`not a path` is not a path"), "{msg}");
+        assert_eq!(config.options.get("blocking-in-async", "blocking-paths"), ["::a::b"]);
+        let msg = error(from_file("[rules.blocking-in-async]\nblocking-paths = [\"not a path\"]\n"));
+        assert!(msg.contains("`blocking-paths` entry `not a path` is not a path"), "{msg}");
         let msg = error(from_file("exclude = \"vendor/\"\n"));
         assert!(msg.contains("`exclude` must be an array of strings, found a string"), "{msg}");
         let msg = error(from_file("exclude = [\"src/{a\"]\n"));
         assert!(msg.contains("invalid `exclude` glob `src/{a`"), "{msg}");
+    }
+
+    #[test]
+    fn a_rule_table_takes_its_level_and_declared_options() {
+        let config = from_file(
+            "[rules.blocking-in-async]\nlevel = \"deny\"\nblocking-paths = [\"my_crate::io::read_blocking\"]\n",
+        )
+        .unwrap();
+        assert_eq!(config.levels["blocking-in-async"], Level::Deny);
+        assert_eq!(config.options.get("blocking-in-async", "blocking-paths"), ["my_crate::io::read_blocking"]);
+        // A table without `level` keeps the default level.
+        let config = from_file("[rules.blocking-in-async]\nblocking-paths = [\"a::b\"]\n").unwrap();
+        assert!(!config.levels.contains_key("blocking-in-async"));
+
+        let msg = error(from_file("[rules.blocking-in-async]\nblocking-path = [\"a::b\"]\n"));
+        assert_eq!(
+            msg,
+            "async-sync-lint.toml: unknown option `blocking-path` of `blocking-in-async`; did you mean \
+             `blocking-paths`? (allowed: `level`, `blocking-paths`)"
+        );
+        let msg = error(from_file("[rules.sync-guard-across-await]\nblocking-paths = [\"a::b\"]\n"));
+        assert!(msg.contains("unknown option `blocking-paths` of `sync-guard-across-await`"), "{msg}");
+        assert!(msg.contains("(allowed: `level`)"), "{msg}");
+        let msg = error(from_file("[rules.blocking-in-async]\nlevel = \"loud\"\n"));
+        assert!(msg.contains("invalid level `loud` for `rules.blocking-in-async.level`"), "{msg}");
+        // The old spelling under `[rules]` is neither a rule nor accepted.
+        let msg = error(from_file("[rules]\nblocking-paths = [\"a::b\"]\n"));
+        assert!(msg.contains("`blocking-paths` is an option of `blocking-in-async`"), "{msg}");
+    }
+
+    #[test]
+    fn the_old_top_level_key_still_works_and_warns() {
+        let config = from_file("blocking-paths = [\"legacy::flush_sync\"]\n").unwrap();
+        assert_eq!(config.options.get("blocking-in-async", "blocking-paths"), ["legacy::flush_sync"]);
+        let warnings: Vec<String> = config.deprecations.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            warnings,
+            ["async-sync-lint.toml: the top-level `blocking-paths` is deprecated: write it in the rule's table, \
+              `[rules.blocking-in-async]` then `blocking-paths = [..]`"]
+        );
+        let msg = error(from_file("blocking-paths = [\"not a path\"]\n"));
+        assert!(msg.contains("`not a path` is not a path"), "{msg}");
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct Report {
     pub workspace: Workspace,
     pub findings: Vec<Finding>,
     pub stats: Stats,
+    /// Configuration that works but should be written another way (a
+    /// deprecated key), once each, for the front end to print as warnings.
+    pub config_warnings: Vec<String>,
 }
 
 impl Report {
@@ -93,19 +96,16 @@ pub fn run_with_config_file(
     config_file: Option<&Path>,
 ) -> Result<Report, RunError> {
     let known = config::known_rule_names();
-    let Settings { base, packages: package_configs, .. } = settings(&ws, flags, config_file)?;
+    let Settings { base, packages: package_configs, warnings: config_warnings, .. } =
+        settings(&ws, flags, config_file)?;
     if walked {
         exclude_files(&mut ws, &base, &package_configs);
     }
 
-    // Blocking paths describe code, not taste: every layer's list applies.
+    // Options describe code, not taste: every layer's lists apply.
     let mut engine_opts = engine_opts.clone();
     for c in std::iter::once(&base).chain(&package_configs) {
-        for p in &c.extra_blocking_paths {
-            if !engine_opts.extra_blocking_paths.contains(p) {
-                engine_opts.extra_blocking_paths.push(p.clone());
-            }
-        }
+        engine_opts.rule_options.merge(&c.options);
     }
     let result = engine::lint(&ws, &engine_opts);
     let config_of = |file: FileId| -> &Config {
@@ -181,7 +181,7 @@ pub fn run_with_config_file(
     }
     findings.retain(|f| f.level != Level::Allow);
     engine::sort_findings(&ws, &mut findings);
-    Ok(Report { workspace: ws, findings, stats: result.stats })
+    Ok(Report { workspace: ws, findings, stats: result.stats, config_warnings })
 }
 
 /// A metadata table's error names the `Cargo.toml` that holds it, at the
@@ -212,6 +212,8 @@ pub struct Settings {
     pub packages: Vec<Config>,
     /// The `async-sync-lint.toml` files read, in the order read.
     pub files_read: Vec<PathBuf>,
+    /// Every layer's deprecations, located and said once each.
+    pub warnings: Vec<String>,
 }
 
 /// Reads every configuration layer (see `config`): the workspace's and
@@ -228,6 +230,16 @@ pub fn settings(ws: &Workspace, flags: &[LevelFlag], config_file: Option<&Path>)
     let mut files_read: Vec<PathBuf> = root_toml.iter().map(|(path, _)| path.clone()).collect();
     let base = config::load(ws.lint_metadata.as_ref(), None, layer(root_toml.as_ref()), flags, &known)
         .map_err(|e| in_manifest(e, &ws.root.join("Cargo.toml")))?;
+    let mut warnings: Vec<String> = Vec::new();
+    let mut warn_of = |config: &Config, manifest: &Path| {
+        for deprecation in &config.deprecations {
+            let warning = in_manifest(deprecation.clone(), manifest).to_string();
+            if !warnings.contains(&warning) {
+                warnings.push(warning);
+            }
+        }
+    };
+    warn_of(&base, &ws.root.join("Cargo.toml"));
     let mut packages: Vec<Config> = Vec::with_capacity(ws.packages.len());
     for p in &ws.packages {
         // The nearest file wins, as in ruff: a member's own
@@ -241,9 +253,10 @@ pub fn settings(ws: &Workspace, flags: &[LevelFlag], config_file: Option<&Path>)
         let toml = layer(own.as_ref().or(root_toml.as_ref()));
         let config = config::load(ws.lint_metadata.as_ref(), p.lint_metadata.as_ref(), toml, flags, &known)
             .map_err(|e| in_manifest(e, &p.manifest_path))?;
+        warn_of(&config, &p.manifest_path);
         packages.push(config);
     }
-    Ok(Settings { base, packages, files_read })
+    Ok(Settings { base, packages, files_read, warnings })
 }
 
 /// A configuration file's path and text; `None` when there is none.

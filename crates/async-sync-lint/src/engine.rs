@@ -23,6 +23,7 @@ use crate::extract::KnownGuards;
 use crate::facts::FileFacts;
 use crate::index::CrateIndex;
 use crate::prefilter;
+use crate::rules::options::RuleOptions;
 use crate::rules::{self, CrateCx};
 use crate::source::{prepare_for_parse, LineIndex};
 use crate::workspace::{Edition, SourceFile, Workspace};
@@ -36,9 +37,9 @@ const WORKER_STACK: usize = 256 << 20;
 pub struct EngineOptions {
     /// Worker threads; `None` = one per core.
     pub threads: Option<usize>,
-    /// Extra call paths that block (from the configuration), for
-    /// `blocking-in-async`.
-    pub extra_blocking_paths: Vec<String>,
+    /// The rules' options from the configuration (every layer's lists
+    /// added up).
+    pub rule_options: RuleOptions,
     /// Leave unparsed the files no rule can need (see `prefilter`). Off only
     /// to prove that it changes nothing.
     pub prefilter: bool,
@@ -59,7 +60,7 @@ impl Default for EngineOptions {
     fn default() -> EngineOptions {
         EngineOptions {
             threads: None,
-            extra_blocking_paths: Vec::new(),
+            rule_options: RuleOptions::default(),
             prefilter: true,
             cache_dir: None,
             overlay: Overlay::new(),
@@ -256,7 +257,7 @@ pub fn lint(ws: &Workspace, opts: &EngineOptions) -> LintResult {
         ws,
         use_prefilter: opts.prefilter,
         cache: cache.as_ref(),
-        extra_blocking_paths: &opts.extra_blocking_paths,
+        rule_options: &opts.rule_options,
         started_ns,
         overlay: &opts.overlay,
     };
@@ -268,7 +269,7 @@ struct RunCx<'a> {
     ws: &'a Workspace,
     use_prefilter: bool,
     cache: Option<&'a Cache>,
-    extra_blocking_paths: &'a [String],
+    rule_options: &'a RuleOptions,
     /// When the run started, in ns since the epoch.
     started_ns: i128,
     overlay: &'a Overlay,
@@ -388,9 +389,14 @@ fn lint_package(cx: &RunCx<'_>, pkg: Option<usize>, files: &[usize]) -> PackageO
 fn package_fingerprint(cx: &RunCx<'_>, files: &[usize], stats: &[FileStat]) -> u128 {
     let mut fp = Fingerprint::default();
     fp.u64(u64::from(cx.use_prefilter));
-    fp.u64(cx.extra_blocking_paths.len() as u64);
-    for p in cx.extra_blocking_paths {
-        fp.str(p);
+    fp.u64(cx.rule_options.iter().count() as u64);
+    for (rule, option, values) in cx.rule_options.iter() {
+        fp.str(rule);
+        fp.str(option);
+        fp.u64(values.len() as u64);
+        for value in values {
+            fp.str(value);
+        }
     }
     fp.u64(files.len() as u64);
     for (&i, stat) in files.iter().zip(stats) {
@@ -658,7 +664,7 @@ fn analyze_package(cx: &RunCx<'_>, files: &[usize], packing: Option<Packing<'_>>
         match built {
             Ok(index) => {
                 out.counts.resolved = count_resolved(&index);
-                let rcx = CrateCx { index: &index, extra_blocking_paths: cx.extra_blocking_paths };
+                let rcx = CrateCx { index: &index, options: cx.rule_options };
                 run_rules(&rcx, ws, first, &mut out.findings);
             }
             Err(panic) => out.findings.push(package_panic(ws, first, "while indexing", &*panic)),

@@ -227,7 +227,8 @@ warning[sync-guard-across-await]: std mutex guard held across an await
 
     #[test]
     fn on_by_default_note_only_at_default_level() {
-        static META: RuleMeta = RuleMeta { name: "busy-wait", default_level: Level::Warn, summary: "", docs: "" };
+        static META: RuleMeta =
+            RuleMeta { name: "busy-wait", default_level: Level::Warn, summary: "", docs: "", options: &[] };
         assert_eq!(on_by_default(Some(&META), Level::Warn).as_deref(), Some("note: `-W busy-wait` on by default"));
         assert_eq!(on_by_default(Some(&META), Level::Deny), None);
         assert_eq!(on_by_default(None, Level::Warn), None);

@@ -21,8 +21,8 @@ Finds calls that block the thread inside an async fn, block or closure:
 `std::io::stdin().read_line` and `reqwest::blocking`. Calls inside a closure
 given to `spawn_blocking`, `block_in_place` or a thread (`thread::spawn`,
 `Builder::spawn`, a scope's `spawn`) are where blocking belongs and are not
-reported. More paths can be added with `blocking-paths` in the
-configuration, written as other crates write them (`my_crate::io::read_blocking`
+reported. More paths can be added with the `blocking-paths` option (below),
+written as other crates write them (`my_crate::io::read_blocking`
 matches `io::read_blocking()` and `read_blocking()` inside `my_crate`). An async block given to a single-future executor's free
 `block_on` function (`futures::executor::block_on`,
 `futures_lite::future::block_on`, `async_std::task::block_on`) runs on a
@@ -135,6 +135,13 @@ an interactive prompt on stdin) look like the mistake and are reported:
 nothing in the syntax tells the experiment from the slip; suppress them
 with `// async-sync-lint: allow(blocking-in-async)`.
 "#,
+    options: [{
+        name: "blocking-paths",
+        kind: CallPaths,
+        example: r#"["my_crate::io::read_blocking"]"#,
+        docs: "more calls that block, written as other crates write them; lists from every \
+               configuration layer add up",
+    }],
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
@@ -407,7 +414,7 @@ pub(crate) fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) ->
             let absolute =
                 cx.index.crate_absolute(Ctx { file: fi, module: &body.module }, &canon).map(|p| p.join("::"));
             if cx
-                .extra_blocking_paths
+                .option(&META, "blocking-paths")
                 .iter()
                 .any(|p| joined == *p || joined.ends_with(&format!("::{p}")) || absolute.as_deref() == Some(p.as_str()))
             {
@@ -521,9 +528,11 @@ fn file_uses_std_mpsc(cx: &CrateCx<'_>, fi: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::META;
     use crate::diagnostic::Finding;
     use crate::extract::extract;
     use crate::index::CrateIndex;
+    use crate::rules::options::RuleOptions;
     use crate::rules::CrateCx;
     use crate::workspace::Edition;
 
@@ -532,7 +541,11 @@ mod tests {
         let facts = extract(&file, src, 0, Edition::E2021);
         let index = CrateIndex::new(vec![(0, &facts)]);
         let mut out: Vec<Finding> = Vec::new();
-        super::check(&CrateCx { index: &index, extra_blocking_paths: extra }, &mut out);
+        let mut options = RuleOptions::default();
+        for path in extra {
+            options.push(META.name, "blocking-paths", path);
+        }
+        super::check(&CrateCx { index: &index, options: &options }, &mut out);
         out.into_iter().map(|f| (f.primary.line, f.message)).collect()
     }
 

@@ -23,7 +23,7 @@ macro_rules! engine_codes {
             pub const ALL: &[&str] = &[$($konst),*];
         }
         pub static ENGINE_CODES: &[RuleMeta] = &[$(
-            RuleMeta { name: $name, default_level: Level::$level, summary: $summary, docs: $docs },
+            RuleMeta { name: $name, default_level: Level::$level, summary: $summary, docs: $docs, options: &[] },
         )*];
     };
 }

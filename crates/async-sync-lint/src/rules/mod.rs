@@ -16,6 +16,7 @@ pub mod lock_as_semaphore;
 pub mod lock_order_inversion;
 pub mod lock_summary;
 pub mod lost_wakeup;
+pub mod options;
 pub mod race_across_await;
 pub mod reentrant_lock;
 pub mod shared_fields;
@@ -39,22 +40,44 @@ pub struct RuleMeta {
     /// Markdown with `## What it does`, `## Why is this bad?`, `## Example`,
     /// `## Use instead`, `## Known problems`. Printed by `--explain`.
     pub docs: &'static str,
+    /// Settings of the rule's own table (`[rules.NAME] option = ..`).
+    pub options: &'static [options::RuleOption],
 }
 
-/// Declares a rule's metadata as a `pub static META: RuleMeta`.
+/// Declares a rule's metadata as a `pub static META: RuleMeta`, with the
+/// options of its configuration table, if it has any:
+///
+/// ```ignore
+/// declare_rule! {
+///     name: "blocking-in-async", level: Warn, summary: "…", docs: "…",
+///     options: [{ name: "blocking-paths", kind: CallPaths, example: r#"["a::b"]"#, docs: "…" }],
+/// }
+/// ```
 #[macro_export]
 macro_rules! declare_rule {
     (
         name: $name:literal,
         level: $level:ident,
         summary: $summary:literal,
-        docs: $docs:literal $(,)?
+        docs: $docs:literal
+        $(, options: [$({
+            name: $oname:literal,
+            kind: $okind:ident,
+            example: $oexample:literal,
+            docs: $odocs:literal $(,)?
+        }),* $(,)?])? $(,)?
     ) => {
         pub static META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
             name: $name,
             default_level: $crate::diagnostic::Level::$level,
             summary: $summary,
             docs: $docs,
+            options: &[$($($crate::rules::options::RuleOption {
+                name: $oname,
+                kind: $crate::rules::options::OptionKind::$okind,
+                example: $oexample,
+                docs: $odocs,
+            }),*)?],
         };
     };
 }
@@ -62,9 +85,17 @@ macro_rules! declare_rule {
 /// What a rule sees: one package's merged facts.
 pub struct CrateCx<'a> {
     pub index: &'a CrateIndex<'a>,
-    /// Extra blocking call paths from the configuration
-    /// (`blocking-paths`), for `blocking-in-async`; empty by default.
-    pub extra_blocking_paths: &'a [String],
+    /// The options of the run's configuration; read them with
+    /// [`CrateCx::option`].
+    pub options: &'a options::RuleOptions,
+}
+
+impl CrateCx<'_> {
+    /// The values of an option `rule` declares; empty when not set.
+    pub fn option(&self, rule: &RuleMeta, name: &str) -> &[String] {
+        debug_assert!(rule.option(name).is_some(), "`{}` declares no option `{name}`", rule.name);
+        self.options.get(rule.name, name)
+    }
 }
 
 pub type Check = fn(&CrateCx<'_>, &mut Vec<Finding>);

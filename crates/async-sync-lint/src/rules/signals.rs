@@ -370,7 +370,7 @@ impl S {
         );
         let files = vec![(0, &f)];
         let index = CrateIndex::new(files);
-        let cx = CrateCx { index: &index, extra_blocking_paths: &[] };
+        let cx = CrateCx { index: &index, options: &Default::default() };
         let body = &f.bodies[0];
         let kind = |m: &str| classify(&cx, 0, body, receivers(body, m)[0]);
         assert_eq!(kind("notify_one"), Some(SigKind::Notify));
