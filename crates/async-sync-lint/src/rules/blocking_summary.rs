@@ -185,9 +185,10 @@ impl<'c, 'i> BlockingSummary<'c, 'i> {
         let passes_params = |c: &Call| {
             !c.arg_idents.is_empty()
                 && c.arg_idents.iter().all(is_param)
-                && !body.controls.iter().any(|k| {
-                    k.kind == ControlKind::Closure && c.span.lo <= k.span.lo && k.span.hi <= c.span.hi
-                })
+                && !body
+                    .controls
+                    .iter()
+                    .any(|k| k.kind == ControlKind::Closure && c.span.lo <= k.span.lo && k.span.hi <= c.span.hi)
         };
         // A function that calls its closure right here is no wrapper.
         let runs_here = body.calls.iter().any(|c| c.in_closure.is_none() && calls_param(c));
