@@ -1,4 +1,3 @@
-
 use super::*;
 
 const RULES: &[&str] = &["sync-guard-across-await", "blocking-in-async"];
