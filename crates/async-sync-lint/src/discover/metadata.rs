@@ -6,19 +6,19 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{DiscoverError, DiscoverOptions};
+use super::{DiscoverOptions, InvocationError};
 use crate::workspace::{Edition, Package, Target};
 
-pub(super) fn checked_manifest_path(path: &Path) -> Result<PathBuf, DiscoverError> {
+pub(super) fn checked_manifest_path(path: &Path) -> Result<PathBuf, InvocationError> {
     if path.file_name().map_or(true, |n| n != "Cargo.toml") {
-        return Err(DiscoverError::new(format!(
+        return Err(InvocationError::new(format!(
             "the manifest-path must be a path to a Cargo.toml file: `{}`",
             path.display()
         )));
     }
     fs::canonicalize(path).map_err(|e| {
         let reason = if e.kind() == io::ErrorKind::NotFound { "does not exist".to_string() } else { e.to_string() };
-        DiscoverError::new(format!("manifest path `{}` {reason}", path.display()))
+        InvocationError::new(format!("manifest path `{}` {reason}", path.display()))
     })
 }
 
@@ -107,12 +107,12 @@ pub(super) fn select_packages<'m>(
     meta: &'m cargo_metadata::Metadata,
     manifest: &Path,
     opts: &DiscoverOptions,
-) -> Result<Vec<&'m cargo_metadata::Package>, DiscoverError> {
+) -> Result<Vec<&'m cargo_metadata::Package>, InvocationError> {
     let members = meta.workspace_packages();
     let mut selected: Vec<&cargo_metadata::Package> = if !opts.packages.is_empty() {
         for spec in &opts.packages {
             if !members.iter().any(|p| spec_matches(spec, p)) {
-                return Err(DiscoverError::new(format!(
+                return Err(InvocationError::new(format!(
                     "package ID specification `{spec}` did not match any packages"
                 )));
             }

@@ -10,8 +10,8 @@
 //! - **path mode**: the given files and directories; each file belongs to the
 //!   nearest enclosing `Cargo.toml` with a `[package]`, read with `toml`.
 //!
-//! Only a bad invocation is fatal (`DiscoverError`); everything met on disk is
-//! a `DiscoveryError` in `Workspace::errors` and the run goes on.
+//! Only a bad invocation is fatal (`InvocationError`); everything met on disk is
+//! a `PathProblem` in `Workspace::errors` and the run goes on.
 //!
 //! Symbolic links are followed, so a linked module directory is linted; the
 //! `ignore` walker detects loops (a link to an ancestor), which are reported
@@ -28,7 +28,7 @@ use std::sync::Arc;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::WalkBuilder;
 
-use crate::workspace::{DiscoveryError, Edition, Package, SourceFile, Workspace};
+use crate::workspace::{Edition, Package, PathProblem, SourceFile, Workspace};
 
 mod manifest;
 mod metadata;
@@ -63,27 +63,27 @@ pub struct DiscoverOptions {
 
 /// A fatal discovery error: the invocation itself is wrong.
 #[derive(Debug)]
-pub struct DiscoverError {
+pub struct InvocationError {
     pub message: String,
 }
 
-impl DiscoverError {
-    fn new(message: impl Into<String>) -> DiscoverError {
-        DiscoverError { message: message.into() }
+impl InvocationError {
+    fn new(message: impl Into<String>) -> InvocationError {
+        InvocationError { message: message.into() }
     }
 }
 
-impl fmt::Display for DiscoverError {
+impl fmt::Display for InvocationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for DiscoverError {}
+impl std::error::Error for InvocationError {}
 
-pub fn discover(opts: &DiscoverOptions) -> Result<Workspace, DiscoverError> {
+pub fn discover(opts: &DiscoverOptions) -> Result<Workspace, InvocationError> {
     let cwd = fs::canonicalize(&opts.cwd)
-        .map_err(|e| DiscoverError::new(format!("cannot use directory `{}`: {e}", opts.cwd.display())))?;
+        .map_err(|e| InvocationError::new(format!("cannot use directory `{}`: {e}", opts.cwd.display())))?;
     let mut d = Discovery::new(opts, cwd);
     let workspace_mode =
         opts.paths.is_empty() || opts.manifest_path.is_some() || opts.workspace || !opts.packages.is_empty();
@@ -142,7 +142,7 @@ impl<'a> Discovery<'a> {
     }
 
     fn error(&mut self, path: impl Into<PathBuf>, message: impl Into<String>) {
-        self.ws.errors.push(DiscoveryError { path: path.into(), message: message.into() });
+        self.ws.errors.push(PathProblem { path: path.into(), message: message.into() });
     }
 
     /// Compiles `exclude_paths` relative to `ws.root`; call once the root is known.
@@ -165,7 +165,7 @@ impl<'a> Discovery<'a> {
 
     // ---- workspace mode -------------------------------------------------
 
-    fn workspace_mode(&mut self) -> Result<(), DiscoverError> {
+    fn workspace_mode(&mut self) -> Result<(), InvocationError> {
         let manifest = match &self.opts.manifest_path {
             Some(m) => checked_manifest_path(&self.cwd.join(m))?,
             None => match find_upwards(&self.cwd, "Cargo.toml") {
@@ -204,7 +204,7 @@ impl<'a> Discovery<'a> {
         self.add_dir(&dir, false);
     }
 
-    fn use_metadata(&mut self, meta: &cargo_metadata::Metadata, manifest: &Path) -> Result<(), DiscoverError> {
+    fn use_metadata(&mut self, meta: &cargo_metadata::Metadata, manifest: &Path) -> Result<(), InvocationError> {
         self.ws.root = meta.workspace_root.clone().into_std_path_buf();
         self.ws.lint_metadata = meta.workspace_metadata.get("async-sync-lint").cloned();
         self.skip_dirs.push(meta.target_directory.clone().into_std_path_buf());
@@ -352,7 +352,7 @@ impl<'a> Discovery<'a> {
             || fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) && fs::metadata(&path).is_err()
             || message.starts_with("symbolic link loop");
         if is_link_problem {
-            self.ws.warnings.push(DiscoveryError { path, message });
+            self.ws.warnings.push(PathProblem { path, message });
             return;
         }
         self.error(path, message);

@@ -334,7 +334,7 @@ fn missing_path_is_reported_and_others_found() {
     let o = DiscoverOptions { paths: vec!["nope.rs".into(), "a.rs".into()], ..opts(&root) };
     let ws = run(&o);
     assert_eq!(displays(&ws), ["a.rs"]);
-    assert_eq!(ws.errors, vec![DiscoveryError { path: "nope.rs".into(), message: "no such file or directory".into() }]);
+    assert_eq!(ws.errors, vec![PathProblem { path: "nope.rs".into(), message: "no such file or directory".into() }]);
 }
 
 #[test]
