@@ -116,15 +116,15 @@ pub fn content_hash(bytes: &[u8]) -> u128 {
 
 /// Everything that decides one file's analysis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Key {
+pub struct AnalysisKey {
     pub content: u128,
     pub len: u64,
     pub edition: Edition,
 }
 
-impl Key {
-    pub fn new(bytes: &[u8], edition: Edition) -> Key {
-        Key { content: content_hash(bytes), len: bytes.len() as u64, edition }
+impl AnalysisKey {
+    pub fn new(bytes: &[u8], edition: Edition) -> AnalysisKey {
+        AnalysisKey { content: content_hash(bytes), len: bytes.len() as u64, edition }
     }
 }
 
@@ -142,13 +142,13 @@ struct FileEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackedFile {
     pub path: String,
-    pub key: Key,
+    pub key: AnalysisKey,
     analysis: Blob,
 }
 
 impl PackedFile {
     /// Packs an analysis (`None` if it cannot be encoded).
-    pub fn new(path: &Path, key: Key, facts: Option<&FileFacts>, findings: &[Finding]) -> Option<PackedFile> {
+    pub fn new(path: &Path, key: AnalysisKey, facts: Option<&FileFacts>, findings: &[Finding]) -> Option<PackedFile> {
         #[derive(Serialize)]
         struct FileEntryRef<'a> {
             facts: Option<&'a FileFacts>,
@@ -559,7 +559,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path()).unwrap();
         assert!(cache.get_facts(1).is_none());
-        let key = Key::new(b"async fn f() {}", Edition::E2021);
+        let key = AnalysisKey::new(b"async fn f() {}", Edition::E2021);
         let facts = FileFacts::default();
         let finding = Finding::new("x", crate::diagnostic::Level::Warn, 7, crate::diagnostic::Span::default(), "m");
         let packed = PackedFile::new(Path::new("src/a.rs"), key, Some(&facts), std::slice::from_ref(&finding)).unwrap();
@@ -600,7 +600,7 @@ mod tests {
                 } else if p.extension().is_some_and(|x| x == "rs") {
                     let text = std::fs::read_to_string(&p).unwrap();
                     let o = crate::engine::analyze_text(&text, Edition::E2021, 0);
-                    let key = Key::new(text.as_bytes(), Edition::E2021);
+                    let key = AnalysisKey::new(text.as_bytes(), Edition::E2021);
                     files.push(PackedFile::new(&p, key, o.facts.as_ref(), &o.findings).unwrap());
                     expected.push((o.facts, o.findings));
                 }

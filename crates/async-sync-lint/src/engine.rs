@@ -17,7 +17,7 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
-use crate::cache::{is_racy, Cache, FileStat, Fingerprint, Key, PackageCounts, PackageEntry, PackedFile};
+use crate::cache::{is_racy, AnalysisKey, Cache, FileStat, Fingerprint, PackageCounts, PackageEntry, PackedFile};
 use crate::diagnostic::{engine_codes, FileId, Finding, Level, Span};
 use crate::extract::KnownGuards;
 use crate::facts::FileFacts;
@@ -358,7 +358,7 @@ fn lint_package(cx: &RunCx<'_>, pkg: Option<usize>, files: &[usize]) -> PackageO
     }
     let racy: Vec<bool> = stats.iter().map(|s| is_racy(s, cx.started_ns)).collect();
     let old_pack = cache.get_facts(slot).unwrap_or_default();
-    let by_key: HashMap<Key, &PackedFile> = old_pack.files.iter().map(|f| (f.key, f)).collect();
+    let by_key: HashMap<AnalysisKey, &PackedFile> = old_pack.files.iter().map(|f| (f.key, f)).collect();
     let mut analyzed = analyze_package(cx, files, Some(Packing { racy: &racy, old: &by_key }));
     if let Some(entry) = to_entry(&analyzed, files, fingerprint, cx.started_ns).filter(|_| !overlaid) {
         cache.put_package(slot, &entry);
@@ -491,7 +491,7 @@ struct Packing<'a> {
     /// Which files need their content hash kept.
     racy: &'a [bool],
     /// The package's stored analyses, by content.
-    old: &'a HashMap<Key, &'a PackedFile>,
+    old: &'a HashMap<AnalysisKey, &'a PackedFile>,
 }
 
 /// A file's state while the prefilter decides.
@@ -519,7 +519,7 @@ struct FileRun {
 fn analyze_or_skip(
     f: &SourceFile,
     id: FileId,
-    old: Option<&HashMap<Key, &PackedFile>>,
+    old: Option<&HashMap<AnalysisKey, &PackedFile>>,
     needed: impl Fn(&[u8]) -> bool,
     want_hash: bool,
     overlaid: Option<&str>,
@@ -546,7 +546,7 @@ fn analyze_or_skip(
             hit: false,
         };
     };
-    let key = Key::new(&bytes, f.edition);
+    let key = AnalysisKey::new(&bytes, f.edition);
     if let Some((stored, (facts, findings))) = old.get(&key).and_then(|p| Some((p, p.analysis(id)?))) {
         let text = std::str::from_utf8(&bytes).ok().filter(|t| has_markers(t)).map(str::to_string);
         let outcome = FileOutcome { facts, findings, text };

@@ -13,7 +13,7 @@
 //! - `V` is [`TOKENS`] (plus identifiers starting with a [`PREFIXES`] entry):
 //!   every primitive type a rule or the index knows, every keyword and macro
 //!   that makes async context, every method or function that a rule or the
-//!   call-shape resolution of `index.rs` recognises without a type;
+//!   call-shape resolution of `index/` recognises without a type;
 //! - `R(crate)` is the fixpoint, over the parsed files of the crate, of the
 //!   names of declarations whose types mention `V ∪ R`: structs with such a
 //!   field, aliases, statics, `Deref` impls (by self type), methods (by self

@@ -85,10 +85,10 @@ pub struct SourceFile {
     pub target: Option<usize>,
 }
 
-/// A problem met while discovering: an unreadable directory, a broken
+/// A problem with one path met while discovering: an unreadable directory, a broken
 /// manifest, a path that does not exist. Reported, never fatal on its own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DiscoveryError {
+pub struct PathProblem {
     pub path: PathBuf,
     pub message: String,
 }
@@ -104,10 +104,10 @@ pub struct Workspace {
     pub packages: Vec<Package>,
     /// Sorted by `display`, no duplicates.
     pub files: Vec<SourceFile>,
-    pub errors: Vec<DiscoveryError>,
+    pub errors: Vec<PathProblem>,
     /// Problems that hide no source (a dangling symbolic link, a link
     /// loop): reported, but the run is still complete.
-    pub warnings: Vec<DiscoveryError>,
+    pub warnings: Vec<PathProblem>,
     /// `(selected, members)` when the root manifest's `default-members`
     /// left some members out of a run that named no package.
     pub default_members: Option<(usize, usize)>,
