@@ -47,7 +47,7 @@ pub struct RuleMeta {
 /// Declares a rule's metadata as a `pub static META: RuleMeta`, with the
 /// options of its configuration table, if it has any:
 ///
-/// ```ignore
+/// ```text
 /// declare_rule! {
 ///     name: "blocking-in-async", level: Warn, summary: "…", docs: "…",
 ///     options: [{ name: "blocking-paths", kind: CallPaths, example: r#"["a::b"]"#, docs: "…" }],
