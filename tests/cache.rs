@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use async_sync_lint::cache::{tool_fingerprint, RACY_WINDOW_NS};
-use async_sync_lint::discover::DiscoverOptions;
 use async_sync_lint::driver::{self, Report, RunOptions};
 use async_sync_lint::engine::EngineOptions;
-use async_sync_lint::render::{self, MessageFormat, RenderOptions};
+use async_sync_lint::input::discover::DiscoverOptions;
+use async_sync_lint::output::render::{self, MessageFormat, RenderOptions};
 
 const LIB_A: &str = "mod worker;
 

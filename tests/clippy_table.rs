@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use async_sync_lint::driver;
-use async_sync_lint::workspace::Edition;
+use async_sync_lint::input::workspace::Edition;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use async_sync_lint::diagnostic::engine_codes;
-use async_sync_lint::discover::DiscoverOptions;
 use async_sync_lint::driver::{self, RunOptions};
 use async_sync_lint::engine::EngineOptions;
+use async_sync_lint::input::discover::DiscoverOptions;
 
 #[test]
 fn corpus_lints_without_panics_or_internal_errors() {

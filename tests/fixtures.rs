@@ -19,12 +19,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use async_sync_lint::discover::DiscoverOptions;
 use async_sync_lint::driver::{self, Report, RunOptions};
 use async_sync_lint::engine::EngineOptions;
-use async_sync_lint::render::{self, MessageFormat, RenderOptions};
+use async_sync_lint::input::discover::DiscoverOptions;
+use async_sync_lint::input::workspace::Edition;
+use async_sync_lint::output::render::{self, MessageFormat, RenderOptions};
 use async_sync_lint::rules;
-use async_sync_lint::workspace::Edition;
 
 fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")

@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use async_sync_lint::diagnostic::engine_codes;
 use async_sync_lint::driver;
-use async_sync_lint::render::{self, MessageFormat, RenderOptions};
-use async_sync_lint::workspace::Edition;
+use async_sync_lint::input::workspace::Edition;
+use async_sync_lint::output::render::{self, MessageFormat, RenderOptions};
 
 /// Generous: a loaded 2-core machine running a test build.
 const PER_FILE: Duration = Duration::from_secs(10);

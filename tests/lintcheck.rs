@@ -24,9 +24,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use async_sync_lint::diagnostic::{engine_codes, Level};
-use async_sync_lint::discover::DiscoverOptions;
 use async_sync_lint::driver::{self, RunOptions};
 use async_sync_lint::engine::EngineOptions;
+use async_sync_lint::input::discover::DiscoverOptions;
 use async_sync_lint::rules;
 
 #[path = "support/files.rs"]

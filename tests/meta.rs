@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use async_sync_lint::discover::DiscoverOptions;
 use async_sync_lint::driver::{self, RunOptions};
 use async_sync_lint::engine::EngineOptions;
+use async_sync_lint::input::discover::DiscoverOptions;
+use async_sync_lint::input::workspace::Edition;
 use async_sync_lint::rules::{self, RuleMeta};
-use async_sync_lint::workspace::Edition;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -399,7 +399,10 @@ fn docs_and_comments_name_real_rules_files_and_tests() {
         "fuzz/",
         ".ci/",
         ".github/",
+        "input/",
+        "analysis/",
         "rules/",
+        "output/",
         "extract/",
         "ir/",
         "render/",

@@ -10,9 +10,9 @@ use std::path::Path;
 #[path = "support/corpus.rs"]
 mod corpus;
 
-use async_sync_lint::discover::{discover, DiscoverOptions};
 use async_sync_lint::driver;
 use async_sync_lint::engine::EngineOptions;
+use async_sync_lint::input::discover::{discover, DiscoverOptions};
 
 /// Every finding of a run, as text, sorted.
 fn findings(dir: &Path, prefilter: bool) -> (Vec<String>, usize) {
@@ -95,7 +95,7 @@ fn token_search_agrees_with_the_identifier_scan_on_the_corpus() {
     let Some(dir) = corpus::corpus_or_skip("token_search_agrees_with_the_identifier_scan_on_the_corpus") else {
         return;
     };
-    use async_sync_lint::prefilter::{mentions_tokens, mentions_tokens_by_ident};
+    use async_sync_lint::input::prefilter::{mentions_tokens, mentions_tokens_by_ident};
     let (mut files, mut mentioning) = (0, 0);
     let cwd = std::env::current_dir().unwrap();
     let ws = discover(&DiscoverOptions { paths: vec![dir], cwd, ..DiscoverOptions::default() }).unwrap();

@@ -12,11 +12,11 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant, SystemTime};
 
 use async_sync_lint::diagnostic::{engine_codes, Finding};
-use async_sync_lint::discover::{discover, DiscoverOptions};
 use async_sync_lint::driver::{self, Report, RunOptions};
 use async_sync_lint::engine::EngineOptions;
-use async_sync_lint::nesting::{self, MAX_DEPTH};
-use async_sync_lint::workspace::Edition;
+use async_sync_lint::input::discover::{discover, DiscoverOptions};
+use async_sync_lint::input::nesting::{self, MAX_DEPTH};
+use async_sync_lint::input::workspace::Edition;
 
 /// A file with one `sync-guard-across-await` finding at 3:13.
 const HELD: &str = "use std::sync::Mutex;\nasync fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    g2().await;\n    let _ = *g;\n}\nasync fn g2() {}\n";
@@ -219,7 +219,8 @@ fn a_fifty_megabyte_file_is_linted_in_bounded_time() {
 /// are exactly those of the whole-file parse.
 #[test]
 fn chunked_extraction_yields_the_facts_of_a_whole_parse() {
-    use async_sync_lint::{chunks, extract, source::prepare_for_parse};
+    use async_sync_lint::analysis::extract;
+    use async_sync_lint::input::{chunks, source::prepare_for_parse};
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut texts: Vec<(PathBuf, String)> = files::rs_files(&root)
         .into_iter()
@@ -601,15 +602,15 @@ fn no_flag_without_fix_writes_a_user_file() {
 /// directory, which stops even root) and the original must be untouched.
 #[test]
 fn failed_fix_write_leaves_the_original_intact() {
-    use async_sync_lint::fix::{self, FixStatus};
+    use async_sync_lint::output::fix::{self, FixStatus};
 
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("guard.rs");
     let original = "use tokio::sync::Mutex;\nasync fn f(m: &Mutex<u32>) {\n    let _ = m.lock().await;\n}\n";
     std::fs::write(&path, original).expect("write");
     let started = std::time::SystemTime::now();
-    let report =
-        async_sync_lint::driver::run_file(&path, async_sync_lint::workspace::Edition::E2021, &[]).expect("lints");
+    let report = async_sync_lint::driver::run_file(&path, async_sync_lint::input::workspace::Edition::E2021, &[])
+        .expect("lints");
     assert!(report.findings.iter().any(|f| f.rule == "dropped-guard"), "the fixture needs a fixable finding");
 
     let blocker = dir.path().join(format!(".guard.rs.async-sync-lint-fix.{}", std::process::id()));

@@ -9,13 +9,13 @@ use std::process::ExitCode;
 
 use async_sync_lint::config::{self, LevelFlag};
 use async_sync_lint::diagnostic::Level;
-use async_sync_lint::discover::{discover, select_targets, DiscoverOptions, TargetSelection};
 use async_sync_lint::driver::{self, RunError};
 use async_sync_lint::engine::EngineOptions;
-use async_sync_lint::render::{self, MessageFormat, RenderOptions};
+use async_sync_lint::input::discover::{discover, select_targets, DiscoverOptions, TargetSelection};
+use async_sync_lint::input::workspace::Edition;
+use async_sync_lint::output::render::{self, MessageFormat, RenderOptions};
+use async_sync_lint::output::{baseline, fix};
 use async_sync_lint::rules;
-use async_sync_lint::workspace::Edition;
-use async_sync_lint::{baseline, fix};
 use clap::{ArgAction, Parser, ValueEnum};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -489,7 +489,7 @@ fn run(cli: Cli) -> Result<u8, String> {
 
 /// `--show-settings`: where the configuration came from and what it says,
 /// for the workspace and for each package whose settings differ.
-fn show_settings(ws: &async_sync_lint::workspace::Workspace, settings: &driver::Settings) -> String {
+fn show_settings(ws: &async_sync_lint::input::workspace::Workspace, settings: &driver::Settings) -> String {
     use async_sync_lint::config::{Config, LevelSource};
     let mut out = String::from("configuration files read:\n");
     if settings.files_read.is_empty() {
@@ -613,7 +613,7 @@ fn target_selection(cli: &Cli) -> TargetSelection {
 
 /// What a user would otherwise not know about the selection: a path with
 /// no Rust file under it, and members `default-members` left out.
-fn print_selection_notes(ws: &async_sync_lint::workspace::Workspace, paths: &[PathBuf]) {
+fn print_selection_notes(ws: &async_sync_lint::input::workspace::Workspace, paths: &[PathBuf]) {
     for path in paths {
         let Ok(dir) = std::fs::canonicalize(path) else { continue };
         let has_file = ws.files.iter().any(|f| std::fs::canonicalize(&f.path).is_ok_and(|p| p.starts_with(&dir)));

@@ -1,10 +1,10 @@
 //! One fuzz input, linted: shared by the `cargo fuzz` target and by
 //! `tests/fuzz.rs` (which runs it on stable, so this code cannot rot).
 
+use async_sync_lint::analysis::index::CrateIndex;
 use async_sync_lint::engine::analyze_text;
-use async_sync_lint::index::CrateIndex;
+use async_sync_lint::input::workspace::Edition;
 use async_sync_lint::rules::{self, CrateCx};
-use async_sync_lint::workspace::Edition;
 
 /// Lints `data` as one source file: the first byte picks the edition, the
 /// rest is the text (inputs that are not UTF-8 are skipped: the linter

@@ -49,9 +49,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::facts::FileFacts;
 use crate::diagnostic::{FileId, Finding};
-use crate::facts::FileFacts;
-use crate::workspace::Edition;
+use crate::input::workspace::Edition;
 
 /// Bump when `FileFacts` (or its extraction) or an entry's layout changes
 /// meaning.

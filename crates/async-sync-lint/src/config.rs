@@ -42,8 +42,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::diagnostic::{engine_codes, Level};
+use crate::input::source::LineIndex;
 use crate::rules::options::RuleOptions;
-use crate::source::LineIndex;
 
 /// The group name that stands for "every warning", as in rustc.
 pub const WARNINGS: &str = "warnings";

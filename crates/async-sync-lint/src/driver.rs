@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{self, Config, ConfigError, LevelFlag};
 use crate::diagnostic::{engine_codes, FileId, Finding, Level};
-use crate::discover::{discover, DiscoverOptions};
 use crate::engine::{self, EngineOptions, Stats};
-use crate::suppress;
-use crate::workspace::Workspace;
+use crate::input::discover::{discover, DiscoverOptions};
+use crate::input::workspace::Workspace;
+use crate::output::suppress;
 
 /// The configuration file read from the workspace root.
 pub const CONFIG_FILE: &str = "async-sync-lint.toml";
@@ -304,12 +304,16 @@ fn exclude_files(ws: &mut Workspace, base: &Config, packages: &[Config]) {
 
 /// Lints one file on its own, outside any package (fixtures, tests): the
 /// file is shown by its name and no manifest is consulted.
-pub fn run_file(path: &Path, edition: crate::workspace::Edition, flags: &[LevelFlag]) -> Result<Report, RunError> {
+pub fn run_file(
+    path: &Path,
+    edition: crate::input::workspace::Edition,
+    flags: &[LevelFlag],
+) -> Result<Report, RunError> {
     let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let display = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let ws = Workspace {
         root,
-        files: vec![crate::workspace::SourceFile {
+        files: vec![crate::input::workspace::SourceFile {
             path: path.to_path_buf(),
             display,
             edition,

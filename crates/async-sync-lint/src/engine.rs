@@ -17,18 +17,18 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
+use crate::analysis::extract::KnownGuards;
+use crate::analysis::facts::FileFacts;
+use crate::analysis::index::CrateIndex;
 use crate::cache::{is_racy, AnalysisKey, Cache, FileStat, Fingerprint, PackageCounts, PackageEntry, PackedFile};
 use crate::diagnostic::{engine_codes, FileId, Finding, Level, Span};
-use crate::extract::KnownGuards;
-use crate::facts::FileFacts;
-use crate::index::CrateIndex;
-use crate::prefilter;
+use crate::input::prefilter;
+use crate::input::source::{prepare_for_parse, LineIndex};
+use crate::input::workspace::{Edition, SourceFile, Workspace};
 use crate::rules::options::RuleOptions;
 use crate::rules::{self, CrateCx};
-use crate::source::{prepare_for_parse, LineIndex};
-use crate::workspace::{Edition, SourceFile, Workspace};
 
-pub use crate::nesting::MAX_NESTING;
+pub use crate::input::nesting::MAX_NESTING;
 
 /// Worker stack size: the parser and the extractor recurse on deep code.
 const WORKER_STACK: usize = 256 << 20;
@@ -211,7 +211,7 @@ pub fn analyze_text(raw: &str, edition: Edition, id: FileId) -> FileOutcome {
 fn analyze_text_knowing(raw: &str, edition: Edition, id: FileId, known: &KnownGuards) -> FileOutcome {
     let keep_text = has_markers(raw);
     let text = keep_text.then(|| raw.to_string());
-    if let Some(deep) = crate::nesting::check(raw) {
+    if let Some(deep) = crate::input::nesting::check(raw) {
         let at = deep.at() as u32;
         let span = LineIndex::new(raw).span(at, at);
         let f = Finding::new(engine_codes::PARSE_ERROR, Level::Warn, id, span, deep.message())
@@ -219,12 +219,13 @@ fn analyze_text_knowing(raw: &str, edition: Edition, id: FileId, known: &KnownGu
         return FileOutcome { facts: None, findings: vec![f], text };
     }
     let input = prepare_for_parse(raw);
-    if input.text.len() > crate::chunks::CHUNKED_ABOVE {
+    if input.text.len() > crate::input::chunks::CHUNKED_ABOVE {
         // A huge file is parsed a chunk of items at a time, so that its
         // syntax tree is never whole in memory (see `chunks`).
-        let parts = crate::chunks::split(&input.text, crate::chunks::CHUNK_TARGET);
+        let parts = crate::input::chunks::split(&input.text, crate::input::chunks::CHUNK_TARGET);
         if parts.len() > 1 {
-            if let Some(facts) = crate::extract::extract_chunked(&input.text, &parts, raw, input.offset, edition, known)
+            if let Some(facts) =
+                crate::analysis::extract::extract_chunked(&input.text, &parts, raw, input.offset, edition, known)
             {
                 return FileOutcome { facts: Some(facts), findings: Vec::new(), text };
             }
@@ -234,11 +235,11 @@ fn analyze_text_knowing(raw: &str, edition: Edition, id: FileId, known: &KnownGu
     let file = match syn::parse_file(&input.text) {
         Ok(f) => f,
         Err(e) => {
-            let f = crate::syntax_error::finding(&e, raw, input.offset, id);
+            let f = crate::input::syntax_error::finding(&e, raw, input.offset, id);
             return FileOutcome { facts: None, findings: vec![f], text };
         }
     };
-    let facts = crate::extract::extract_knowing(&file, raw, input.offset, edition, known);
+    let facts = crate::analysis::extract::extract_knowing(&file, raw, input.offset, edition, known);
     FileOutcome { facts: Some(facts), findings: Vec::new(), text }
 }
 
@@ -700,7 +701,7 @@ fn extract_knowing_other_files(cx: &RunCx<'_>, files: &[usize], runs: &mut [File
                 Some(t) => t.to_string(),
                 None => String::from_utf8(std::fs::read(&f.path).ok()?).ok()?,
             };
-            if !crate::extract::calls_any_method(&text, &unknown) {
+            if !crate::analysis::extract::calls_any_method(&text, &unknown) {
                 return None;
             }
             let again = analyze_bytes(text.into_bytes(), f.edition, files[j] as FileId, &known);
@@ -788,7 +789,7 @@ fn file_module(ws: &Workspace, id: FileId) -> Vec<String> {
         .zip(f.target)
         .and_then(|(p, t)| ws.packages.get(p)?.targets.get(t))
         .and_then(|t| t.src_path.parent().map(|d| d.to_path_buf()));
-    crate::index::module_of_path(&f.path, root.as_deref())
+    crate::analysis::index::module_of_path(&f.path, root.as_deref())
 }
 
 /// Is the file part of a `test` or `bench` target (`tests/`, `benches/`)?

@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use async_sync_lint::discover::{discover, DiscoverOptions};
 use async_sync_lint::driver;
 use async_sync_lint::engine::EngineOptions;
-use async_sync_lint::workspace::Workspace;
+use async_sync_lint::input::discover::{discover, DiscoverOptions};
+use async_sync_lint::input::workspace::Workspace;
 use rayon::prelude::*;
 
 fn main() {

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use async_sync_lint::diagnostic::{Applicability, Finding, Level, Span};
-use async_sync_lint::render::sarif::help_uri;
-use async_sync_lint::{rules, suppress};
+use async_sync_lint::output::render::sarif::help_uri;
+use async_sync_lint::output::suppress;
+use async_sync_lint::rules;
 use lsp_types::{
     CodeAction, CodeActionKind, CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity,
     Location, NumberOrString, Position, Range, TextEdit, Url, WorkspaceEdit,

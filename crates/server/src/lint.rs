@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use async_sync_lint::diagnostic::Finding;
-use async_sync_lint::discover::{discover, DiscoverOptions};
 use async_sync_lint::driver;
 use async_sync_lint::engine::{self, EngineOptions, Overlay};
-use async_sync_lint::workspace::{Edition, SourceFile, Workspace};
+use async_sync_lint::input::discover::{discover, DiscoverOptions};
+use async_sync_lint::input::workspace::{Edition, SourceFile, Workspace};
 
 /// Discovered workspaces, by the directory of the manifest nearest to a
 /// file, kept until the workspace changes on disk.

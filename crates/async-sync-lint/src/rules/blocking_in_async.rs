@@ -1,9 +1,9 @@
 //! `blocking-in-async`: a call that blocks the thread, made on the executor.
 
+use crate::analysis::facts::{Body, Call, Callee, ControlKind, Holder, Unwinding};
+use crate::analysis::index::Ctx;
 use crate::diagnostic::FileId;
 use crate::diagnostic::Finding;
-use crate::facts::{Body, Call, Callee, ControlKind, Holder, Unwinding};
-use crate::index::Ctx;
 use crate::rules::blocking_summary::{BlockingPath, BlockingSummary};
 use crate::rules::lock_summary::{declared_type, peel};
 use crate::rules::CrateCx;
@@ -319,7 +319,7 @@ fn keeps_closure(callee: &str) -> bool {
 fn in_stored_closure(call: &Call) -> bool {
     match call.in_closure.as_deref() {
         Some(c) => match c.strip_prefix('.') {
-            Some(method) => !crate::extract::runs_closure_now(method),
+            Some(method) => !crate::analysis::extract::runs_closure_now(method),
             // `set_hook(Box::new(move || …))`: boxed to be kept; a
             // function named for keeping it (`set_before_write(path, ||
             // …)`, `register_hook(..)`, `on_close(..)`); a closure wrapped
@@ -435,7 +435,7 @@ pub(crate) fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) ->
             let std_type = |want: &str| -> bool {
                 let Some(r) = receiver else { return false };
                 let Some(t) = declared_type(cx, body, r) else { return false };
-                let crate::facts::TypeRepr::Path { segments, .. } = peel(&t) else { return false };
+                let crate::analysis::facts::TypeRepr::Path { segments, .. } = peel(&t) else { return false };
                 let canon = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, segments, 0);
                 canon.last().is_some_and(|l| l == want)
                     && matches!(
@@ -529,12 +529,12 @@ fn file_uses_std_mpsc(cx: &CrateCx<'_>, fi: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::META;
+    use crate::analysis::extract::extract;
+    use crate::analysis::index::CrateIndex;
     use crate::diagnostic::Finding;
-    use crate::extract::extract;
-    use crate::index::CrateIndex;
+    use crate::input::workspace::Edition;
     use crate::rules::options::RuleOptions;
     use crate::rules::CrateCx;
-    use crate::workspace::Edition;
 
     fn check(src: &str, extra: &[String]) -> Vec<(u32, String)> {
         let file = syn::parse_file(src).expect("fixture parses");

@@ -12,9 +12,9 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
+use crate::analysis::facts::{Body, BodyKind, Call, Callee, ControlKind, PlaceRoot, TypeRepr};
+use crate::analysis::index::Ctx;
 use crate::diagnostic::Span;
-use crate::facts::{Body, BodyKind, Call, Callee, ControlKind, PlaceRoot, TypeRepr};
-use crate::index::Ctx;
 use crate::rules::blocking_in_async::{blocking, in_offloaded_closure, is_offloaded, returns_at_once, written_callee};
 use crate::rules::lock_summary::{declared_type, peel, LockSummary};
 use crate::rules::CrateCx;

@@ -1,8 +1,8 @@
 //! `busy-wait`: a flag polled with a sleep or `yield_now` in async code.
 
+use crate::analysis::facts::{Body, Call, Callee, ControlKind, Holder, PlaceRoot};
+use crate::analysis::index::Ctx;
 use crate::diagnostic::{Finding, Span};
-use crate::facts::{Body, Call, Callee, ControlKind, Holder, PlaceRoot};
-use crate::index::Ctx;
 use crate::rules::signals::{
     bodies, cond_of, innermost_loop, is_state_read_method, loop_body_of, method, state_reads, within,
 };

@@ -1,8 +1,8 @@
 //! `dropped-guard`: a guard or permit dropped the moment it is made.
 
+use crate::analysis::facts::{Acquisition, Callee, Holder, Place, PlaceRoot, Projection};
+use crate::analysis::index::{Family, LockKind};
 use crate::diagnostic::{Applicability, Finding, Span, Suggestion};
-use crate::facts::{Acquisition, Callee, Holder, Place, PlaceRoot, Projection};
-use crate::index::{Family, LockKind};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {

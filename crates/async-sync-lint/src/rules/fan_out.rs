@@ -3,8 +3,8 @@
 //! joined, buffered or run concurrently, futures pushed into a
 //! `FuturesUnordered` or `JoinSet` in a loop.
 
+use crate::analysis::facts::{Body, Call, Callee, FileFacts, PlaceRoot, TypeRepr};
 use crate::diagnostic::Span;
-use crate::facts::{Body, Call, Callee, FileFacts, PlaceRoot, TypeRepr};
 use crate::rules::lock_summary::{declared_type, peel};
 use crate::rules::CrateCx;
 

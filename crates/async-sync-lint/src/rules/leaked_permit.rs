@@ -6,9 +6,9 @@
 mod paths;
 mod spawned;
 
+use crate::analysis::facts::{Body, BodyKind, Callee, Holder, Place, PlaceRoot, Projection, TypeRepr};
+use crate::analysis::index::{Ctx, Family};
 use crate::diagnostic::{FileId, Finding, Span};
-use crate::facts::{Body, BodyKind, Callee, Holder, Place, PlaceRoot, Projection, TypeRepr};
-use crate::index::{Ctx, Family};
 use crate::rules::lock_summary::{declared_type, peel, LockKey, LockSummary, Root};
 use crate::rules::CrateCx;
 

@@ -1,9 +1,9 @@
 //! `lock-as-semaphore`: a lock held across the per-item work of a fan-out,
 //! which serialises the fan-out to one task at a time.
 
+use crate::analysis::facts::{Acquisition, Body, Call, Callee, Holder, LocalOrigin, PlaceRoot, Projection};
+use crate::analysis::index::Family;
 use crate::diagnostic::Finding;
-use crate::facts::{Acquisition, Body, Call, Callee, Holder, LocalOrigin, PlaceRoot, Projection};
-use crate::index::Family;
 use crate::rules::fan_out::{fan_out_of, FanOut};
 use crate::rules::CrateCx;
 
@@ -120,7 +120,7 @@ fn excludes_other_tasks(acq: &Acquisition) -> bool {
 fn is_shared(body: &Body, acq: &Acquisition) -> bool {
     let per_item = acq.receiver.projections.iter().any(|p| match p {
         Projection::Index => true,
-        Projection::Method(m) => !crate::facts::is_see_through_method(m),
+        Projection::Method(m) => !crate::analysis::facts::is_see_through_method(m),
         _ => false,
     });
     if per_item {

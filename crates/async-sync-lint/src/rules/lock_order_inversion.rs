@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use crate::analysis::facts::LocalOrigin;
+use crate::analysis::index::LockKind;
 use crate::diagnostic::{Finding, Span};
-use crate::facts::LocalOrigin;
-use crate::index::LockKind;
 use crate::rules::lock_summary::{LockKey, LockSummary, Root};
 use crate::rules::CrateCx;
 

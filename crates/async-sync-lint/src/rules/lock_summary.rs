@@ -15,12 +15,12 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use crate::diagnostic::Span;
-use crate::facts::is_see_through_method;
-use crate::facts::{
+use crate::analysis::facts::is_see_through_method;
+use crate::analysis::facts::{
     Acquisition, Body, BodyKind, Call, Callee, EndKind, Holder, LocalOrigin, Place, PlaceRoot, Projection, TypeRepr,
 };
-use crate::index::{Family, LockKind};
+use crate::analysis::index::{Family, LockKind};
+use crate::diagnostic::Span;
 use crate::rules::shared_fields::SharedFields;
 use crate::rules::CrateCx;
 

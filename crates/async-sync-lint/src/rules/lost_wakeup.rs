@@ -5,8 +5,8 @@ mod stale_permit;
 
 use std::collections::HashSet;
 
+use crate::analysis::facts::{AwaitKind, Body, ControlKind};
 use crate::diagnostic::{Finding, Span};
-use crate::facts::{AwaitKind, Body, ControlKind};
 use crate::rules::signal_wrappers::{signal_ops, SignalOp};
 use crate::rules::signals::{
     describe, innermost_loop, is_shared_place, is_state_read_method, loop_body_of, method, notifies_between, within,
@@ -289,7 +289,7 @@ fn recreated_in_busy_loop(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mu
         }
         let Some(lp) = innermost_loop(body, w.call.ctx) else { continue };
         let Some(lp_body) = loop_body_of(body, lp) else { continue };
-        let own_wait = |a: &crate::facts::AwaitPoint| match a.kind {
+        let own_wait = |a: &crate::analysis::facts::AwaitPoint| match a.kind {
             AwaitKind::Select | AwaitKind::Join => a.span.lo <= w.call.span.lo && w.call.span.hi <= a.span.hi,
             AwaitKind::Await => a.span.lo > w.call.span.hi && a.span.lo <= w.call.span.hi + 2,
         };

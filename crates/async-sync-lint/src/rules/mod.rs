@@ -2,8 +2,8 @@
 //! [`declare_rule!`], which keeps its documentation next to its code; the
 //! registry below is the one hand-kept list, checked by meta-tests.
 
+use crate::analysis::index::CrateIndex;
 use crate::diagnostic::{Finding, Level};
-use crate::index::CrateIndex;
 
 pub mod blocking_in_async;
 pub mod blocking_summary;

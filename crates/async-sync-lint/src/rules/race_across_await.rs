@@ -1,9 +1,9 @@
 //! `race-across-await`: shared state read before an await and written after
 //! it from what was read, with no guard spanning read, await and write.
 
+use crate::analysis::facts::{Body, Callee, ControlKind, Holder, LocalOrigin, Place, PlaceRoot, Projection, TypeRepr};
+use crate::analysis::index::Family;
 use crate::diagnostic::{Finding, Span};
-use crate::facts::{Body, Callee, ControlKind, Holder, LocalOrigin, Place, PlaceRoot, Projection, TypeRepr};
-use crate::index::Family;
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -491,7 +491,7 @@ fn declared_type(cx: &CrateCx<'_>, body: &Body, place: &Place, depth: u32) -> Op
                 ty = s.fields.iter().find(|fd| &fd.name == f)?.ty.clone();
             }
             Projection::Deref => {}
-            Projection::Method(m) if crate::facts::is_see_through_method(m) => {}
+            Projection::Method(m) if crate::analysis::facts::is_see_through_method(m) => {}
             _ => return None,
         }
     }

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::analysis::facts::{Body, Callee, Holder};
+use crate::analysis::index::{Family, LockKind};
 use crate::diagnostic::Finding;
-use crate::facts::{Body, Callee, Holder};
-use crate::index::{Family, LockKind};
 use crate::rules::lock_summary::{chain_text, LockAcq, LockSummary, Mode};
 use crate::rules::CrateCx;
 

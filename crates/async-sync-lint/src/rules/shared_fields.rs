@@ -9,9 +9,9 @@
 
 use std::collections::HashMap;
 
+use crate::analysis::facts::{Body, Callee, TypeRepr};
+use crate::analysis::index::CrateIndex;
 use crate::diagnostic::Span;
-use crate::facts::{Body, Callee, TypeRepr};
-use crate::index::CrateIndex;
 
 /// `Owner` + `.inner.field` names the same value as `Owner` + `same_as`.
 #[derive(Clone, Debug)]

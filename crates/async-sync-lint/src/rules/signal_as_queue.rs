@@ -1,7 +1,7 @@
 //! `signal-as-queue`: a notification used to hand over items.
 
+use crate::analysis::facts::{Body, Call, ControlKind};
 use crate::diagnostic::{FileId, Finding, Span};
-use crate::facts::{Body, Call, ControlKind};
 use crate::rules::signal_wrappers::{signal_ops, SignalOp};
 use crate::rules::signals::{
     bodies, classify, describe, in_condition, innermost_loop, key, method, shown, Key, SigKind,

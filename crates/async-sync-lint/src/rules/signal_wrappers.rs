@@ -10,8 +10,8 @@
 
 use std::collections::HashMap;
 
+use crate::analysis::facts::{Body, BodyKind, Call, PlaceRoot};
 use crate::diagnostic::FileId;
-use crate::facts::{Body, BodyKind, Call, PlaceRoot};
 use crate::rules::lock_summary::LockSummary;
 use crate::rules::signals::{bodies, in_condition, is_state_read_method, key, maybe_notify, method, Key};
 use crate::rules::CrateCx;

@@ -3,8 +3,8 @@
 //! different bodies name the same primitive, and where a call sits among the
 //! `if`s and loops of its body.
 
+use crate::analysis::facts::{Body, Call, Callee, ControlKind, LocalOrigin, Place, PlaceRoot, Projection};
 use crate::diagnostic::{FileId, Span};
-use crate::facts::{Body, Call, Callee, ControlKind, LocalOrigin, Place, PlaceRoot, Projection};
 use crate::rules::CrateCx;
 
 /// The signalling primitives these rules care about.
@@ -61,7 +61,7 @@ pub fn maybe_notify(cx: &CrateCx<'_>, file: usize, body: &Body, place: &Place) -
 
 /// Can a declared type be a `Notify` (it names one, an alias, or nothing
 /// we can see)?
-fn may_name_notify(cx: &CrateCx<'_>, ty: &crate::facts::TypeRepr) -> bool {
+fn may_name_notify(cx: &CrateCx<'_>, ty: &crate::analysis::facts::TypeRepr) -> bool {
     match crate::rules::lock_summary::peel(ty).last_segment() {
         Some(last) => last == "Notify" || is_alias(cx, last),
         None => true,
@@ -118,11 +118,10 @@ fn key_at(body: &Body, place: &Place, depth: u32) -> Option<Key> {
     match &place.root {
         PlaceRoot::Local { name, origin } => {
             // A guard binding names the lock it came from.
-            let from_guard = body
-                .acquisitions
-                .iter()
-                .rev()
-                .find(|a| matches!(&a.holder, crate::facts::Holder::Binding { name: n, .. } if n == name));
+            let from_guard =
+                body.acquisitions.iter().rev().find(
+                    |a| matches!(&a.holder, crate::analysis::facts::Holder::Binding { name: n, .. } if n == name),
+                );
             if let Some(acq) = from_guard {
                 return key_at(body, &acq.receiver, depth + 1);
             }
@@ -245,7 +244,7 @@ pub fn is_shared_place(body: &Body, place: &Place) -> bool {
         PlaceRoot::Local { name, origin: LocalOrigin::Unknown | LocalOrigin::Constructed(_) } => body
             .acquisitions
             .iter()
-            .any(|a| matches!(&a.holder, crate::facts::Holder::Binding { name: n, .. } if n == name)),
+            .any(|a| matches!(&a.holder, crate::analysis::facts::Holder::Binding { name: n, .. } if n == name)),
         _ => true,
     }
 }
@@ -285,11 +284,10 @@ pub fn describe(body: &Body) -> String {
 pub fn shown(body: &Body, place: &Place) -> String {
     if let PlaceRoot::Local { name, .. } = &place.root {
         if place.projections.is_empty() {
-            let from_guard = body
-                .acquisitions
-                .iter()
-                .rev()
-                .find(|a| matches!(&a.holder, crate::facts::Holder::Binding { name: n, .. } if n == name));
+            let from_guard =
+                body.acquisitions.iter().rev().find(
+                    |a| matches!(&a.holder, crate::analysis::facts::Holder::Binding { name: n, .. } if n == name),
+                );
             if let Some(acq) = from_guard {
                 return acq.receiver.text.clone();
             }
@@ -307,13 +305,13 @@ pub fn shown(body: &Body, place: &Place) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::FileFacts;
-    use crate::index::CrateIndex;
-    use crate::workspace::Edition;
+    use crate::analysis::facts::FileFacts;
+    use crate::analysis::index::CrateIndex;
+    use crate::input::workspace::Edition;
 
     fn facts(src: &str) -> FileFacts {
         let file = syn::parse_file(src).expect("parses");
-        crate::extract::extract(&file, src, 0, Edition::E2021)
+        crate::analysis::extract::extract(&file, src, 0, Edition::E2021)
     }
 
     fn receivers<'a>(body: &'a Body, name: &str) -> Vec<&'a Place> {

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::analysis::facts::{AwaitKind, Body, EndKind, Holder, TempScope};
+use crate::analysis::index::Family;
 use crate::diagnostic::{Finding, Span};
-use crate::facts::{AwaitKind, Body, EndKind, Holder, TempScope};
-use crate::index::Family;
 use crate::rules::lock_summary::returned_guard_note;
 use crate::rules::CrateCx;
 

@@ -3,7 +3,7 @@
 //! twin: with a sleep or `yield_now` between tries, or with no await at all.
 //! `busy-wait` reports both.
 
-use crate::facts::{Body, Call, ControlKind};
+use crate::analysis::facts::{Body, Call, ControlKind};
 use crate::rules::signals::{innermost_loop, loop_body_of, method, within};
 
 /// `try_*` methods and the method that waits for the same thing.

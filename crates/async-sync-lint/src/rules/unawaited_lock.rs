@@ -1,9 +1,9 @@
 //! `unawaited-lock`: an async lock or permit request bound to a name and
 //! never awaited, so nothing is locked.
 
+use crate::analysis::facts::{Acquisition, Body, ControlKind, EndKind, Holder};
+use crate::analysis::index::{Family, LockKind};
 use crate::diagnostic::{Applicability, Finding, Span, Suggestion};
-use crate::facts::{Acquisition, Body, ControlKind, EndKind, Holder};
-use crate::index::{Family, LockKind};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {

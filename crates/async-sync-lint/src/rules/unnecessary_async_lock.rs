@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::analysis::facts::{Acquisition, Callee, EndKind, LocalOrigin, Place, PlaceRoot, TypeRepr};
+use crate::analysis::index::{CrateIndex, Family, LockDecl, LockKind};
 use crate::diagnostic::{FileId, Finding, Span};
-use crate::facts::{Acquisition, Callee, EndKind, LocalOrigin, Place, PlaceRoot, TypeRepr};
-use crate::index::{CrateIndex, Family, LockDecl, LockKind};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -268,7 +268,7 @@ fn handed_to_owner(ix: &CrateIndex<'_>, decl: &LockDecl, owners: &BTreeSet<Strin
             }
         }
     }
-    let builds_owner = |c: &crate::facts::Call| match &c.callee {
+    let builds_owner = |c: &crate::analysis::facts::Call| match &c.callee {
         Callee::Path(p) if p.len() >= 2 => owners.contains(&p[p.len() - 2]),
         _ => false,
     };
@@ -290,7 +290,11 @@ fn handed_to_owner(ix: &CrateIndex<'_>, decl: &LockDecl, owners: &BTreeSet<Strin
 }
 
 /// Is `b` the free function `name` or a body nested in it?
-fn within_fn<'b>(bodies: &'b [crate::facts::Body], mut b: &'b crate::facts::Body, name: &str) -> bool {
+fn within_fn<'b>(
+    bodies: &'b [crate::analysis::facts::Body],
+    mut b: &'b crate::analysis::facts::Body,
+    name: &str,
+) -> bool {
     while let Some(p) = b.parent {
         b = &bodies[p as usize];
     }
@@ -298,7 +302,7 @@ fn within_fn<'b>(bodies: &'b [crate::facts::Body], mut b: &'b crate::facts::Body
 }
 
 /// How a local was bound, looking in the body and the bodies around it.
-fn local_origin(facts: &crate::facts::FileFacts, mut bi: usize, name: &str) -> LocalOrigin {
+fn local_origin(facts: &crate::analysis::facts::FileFacts, mut bi: usize, name: &str) -> LocalOrigin {
     loop {
         let body = &facts.bodies[bi];
         if let Some(l) = body.locals.iter().rev().find(|l| l.name == name) {

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::analysis::facts::{Body, Call, Holder};
 use crate::diagnostic::Finding;
-use crate::facts::{Body, Call, Holder};
 use crate::rules::signal_wrappers::signal_ops;
 use crate::rules::signals::{
     classify, cond_of, enclosing_branch, key, maybe_notify, method, notifies_between, state_reads, SigKind,

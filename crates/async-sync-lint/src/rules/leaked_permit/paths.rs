@@ -4,9 +4,9 @@
 //! yet taken on an early return).
 
 use super::{same_semaphore, Site, Sites, META};
+use crate::analysis::facts::{Body, ControlKind};
+use crate::analysis::index::Family;
 use crate::diagnostic::{Finding, Span};
-use crate::facts::{Body, ControlKind};
-use crate::index::Family;
 use crate::rules::lock_summary::LockSummary;
 use crate::rules::CrateCx;
 

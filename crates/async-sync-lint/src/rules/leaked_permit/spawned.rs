@@ -3,9 +3,9 @@
 //! the caller returns the permit, and the work runs on unbounded.
 
 use super::{Sites, META};
+use crate::analysis::facts::{Acquisition, Body, Call, Callee, Holder, PlaceRoot};
+use crate::analysis::index::Family;
 use crate::diagnostic::{Finding, Span};
-use crate::facts::{Acquisition, Body, Call, Callee, Holder, PlaceRoot};
-use crate::index::Family;
 use crate::rules::fan_out::callee_name;
 use crate::rules::CrateCx;
 

@@ -4,8 +4,8 @@
 //! single `notified().await` returns at once and goes on as if a new state
 //! had been published.
 
+use crate::analysis::facts::{Body, ControlKind};
 use crate::diagnostic::{Finding, Span};
-use crate::facts::{Body, ControlKind};
 use crate::rules::signal_wrappers::SignalOp;
 use crate::rules::signals::{enclosing_branch, innermost_loop, is_shared_place, method, notifies_between};
 

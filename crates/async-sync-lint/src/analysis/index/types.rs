@@ -1,0 +1,277 @@
+//! Following a place through declared types: fields of the crate's structs,
+//! generic arguments, `Deref` targets, containers and see-through wrappers,
+//! down to a lock kind or a guard.
+
+use super::kinds::{kind_of_guard_path, kind_of_path, LockKind};
+use super::{Certainty, CrateIndex, Ctx, DeclStep, Want, MAX_DEPTH};
+use crate::analysis::facts::*;
+
+/// Wrappers that resolution sees through to their first type argument.
+fn is_see_through_type(name: &str) -> bool {
+    matches!(
+        name,
+        "Arc"
+            | "Rc"
+            | "Box"
+            | "Pin"
+            | "Weak"
+            | "Option"
+            | "OnceLock"
+            | "LazyLock"
+            | "Lazy"
+            | "OnceCell"
+            | "ManuallyDrop"
+            | "CachePadded"
+            | "Cow"
+            | "ArcSwap"
+            | "Guarded"
+    )
+}
+
+/// Containers whose element an index (`[i]`, `.get(k)`) reaches.
+fn element_type(ty: &TypeRepr) -> Option<&TypeRepr> {
+    let TypeRepr::Path { segments, args } = ty else {
+        return match ty {
+            TypeRepr::Slice(t) => Some(t),
+            _ => None,
+        };
+    };
+    match segments.last()?.as_str() {
+        "Vec" | "VecDeque" | "SmallVec" | "LinkedList" => args.first(),
+        "HashMap" | "BTreeMap" | "IndexMap" | "DashMap" => args.get(1),
+        _ => None,
+    }
+}
+
+/// A type as resolution sees it midway through a place.
+#[derive(Clone, Debug)]
+pub(super) enum Ty<'i> {
+    Lock(LockKind),
+    /// A struct (or enum) of this crate: the file it is declared in, its
+    /// declaration, and its generic type arguments, resolved.
+    Struct {
+        file: usize,
+        def: &'i StructDef,
+        args: Vec<Ty<'i>>,
+    },
+    /// Any other type, kept for element lookups.
+    Other(TypeRepr, usize, Vec<String>),
+    Unknown,
+}
+
+/// Generic parameters bound while looking into a generic struct.
+type Subst<'s, 'i> = &'s [(&'s str, Ty<'i>)];
+
+impl<'f> CrateIndex<'f> {
+    /// The lock a value of this type holds a guard of: a guard type, one in
+    /// an `Option`/`Result`/`Box`, or a struct of the crate with a guard
+    /// field (`struct ReadTx<'a> { guard: RwLockReadGuard<'a, Db> }`).
+    pub(super) fn guard_kind_of(&self, ctx: Ctx<'_>, ty: &TypeRepr, depth: u32) -> Option<LockKind> {
+        if depth > 4 {
+            return None;
+        }
+        let TypeRepr::Path { segments, args } = ty else { return None };
+        let last = segments.last()?.as_str();
+        if matches!(last, "Option" | "Result" | "Box") {
+            return self.guard_kind_of(ctx, args.first()?, depth + 1);
+        }
+        let canonical = self.canonical_path(ctx, segments, 0);
+        if let Some(kind) = kind_of_guard_path(&canonical) {
+            return Some(kind);
+        }
+        if matches!(last, "Ref" | "RefMut") {
+            return match canonical.first().map(String::as_str) {
+                Some("std" | "core") if canonical.iter().any(|s| s == "cell") => Some(LockKind::RefCell),
+                Some("dashmap") => Some(LockKind::DashMap),
+                _ => None,
+            };
+        }
+        let want = self.want_of(ctx, &canonical)?;
+        let cands = self.structs.get(canonical.last()?.as_str())?;
+        let (file, def) = self.pick(ctx, cands, &want, |s| &s.module)?;
+        def.fields.iter().find_map(|f| self.guard_kind_of(Ctx { file, module: &def.module }, &f.ty, depth + 1))
+    }
+
+    pub(super) fn place_ty(
+        &self,
+        ctx: Ctx<'_>,
+        body: &Body,
+        place: &Place,
+        depth: u32,
+    ) -> Option<(Ty<'f>, Certainty, Option<DeclStep>)> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let self_ty = |t: &TypeRepr| -> TypeRepr {
+            // `Self::new()` / `let x: Self`: the `impl` target.
+            match (t, &body.self_ty) {
+                (TypeRepr::Path { segments, args }, Some(st)) if segments.len() == 1 && segments[0] == "Self" => {
+                    TypeRepr::Path { segments: vec![st.clone()], args: args.clone() }
+                }
+                _ => t.clone(),
+            }
+        };
+        let (mut ty, certainty, mut decl) = match &place.root {
+            PlaceRoot::SelfValue => (self.self_struct(ctx, body.self_ty.as_deref()?)?, Certainty::Declared, None),
+            PlaceRoot::Local { origin, name } => match origin {
+                LocalOrigin::Declared(t) => {
+                    (self.type_ty(ctx, &self_ty(t), 0), Certainty::Declared, Some(DeclStep::Local(name.clone())))
+                }
+                LocalOrigin::Constructed(t) => {
+                    (self.type_ty(ctx, &self_ty(t), 0), Certainty::Constructor, Some(DeclStep::Local(name.clone())))
+                }
+                LocalOrigin::Alias(p) => self.place_ty(ctx, body, p, depth + 1)?,
+                LocalOrigin::Unknown => return None,
+            },
+            PlaceRoot::Path(segs) => {
+                let name = segs.last()?;
+                let candidates = self.statics.get(name.as_str())?;
+                let want = self.want_of(ctx, &self.canonical_path(ctx, segs, 0)).unwrap_or(Want::Any);
+                let (file, s) = self.pick(ctx, candidates, &want, |s| &s.module)?;
+                (
+                    self.type_ty(Ctx { file, module: &s.module }, &s.ty, 0),
+                    Certainty::Declared,
+                    Some(DeclStep::Static(file, s.name.clone())),
+                )
+            }
+            PlaceRoot::Unknown => return None,
+        };
+        for proj in &place.projections {
+            let before = ty.clone();
+            ty = self.project(ty, proj, 0);
+            if matches!(ty, Ty::Unknown) {
+                return None;
+            }
+            match (proj, &before) {
+                (Projection::Field(f), Ty::Struct { file, def, .. }) if def.fields.iter().any(|fd| fd.name == *f) => {
+                    decl = Some(DeclStep::Field(*file, def.name.clone(), f.clone()));
+                }
+                (Projection::Deref, _) | (Projection::Index, _) => {}
+                (Projection::Method(m), _) if is_see_through_method(m) => {}
+                _ => decl = None,
+            }
+        }
+        Some((ty, certainty, decl))
+    }
+
+    pub(super) fn project(&self, ty: Ty<'f>, proj: &Projection, depth: u32) -> Ty<'f> {
+        if depth > MAX_DEPTH {
+            return Ty::Unknown;
+        }
+        match (proj, ty) {
+            (Projection::Deref, t) => t,
+            (Projection::Method(m), t) if is_see_through_method(m) => t,
+            (Projection::Field(f), Ty::Struct { file, def, args }) => {
+                if let Some(t) = self.field_ty(file, def, &args, f) {
+                    return t;
+                }
+                // A newtype with `Deref`: the field is on the target.
+                match self.deref_target(&def.name) {
+                    Some(target) => self.project(target, proj, depth + 1),
+                    None => Ty::Unknown,
+                }
+            }
+            (Projection::Method(m), Ty::Struct { file, def, .. }) => {
+                let Some(cands) = self.methods.get(&(def.name.as_str(), m.as_str())) else { return Ty::Unknown };
+                let ctx = Ctx { file, module: &def.module };
+                let Some((file, sig)) = self.pick(ctx, cands, &Want::Any, |s| &s.module) else { return Ty::Unknown };
+                match &sig.ret {
+                    Some(ret) => {
+                        let ret = match ret {
+                            TypeRepr::Path { segments, args } if segments.len() == 1 && segments[0] == "Self" => {
+                                TypeRepr::Path { segments: vec![def.name.clone()], args: args.clone() }
+                            }
+                            r => r.clone(),
+                        };
+                        self.type_ty(Ctx { file, module: &sig.module }, &ret, 0)
+                    }
+                    None => Ty::Unknown,
+                }
+            }
+            (Projection::Index, Ty::Other(t, file, module)) => match element_type(&t) {
+                Some(el) => self.type_ty(Ctx { file, module: &module }, el, 0),
+                None => Ty::Unknown,
+            },
+            _ => Ty::Unknown,
+        }
+    }
+
+    fn field_ty(&self, file: usize, def: &'f StructDef, args: &[Ty<'f>], field: &str) -> Option<Ty<'f>> {
+        let fd = def.fields.iter().find(|fd| fd.name == field)?;
+        let subst: Vec<(&str, Ty<'f>)> = def.generics.iter().map(String::as_str).zip(args.iter().cloned()).collect();
+        Some(self.type_ty_in(Ctx { file, module: &def.module }, &fd.ty, 0, &subst))
+    }
+
+    fn deref_target(&self, name: &str) -> Option<Ty<'f>> {
+        let cands = self.derefs.get(name)?;
+        let (file, d) = self.unique(cands)?;
+        Some(self.type_ty(Ctx { file, module: &[] }, &d.target, 0))
+    }
+
+    pub(super) fn deref_lock(&self, name: &str, depth: u32) -> Option<LockKind> {
+        if depth > 4 {
+            return None;
+        }
+        match self.deref_target(name)? {
+            Ty::Lock(k) => Some(k),
+            Ty::Struct { def, .. } => self.deref_lock(&def.name, depth + 1),
+            _ => None,
+        }
+    }
+
+    pub(super) fn unique<T>(&self, cands: &[(usize, &'f T)]) -> Option<(usize, &'f T)> {
+        match cands {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+
+    /// Resolves a written type in a file's context.
+    pub(super) fn type_ty(&self, ctx: Ctx<'_>, ty: &TypeRepr, depth: u32) -> Ty<'f> {
+        self.type_ty_in(ctx, ty, depth, &[])
+    }
+
+    /// Resolves a written type, with generic parameters bound by `subst`.
+    fn type_ty_in(&self, ctx: Ctx<'_>, ty: &TypeRepr, depth: u32, subst: Subst<'_, 'f>) -> Ty<'f> {
+        if depth > MAX_DEPTH {
+            return Ty::Unknown;
+        }
+        match ty {
+            TypeRepr::Ref(inner) => self.type_ty_in(ctx, inner, depth + 1, subst),
+            TypeRepr::Path { segments, args } => {
+                if let [one] = segments.as_slice() {
+                    if let Some((_, t)) = subst.iter().find(|(n, _)| *n == one) {
+                        return t.clone();
+                    }
+                }
+                let canonical = self.canonical_path(ctx, segments, 0);
+                if let Some(kind) = kind_of_path(&canonical) {
+                    return Ty::Lock(kind);
+                }
+                let last = segments.last().map(String::as_str).unwrap_or("");
+                if is_see_through_type(last) {
+                    return match args.first() {
+                        Some(inner) => self.type_ty_in(ctx, inner, depth + 1, subst),
+                        None => Ty::Unknown,
+                    };
+                }
+                if let Some(want) = self.want_of(ctx, &canonical) {
+                    let name = canonical.last().map(String::as_str).unwrap_or(last);
+                    if let Some(cands) = self.aliases.get(name) {
+                        if let Some((file, a)) = self.pick(ctx, cands, &want, |a| &a.module) {
+                            return self.type_ty_in(Ctx { file, module: &a.module }, &a.ty, depth + 1, subst);
+                        }
+                    }
+                    if let Some(cands) = self.structs.get(name) {
+                        if let Some((file, def)) = self.pick(ctx, cands, &want, |s| &s.module) {
+                            let args = args.iter().map(|a| self.type_ty_in(ctx, a, depth + 1, subst)).collect();
+                            return Ty::Struct { file, def, args };
+                        }
+                    }
+                }
+                Ty::Other(ty.clone(), ctx.file, ctx.module.to_vec())
+            }
+            _ => Ty::Unknown,
+        }
+    }
+}
