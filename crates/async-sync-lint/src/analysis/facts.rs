@@ -600,6 +600,10 @@ pub struct FnSig {
     /// `async fn`: its call is a future whose output is `ret`.
     #[serde(default)]
     pub is_async: bool,
+    /// Takes `self` (`&self`, `self: Arc<Self>` …), so `x.name()` can call
+    /// it; `MutexGuard::map(this, f)` cannot be called as `.map(`.
+    #[serde(default)]
+    pub has_receiver: bool,
 }
 
 /// `impl Deref for X { type Target = T; }`: newtypes seen through.

@@ -357,6 +357,7 @@ impl<'a> ItemWalker<'a> {
                 ReturnType::Default => None,
             },
             is_async: sig.asyncness.is_some(),
+            has_receiver: sig.receiver().is_some(),
         });
         let mut params = Vec::new();
         let mut mut_self = false;
