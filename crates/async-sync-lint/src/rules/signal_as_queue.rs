@@ -4,7 +4,7 @@ use crate::analysis::facts::{Body, Call, ControlKind};
 use crate::diagnostic::{FileId, Finding, Span};
 use crate::rules::signal_wrappers::{signal_ops, SignalOp};
 use crate::rules::signals::{
-    bodies, classify, describe, in_condition, innermost_loop, key, method, shown, Key, SigKind,
+    bodies, classify, describe, in_condition, innermost_loop, key, method, shown, PrimitiveKey, SigKind,
 };
 use crate::rules::CrateCx;
 
@@ -117,7 +117,7 @@ only the latest is intended.
 struct Producer<'a> {
     op: &'a SignalOp<'a>,
     /// What was handed over: (collection key, span, overwrite of a slot).
-    items: Vec<(Key, Span, bool)>,
+    items: Vec<(PrimitiveKey, Span, bool)>,
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
@@ -224,7 +224,7 @@ fn consumer(n: &SignalOp<'_>, producers: &[Producer<'_>], out: &mut Vec<Finding>
 /// After the wake-up the consumer looks at the whole collection again: it
 /// drains or clears it, or checks whether items remain (to take the next or
 /// to pass the wake-up on), so nothing pushed together is stranded.
-fn rereads_after(body: &Body, wake: Span, collection: &Key) -> bool {
+fn rereads_after(body: &Body, wake: Span, collection: &PrimitiveKey) -> bool {
     body.calls.iter().any(|c| {
         let Some((m, Some(r))) = method(c) else { return false };
         let whole = matches!(m, "drain" | "clear" | "split_off" | "retain" | "append" | "truncate")

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use crate::analysis::facts::{Body, BodyKind, Call, PlaceRoot};
 use crate::diagnostic::FileId;
 use crate::rules::lock_summary::LockSummary;
-use crate::rules::signals::{bodies, in_condition, is_state_read_method, key, maybe_notify, method, Key};
+use crate::rules::signals::{bodies, in_condition, is_state_read_method, key, maybe_notify, method, PrimitiveKey};
 use crate::rules::CrateCx;
 
 /// Wrappers of wrappers are followed this many levels deep.
@@ -46,7 +46,7 @@ pub struct SignalOp<'a> {
     pub op: &'static str,
     /// Names of the `Notify`: as this call site names its receiver, then as
     /// each wrapper names its own.
-    pub keys: Vec<Key>,
+    pub keys: Vec<PrimitiveKey>,
     /// The wrapper methods followed, outermost first; empty for a direct
     /// call.
     pub via: Vec<Via>,
@@ -125,7 +125,7 @@ pub fn signal_ops<'a>(cx: &'a CrateCx<'_>) -> Vec<SignalOp<'a>> {
                     line: callee.span.line,
                 }];
                 via.extend(e.via.iter().cloned());
-                let mut keys: Vec<Key> = own.iter().cloned().collect();
+                let mut keys: Vec<PrimitiveKey> = own.iter().cloned().collect();
                 keys.extend(e.keys.iter().cloned());
                 out.push(SignalOp { fi, file, body, call, op: e.op, keys, via, origin: e.origin });
             }
@@ -138,13 +138,13 @@ pub fn signal_ops<'a>(cx: &'a CrateCx<'_>) -> Vec<SignalOp<'a>> {
 #[derive(Clone, Debug)]
 struct Effect {
     op: &'static str,
-    keys: Vec<Key>,
+    keys: Vec<PrimitiveKey>,
     /// Wrappers below this one.
     via: Vec<Via>,
     origin: (usize, u32, u32),
 }
 
-fn direct_op(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(&'static str, Key)> {
+fn direct_op(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(&'static str, PrimitiveKey)> {
     let (name, recv) = method(call)?;
     let op = match name {
         "notify_waiters" => "notify_waiters",
@@ -210,7 +210,7 @@ fn effects_of(
                         line: callee.span.line,
                     }];
                     via.extend(e.via);
-                    let mut keys: Vec<Key> = own.iter().cloned().collect();
+                    let mut keys: Vec<PrimitiveKey> = own.iter().cloned().collect();
                     keys.extend(e.keys);
                     if wraps(body, call, e.op) {
                         out.push(Effect { op: e.op, keys, via, origin: e.origin });

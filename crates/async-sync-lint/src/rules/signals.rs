@@ -77,13 +77,13 @@ fn is_alias(cx: &CrateCx<'_>, name: &str) -> bool {
 /// (with the owning `impl` type when reached as `self.field`), or the local
 /// or static it is bound to.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Key {
+pub struct PrimitiveKey {
     pub owner: Option<String>,
     pub name: String,
 }
 
-impl Key {
-    pub fn matches(&self, other: &Key) -> bool {
+impl PrimitiveKey {
+    pub fn matches(&self, other: &PrimitiveKey) -> bool {
         self.name == other.name
             && match (&self.owner, &other.owner) {
                 (Some(a), Some(b)) => a == b,
@@ -92,11 +92,11 @@ impl Key {
     }
 }
 
-pub fn key(body: &Body, place: &Place) -> Option<Key> {
+pub fn key(body: &Body, place: &Place) -> Option<PrimitiveKey> {
     key_at(body, place, 0)
 }
 
-fn key_at(body: &Body, place: &Place, depth: u32) -> Option<Key> {
+fn key_at(body: &Body, place: &Place, depth: u32) -> Option<PrimitiveKey> {
     if depth > 4 {
         return None;
     }
@@ -113,7 +113,7 @@ fn key_at(body: &Body, place: &Place, depth: u32) -> Option<Key> {
             PlaceRoot::SelfValue if fields.len() == 1 => body.self_ty.clone(),
             _ => None,
         };
-        return Some(Key { owner, name: last.to_string() });
+        return Some(PrimitiveKey { owner, name: last.to_string() });
     }
     match &place.root {
         PlaceRoot::Local { name, origin } => {
@@ -130,9 +130,9 @@ fn key_at(body: &Body, place: &Place, depth: u32) -> Option<Key> {
                     return Some(k);
                 }
             }
-            Some(Key { owner: None, name: name.clone() })
+            Some(PrimitiveKey { owner: None, name: name.clone() })
         }
-        PlaceRoot::Path(segs) => Some(Key { owner: None, name: segs.last()?.clone() }),
+        PlaceRoot::Path(segs) => Some(PrimitiveKey { owner: None, name: segs.last()?.clone() }),
         _ => None,
     }
 }
@@ -224,7 +224,7 @@ pub fn in_condition(body: &Body, ctx: Option<u32>) -> bool {
 /// release.notified().await }` is a handshake: the peer sends the release
 /// only after hearing the first notification, and the `if` is a switch, not
 /// a predicate the wait is for.
-pub fn notifies_between(body: &Body, lo: u32, hi: u32, waited: impl Fn(&Key) -> bool) -> bool {
+pub fn notifies_between(body: &Body, lo: u32, hi: u32, waited: impl Fn(&PrimitiveKey) -> bool) -> bool {
     body.calls.iter().any(|c| {
         c.span.lo >= lo
             && c.span.hi <= hi
@@ -340,7 +340,7 @@ impl Q {
         let pop = f.bodies.iter().find(|b| b.name.ends_with("pop")).expect("pop");
         let pushed = key(push, receivers(push, "push")[0]).expect("key");
         let popped = key(pop, receivers(pop, "pop")[0]).expect("key");
-        assert_eq!(pushed, Key { owner: Some("Q".into()), name: "items".into() });
+        assert_eq!(pushed, PrimitiveKey { owner: Some("Q".into()), name: "items".into() });
         assert!(pushed.matches(&popped));
         let notified = key(pop, receivers(pop, "notified")[0]).expect("key");
         assert!(notified.matches(&key(push, receivers(push, "notify_one")[0]).expect("key")));
