@@ -65,7 +65,10 @@ pub struct BlockingSummary<'c, 'i> {
     fns: LockSummary<'c, 'i>,
     memo: RefCell<HashMap<(usize, usize), Summary>>,
     in_progress: RefCell<HashSet<(usize, usize)>>,
-    offloads: RefCell<HashMap<(usize, usize), bool>>,
+    /// By function and by how many wrappers deep it was asked: an answer
+    /// cut short by [`MAX_FUNCTIONS`] deep down must not stand for a
+    /// shallower question.
+    offloads: RefCell<HashMap<(usize, usize, usize), bool>>,
     offloads_in_progress: RefCell<HashSet<(usize, usize)>>,
 }
 
@@ -170,7 +173,7 @@ impl<'c, 'i> BlockingSummary<'c, 'i> {
     /// (`spawn_blocking(move || op())`), or hand it to another such
     /// function of the crate? Memoised; a cycle answers no.
     fn offloads_param(&self, fi: usize, bi: usize, depth: usize) -> bool {
-        if let Some(&known) = self.offloads.borrow().get(&(fi, bi)) {
+        if let Some(&known) = self.offloads.borrow().get(&(fi, bi, depth)) {
             return known;
         }
         if depth > MAX_FUNCTIONS || !self.offloads_in_progress.borrow_mut().insert((fi, bi)) {
@@ -218,7 +221,7 @@ impl<'c, 'i> BlockingSummary<'c, 'i> {
                         }))
             });
         self.offloads_in_progress.borrow_mut().remove(&(fi, bi));
-        self.offloads.borrow_mut().insert((fi, bi), found);
+        self.offloads.borrow_mut().insert((fi, bi, depth), found);
         found
     }
 
