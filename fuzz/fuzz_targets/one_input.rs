@@ -27,11 +27,13 @@ pub fn lint_one(data: &[u8]) -> usize {
                 let outcome = analyze_text(text, edition, 0);
                 let Some(facts) = &outcome.facts else { return 0 };
                 let index = CrateIndex::new(vec![(0, facts)]);
-                let cx = CrateCx { index: &index, options: &Default::default() };
+                let options = Default::default();
+                let cx = CrateCx::new(&index, &options);
                 // Each rule called directly: a panic must reach the fuzzer,
                 // not become an `internal-error` as in the engine.
                 let mut out = Vec::new();
                 for (_, check) in rules::checks() {
+                    cx.start_rule();
                     check(&cx, &mut out);
                 }
                 out.len()

@@ -665,7 +665,7 @@ fn analyze_package(cx: &RunCx<'_>, files: &[usize], packing: Option<Packing<'_>>
         match built {
             Ok(index) => {
                 out.counts.resolved = count_resolved(&index);
-                let rcx = CrateCx { index: &index, options: cx.rule_options };
+                let rcx = CrateCx::new(&index, cx.rule_options);
                 run_rules(&rcx, ws, first, &mut out.findings);
             }
             Err(panic) => out.findings.push(package_panic(ws, first, "while indexing", &*panic)),
@@ -723,6 +723,7 @@ fn run_rules(rcx: &CrateCx<'_>, ws: &Workspace, first: FileId, out: &mut Vec<Fin
         let mut mine = Vec::new();
         let ran = catch_unwind(AssertUnwindSafe(|| {
             test_hooks::panic_in_rule(meta.name);
+            rcx.start_rule();
             check(rcx, &mut mine);
         }));
         match ran {

@@ -28,6 +28,18 @@ impl TypeRepr {
         TypeRepr::Path { segments: segments.iter().map(|s| s.to_string()).collect(), args }
     }
 
+    /// The type seen through references and sharing wrappers
+    /// (`&Arc<Mutex<T>>` is `Mutex<T>`).
+    pub fn unshared(&self) -> &TypeRepr {
+        match self {
+            TypeRepr::Ref(inner) => inner.unshared(),
+            TypeRepr::Path { args, .. } if matches!(self.last_segment(), Some("Arc" | "Rc" | "Box" | "Pin")) => {
+                args.first().map_or(self, TypeRepr::unshared)
+            }
+            _ => self,
+        }
+    }
+
     /// The last path segment, if this is a path type.
     pub fn last_segment(&self) -> Option<&str> {
         match self {
@@ -493,51 +505,6 @@ pub struct LocalDecl {
     pub name: String,
     pub span: Span,
     pub origin: LocalOrigin,
-}
-
-impl Body {
-    /// The chain of controls from `ctx` outwards.
-    pub fn control_chain(&self, ctx: Option<u32>) -> impl Iterator<Item = &Control> {
-        let mut cur = ctx;
-        std::iter::from_fn(move || {
-            let c = &self.controls[cur? as usize];
-            cur = c.parent;
-            Some(c)
-        })
-    }
-
-    /// Is `ctx` inside a branch that leaves the function, which `other`
-    /// is not inside? Then no path runs from `ctx` to `other`.
-    pub fn leaves_before(&self, ctx: Option<u32>, other: Option<u32>) -> bool {
-        let mut cur = ctx;
-        while let Some(id) = cur {
-            let c = &self.controls[id as usize];
-            if c.returns && !self.within(other, id) {
-                return true;
-            }
-            cur = c.parent;
-        }
-        false
-    }
-
-    /// Is `ctx` the control `id` or inside it?
-    pub fn within(&self, ctx: Option<u32>, id: u32) -> bool {
-        let mut cur = ctx;
-        while let Some(c) = cur {
-            if c == id {
-                return true;
-            }
-            cur = self.controls[c as usize].parent;
-        }
-        false
-    }
-
-    /// Is `ctx` inside a loop body (of this body, not crossing closures)?
-    pub fn in_loop(&self, ctx: Option<u32>) -> bool {
-        self.control_chain(ctx)
-            .take_while(|c| c.kind != ControlKind::Closure)
-            .any(|c| matches!(c.kind, ControlKind::LoopBody | ControlKind::WhileCond))
-    }
 }
 
 /// A `use` import: `alias` names `path` in `module`.

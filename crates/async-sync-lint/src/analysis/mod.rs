@@ -4,6 +4,7 @@
 //! [`facts`]; per package, [`index`] merges the files' declarations and
 //! resolves receivers.
 
+pub mod control_tree;
 pub mod extract;
 pub mod facts;
 pub mod index;

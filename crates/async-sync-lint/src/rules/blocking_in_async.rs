@@ -5,8 +5,7 @@ use crate::analysis::index::Ctx;
 use crate::diagnostic::FileId;
 use crate::diagnostic::Finding;
 use crate::rules::blocking_summary::{BlockingPath, BlockingSummary};
-use crate::rules::lock_summary::{declared_type, peel};
-use crate::rules::CrateCx;
+use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "blocking-in-async",
@@ -146,41 +145,35 @@ with `// async-sync-lint: allow(blocking-in-async)`.
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     let helpers = BlockingSummary::new(cx);
-    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
-        for body in facts.bodies.iter().filter(|b| b.kind.is_async() && !on_own_executor(b)) {
-            if on_plain_thread(&facts.bodies, body) {
+    for BodyRef { fi, file_id, facts, body, .. } in
+        cx.bodies().filter(|b| b.body.kind.is_async() && !on_own_executor(b.body))
+    {
+        if on_plain_thread(&facts.bodies, body) {
+            continue;
+        }
+        for call in &body.calls {
+            if call.in_closure.as_deref().is_some_and(is_offloaded)
+                || in_offloaded_closure(body, call)
+                || in_stored_closure(call)
+                || helpers.in_closure_given_to_offloading_fn(body, call)
+            {
                 continue;
             }
-            for call in &body.calls {
-                if call.in_closure.as_deref().is_some_and(is_offloaded)
-                    || in_offloaded_closure(body, call)
-                    || in_stored_closure(call)
-                    || helpers.in_closure_given_to_offloading_fn(body, call)
-                {
-                    continue;
+            if returns_at_once(call) || (panics_in_runtime(call) && panic_expected(body, call)) {
+                continue;
+            }
+            let Some((what, help)) = blocking(cx, fi, body, call) else {
+                if let Some(path) = helpers.through_call(fi, body, call).filter(|_| !panic_expected(body, call)) {
+                    out.push(through_helper(fi, file_id, call, &path));
                 }
-                if returns_at_once(call) || (panics_in_runtime(call) && panic_expected(body, call)) {
-                    continue;
-                }
-                let Some((what, help)) = blocking(cx, fi, body, call) else {
-                    if let Some(path) = helpers.through_call(fi, body, call).filter(|_| !panic_expected(body, call)) {
-                        out.push(through_helper(fi, file_id, call, &path));
-                    }
-                    continue;
-                };
-                out.push(
-                    Finding::new(
-                        META.name,
-                        META.default_level,
-                        file_id,
-                        call.span,
-                        format!("{what} blocks the executor thread inside an async body"),
-                    )
+                continue;
+            };
+            out.push(
+                META.finding(file_id, call.span, format!("{what} blocks the executor thread inside an async body"))
                     .with_primary_label("blocking call")
                     .with_help(help)
                     .with_note("while this call blocks, no other task scheduled on this worker thread makes progress"),
-                );
-            }
+            );
         }
     }
 }
@@ -190,21 +183,20 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
 fn through_helper(fi: usize, file_id: FileId, call: &Call, path: &BlockingPath) -> Finding {
     let first = &path.steps[0];
     let chain: Vec<String> = path.steps.iter().map(|s| format!("`{}`", s.name)).collect();
-    let mut finding = Finding::new(
-        META.name,
-        META.default_level,
-        file_id,
-        call.span,
-        format!(
-            "`{}` blocks the executor thread inside an async body: it {}",
-            first.name,
-            match chain.len() {
-                1 => path.action.clone(),
-                _ => format!("calls {}", chain_phrase(&chain[1..], &path.action)),
-            }
-        ),
-    )
-    .with_primary_label("calls a function that blocks");
+    let mut finding = META
+        .finding(
+            file_id,
+            call.span,
+            format!(
+                "`{}` blocks the executor thread inside an async body: it {}",
+                first.name,
+                match chain.len() {
+                    1 => path.action.clone(),
+                    _ => format!("calls {}", chain_phrase(&chain[1..], &path.action)),
+                }
+            ),
+        )
+        .with_primary_label("calls a function that blocks");
     for (i, step) in path.steps.iter().enumerate().filter(|(_, s)| s.file == fi) {
         let label = match path.steps.get(i + 1) {
             Some(next) => format!("`{}` calls `{}` here", step.name, next.name),
@@ -434,8 +426,8 @@ pub(crate) fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) ->
             let recv_text = receiver.as_ref().map(|r| r.text.as_str()).unwrap_or("…");
             let std_type = |want: &str| -> bool {
                 let Some(r) = receiver else { return false };
-                let Some(t) = declared_type(cx, body, r) else { return false };
-                let crate::analysis::facts::TypeRepr::Path { segments, .. } = peel(&t) else { return false };
+                let Some(t) = cx.index.declared_type(body, r) else { return false };
+                let crate::analysis::facts::TypeRepr::Path { segments, .. } = t.unshared() else { return false };
                 let canon = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, segments, 0);
                 canon.last().is_some_and(|l| l == want)
                     && matches!(
@@ -545,7 +537,7 @@ mod tests {
         for path in extra {
             options.push(META.name, "blocking-paths", path);
         }
-        super::check(&CrateCx { index: &index, options: &options }, &mut out);
+        super::check(&CrateCx::new(&index, &options), &mut out);
         out.into_iter().map(|f| (f.primary.line, f.message)).collect()
     }
 

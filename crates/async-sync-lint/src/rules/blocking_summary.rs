@@ -16,7 +16,7 @@ use crate::analysis::facts::{Body, BodyKind, Call, Callee, ControlKind, PlaceRoo
 use crate::analysis::index::Ctx;
 use crate::diagnostic::Span;
 use crate::rules::blocking_in_async::{blocking, in_offloaded_closure, is_offloaded, returns_at_once, written_callee};
-use crate::rules::lock_summary::{declared_type, peel, LockSummary};
+use crate::rules::lock_summary::LockSummary;
 use crate::rules::CrateCx;
 
 /// Crate functions followed from the call in async code to the blocking
@@ -62,7 +62,8 @@ impl BlockingPath {
 type Summary = Option<Rc<BlockingPath>>;
 
 pub struct BlockingSummary<'c, 'i> {
-    fns: LockSummary<'c, 'i>,
+    cx: &'c CrateCx<'i>,
+    fns: &'c LockSummary<'i>,
     memo: RefCell<HashMap<(usize, usize), Summary>>,
     in_progress: RefCell<HashSet<(usize, usize)>>,
     /// By function and by how many wrappers deep it was asked: an answer
@@ -91,7 +92,7 @@ fn known_executor(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> bool
         Callee::Path(p) if p.last().is_some_and(|l| l == "block_on") => from_executor(p),
         Callee::Method { name, receiver: Some(r) } if name == "block_on" => {
             r.text.contains("Handle::current()")
-                || declared_type(cx, body, r).is_some_and(|t| match peel(&t) {
+                || cx.index.declared_type(body, r).is_some_and(|t| match t.unshared() {
                     TypeRepr::Path { segments, .. } => from_executor(segments),
                     _ => false,
                 })
@@ -132,7 +133,8 @@ pub fn may_block(body: &Body, relevant: &dyn Fn(&str) -> bool) -> bool {
 impl<'c, 'i> BlockingSummary<'c, 'i> {
     pub fn new(cx: &'c CrateCx<'i>) -> BlockingSummary<'c, 'i> {
         BlockingSummary {
-            fns: LockSummary::functions(cx),
+            cx,
+            fns: cx.lock_summary(),
             memo: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(HashSet::new()),
             offloads: RefCell::new(HashMap::new()),
@@ -255,7 +257,7 @@ impl<'c, 'i> BlockingSummary<'c, 'i> {
         if body.params.contains(name) || body.locals.iter().any(|l| &l.name == name) {
             return false;
         }
-        let index = &self.fns.cx.index;
+        let index = &self.cx.index;
         index.is_crate_path(&index.canonical_path(Ctx { file: fi, module: &body.module }, p, 0))
     }
 
@@ -279,7 +281,7 @@ impl<'c, 'i> BlockingSummary<'c, 'i> {
         let step = |next_call: Span| Step {
             file: fi,
             name: body.name.clone(),
-            module: self.fns.cx.index.full_module(fi, &body.module).join("::"),
+            module: self.cx.index.full_module(fi, &body.module).join("::"),
             span: body.span,
             next_call,
         };
@@ -300,8 +302,8 @@ impl<'c, 'i> BlockingSummary<'c, 'i> {
             .iter()
             .filter(own)
             .filter(|c| !returns_at_once(c))
-            .filter(|c| known_executor(self.fns.cx, fi, body, c))
-            .find_map(|c| blocking(self.fns.cx, fi, body, c).map(|b| (c, b)))
+            .filter(|c| known_executor(self.cx, fi, body, c))
+            .find_map(|c| blocking(self.cx, fi, body, c).map(|b| (c, b)))
         {
             return Some(BlockingPath {
                 steps: vec![step(call.span)],

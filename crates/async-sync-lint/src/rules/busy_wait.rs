@@ -3,11 +3,9 @@
 use crate::analysis::facts::{Body, Call, Callee, ControlKind, Holder, PlaceRoot};
 use crate::analysis::index::Ctx;
 use crate::diagnostic::{Finding, Span};
-use crate::rules::signals::{
-    bodies, cond_of, innermost_loop, is_state_read_method, loop_body_of, method, state_reads, within,
-};
+use crate::rules::signals::{is_state_read_method, method, state_reads};
 use crate::rules::try_poll::{polled_try, probes_until_taken, sleeps_between_tries, spins_without_await, Polled};
-use crate::rules::CrateCx;
+use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "busy-wait",
@@ -95,34 +93,32 @@ statements; a spin with no await is seen only in the `while` and
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
-    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
-        for body in facts.bodies.iter().filter(|b| b.kind.is_async()) {
-            for call in &body.calls {
-                let Some(what) = sleep_like(cx, fi, body, call) else { continue };
-                let Some(lp) = innermost_loop(body, call.ctx) else { continue };
-                if let Some(polled) = try_polled_between_sleeps(body, lp, call) {
-                    out.push(try_poll_finding(file_id, call, what, &polled));
-                    continue;
-                }
-                // The sleep must be a statement of the loop body itself: a
-                // sleep in one arm of a `match` that does work in the others
-                // is a back-off, not a wait.
-                if loop_body_of(body, lp) != call.ctx {
-                    continue;
-                }
-                // `while m.try_read().is_ok() { yield_now().await }` waits
-                // for another task to take the lock: no flag to notify.
-                if probes_until_taken(body, lp) {
-                    continue;
-                }
-                if let Some(check) = polled_flag(cx, body, lp) {
-                    out.push(finding(file_id, call, what, check));
-                }
+    for BodyRef { fi, file_id, body, .. } in cx.bodies().filter(|b| b.body.kind.is_async()) {
+        for call in &body.calls {
+            let Some(what) = sleep_like(cx, fi, body, call) else { continue };
+            let Some(lp) = body.innermost_loop(call.ctx) else { continue };
+            if let Some(polled) = try_polled_between_sleeps(body, lp, call) {
+                out.push(try_poll_finding(file_id, call, what, &polled));
+                continue;
             }
-            for lp in 0..body.controls.len() as u32 {
-                if let Some(polled) = spins_without_await(body, lp) {
-                    out.push(spin_finding(file_id, &polled));
-                }
+            // The sleep must be a statement of the loop body itself: a
+            // sleep in one arm of a `match` that does work in the others
+            // is a back-off, not a wait.
+            if body.loop_body_of(lp) != call.ctx {
+                continue;
+            }
+            // `while m.try_read().is_ok() { yield_now().await }` waits
+            // for another task to take the lock: no flag to notify.
+            if probes_until_taken(body, lp) {
+                continue;
+            }
+            if let Some(check) = polled_flag(cx, body, lp) {
+                out.push(finding(file_id, call, what, check));
+            }
+        }
+        for lp in 0..body.controls.len() as u32 {
+            if let Some(polled) = spins_without_await(body, lp) {
+                out.push(spin_finding(file_id, &polled));
             }
         }
     }
@@ -131,10 +127,10 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
 /// `loop { if let Ok(g) = m.try_lock() { …; break } sleep(d).await }`: the
 /// sleep is the loop's only await and runs between tries.
 fn try_polled_between_sleeps<'b>(body: &'b Body, lp: u32, sleep: &Call) -> Option<Polled<'b>> {
-    if !sleep.awaited || body.awaits.iter().filter(|a| within(body, a.ctx, lp)).count() != 1 {
+    if !sleep.awaited || body.awaits.iter().filter(|a| body.within_same_closure(a.ctx, lp)).count() != 1 {
         return None;
     }
-    let lbody = loop_body_of(body, lp)?;
+    let lbody = body.loop_body_of(lp)?;
     if body.controls[lbody as usize].stmts > 3 {
         return None;
     }
@@ -143,10 +139,7 @@ fn try_polled_between_sleeps<'b>(body: &'b Body, lp: u32, sleep: &Call) -> Optio
 }
 
 fn try_poll_finding(file: u32, sleep: &Call, what: &str, polled: &Polled<'_>) -> Finding {
-    Finding::new(
-        META.name,
-        META.default_level,
-        file,
+    META.finding(file,
         sleep.span,
         format!("{} polled in a `{what}` loop instead of awaiting `{}()`", polled.shown(), polled.awaiting),
     )
@@ -160,10 +153,7 @@ fn try_poll_finding(file: u32, sleep: &Call, what: &str, polled: &Polled<'_>) ->
 }
 
 fn spin_finding(file: u32, polled: &Polled<'_>) -> Finding {
-    Finding::new(
-        META.name,
-        META.default_level,
-        file,
+    META.finding(file,
         polled.call.span,
         format!("{} polled in an async loop that never awaits", polled.shown()),
     )
@@ -192,10 +182,10 @@ fn polled_flag(cx: &CrateCx<'_>, body: &Body, lp: u32) -> Option<Span> {
     // makes one.
     let flag_read = |ctl: u32| state_reads(body, ctl).first().copied().or_else(|| getter_call(cx, body, ctl));
     let loop_ctl = &body.controls[lp as usize];
-    let lbody = loop_body_of(body, lp)?;
+    let lbody = body.loop_body_of(lp)?;
     let stmts = body.controls[lbody as usize].stmts;
     // Every await in the loop: only the sleep's may be there.
-    let awaits = body.awaits.iter().filter(|a| crate::rules::signals::within(body, a.ctx, lp)).count();
+    let awaits = body.awaits.iter().filter(|a| body.within_same_closure(a.ctx, lp)).count();
     if awaits != 1 {
         return None;
     }
@@ -247,7 +237,7 @@ fn polled_flag(cx: &CrateCx<'_>, body: &Body, lp: u32) -> Option<Span> {
         return None;
     }
     if loop_ctl.kind == ControlKind::While {
-        if let Some(first) = cond_of(body, lp).and_then(flag_read) {
+        if let Some(first) = body.condition_of(lp).and_then(flag_read) {
             return Some(first);
         }
     }
@@ -263,7 +253,7 @@ fn polled_flag(cx: &CrateCx<'_>, body: &Body, lp: u32) -> Option<Span> {
         if branch_work {
             return None;
         }
-        if let Some(first) = cond_of(body, i).and_then(flag_read) {
+        if let Some(first) = body.condition_of(i).and_then(flag_read) {
             return Some(first);
         }
     }
@@ -282,7 +272,7 @@ fn getter_call(cx: &CrateCx<'_>, body: &Body, ctl: u32) -> Option<Span> {
     let self_ty = body.self_ty.as_deref()?;
     body.calls
         .iter()
-        .filter(|c| c.arg_count == 0 && within(body, c.ctx, ctl))
+        .filter(|c| c.arg_count == 0 && body.within_same_closure(c.ctx, ctl))
         .find(|c| match method(c) {
             Some((name, Some(recv))) if recv.root == PlaceRoot::SelfValue && recv.projections.is_empty() => {
                 is_flag_getter(cx, &format!("{self_ty}::{name}"))
@@ -296,7 +286,7 @@ fn getter_call(cx: &CrateCx<'_>, body: &Body, ctl: u32) -> Option<Span> {
 /// plain `fn` that makes a state read and nothing else: no await, no
 /// write, no call but state reads, its locks and `unwrap`/`expect`.
 fn is_flag_getter(cx: &CrateCx<'_>, qualified: &str) -> bool {
-    let mut candidates = bodies(cx).map(|(_, _, b)| b).filter(|b| b.parent.is_none() && b.name == qualified);
+    let mut candidates = cx.bodies().map(|b| b.body).filter(|b| b.parent.is_none() && b.name == qualified);
     let (Some(b), None) = (candidates.next(), candidates.next()) else { return false };
     let reads = b.calls.iter().filter(|c| method(c).is_some_and(|(m, _)| is_state_read_method(m))).count()
         + b.acquisitions.len();
@@ -309,10 +299,7 @@ fn is_flag_getter(cx: &CrateCx<'_>, qualified: &str) -> bool {
 }
 
 fn finding(file: u32, call: &Call, what: &str, check: Span) -> Finding {
-    Finding::new(
-        META.name,
-        META.default_level,
-        file,
+    META.finding(file,
         call.span,
         format!("flag polled in a `{what}` loop instead of awaiting a notification"),
     )

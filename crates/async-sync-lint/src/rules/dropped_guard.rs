@@ -3,7 +3,7 @@
 use crate::analysis::facts::{Acquisition, Callee, Holder, Place, PlaceRoot, Projection};
 use crate::analysis::index::{Family, LockKind};
 use crate::diagnostic::{Applicability, Finding, Span, Suggestion};
-use crate::rules::CrateCx;
+use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "dropped-guard",
@@ -65,33 +65,31 @@ shares its name with such a gate is missed.
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     let gates = refilled_semaphores(cx);
-    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
-        for body in &facts.bodies {
-            // Tests of locks and semaphores drop guards on purpose to probe
-            // the primitive; outside tests a dropped guard is a bug.
-            if body.is_test {
+    for BodyRef { fi, file_id, body, .. } in cx.bodies() {
+        // Tests of locks and semaphores drop guards on purpose to probe
+        // the primitive; outside tests a dropped guard is a bug.
+        if body.is_test {
+            continue;
+        }
+        for acq in &body.acquisitions {
+            if acq.captured_from.is_some() || !matches!(acq.holder, Holder::Wildcard | Holder::Discarded) {
                 continue;
             }
-            for acq in &body.acquisitions {
-                if acq.captured_from.is_some() || !matches!(acq.holder, Holder::Wildcard | Holder::Discarded) {
-                    continue;
-                }
-                if acq.method.starts_with("try_") {
-                    // `let _ = m.try_lock();` probes; it never waited.
-                    continue;
-                }
-                let Some(resolved) = cx.index.resolve_acquisition(fi, body, acq) else { continue };
-                if !reported_kind(resolved.kind) {
-                    continue;
-                }
-                if resolved.kind.family() == Family::Semaphore && gates.contains(last_name(&acq.receiver)) {
-                    // A semaphore the crate opens with `add_permits` is a
-                    // gate: taking a permit and dropping it waits for it to
-                    // open (`let _ = startup.acquire().await;`).
-                    continue;
-                }
-                out.push(finding(file_id, acq, resolved.kind));
+            if acq.method.starts_with("try_") {
+                // `let _ = m.try_lock();` probes; it never waited.
+                continue;
             }
+            let Some(resolved) = cx.index.resolve_acquisition(fi, body, acq) else { continue };
+            if !reported_kind(resolved.kind) {
+                continue;
+            }
+            if resolved.kind.family() == Family::Semaphore && gates.contains(last_name(&acq.receiver)) {
+                // A semaphore the crate opens with `add_permits` is a
+                // gate: taking a permit and dropping it waits for it to
+                // open (`let _ = startup.acquire().await;`).
+                continue;
+            }
+            out.push(finding(file_id, acq, resolved.kind));
         }
     }
 }
@@ -100,14 +98,10 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
 /// gives permits to with `add_permits`.
 fn refilled_semaphores<'c>(cx: &'c CrateCx<'_>) -> std::collections::HashSet<&'c str> {
     let mut names = std::collections::HashSet::new();
-    for &(_, facts) in &cx.index.files {
-        for body in &facts.bodies {
-            for call in &body.calls {
-                if let Callee::Method { receiver: Some(r), name } = &call.callee {
-                    if name == "add_permits" {
-                        names.insert(last_name(r));
-                    }
-                }
+    for call in cx.bodies().flat_map(|b| &b.body.calls) {
+        if let Callee::Method { receiver: Some(r), name } = &call.callee {
+            if name == "add_permits" {
+                names.insert(last_name(r));
             }
         }
     }
@@ -148,7 +142,7 @@ fn finding(file: u32, acq: &Acquisition, kind: LockKind) -> Finding {
     } else {
         "the lock is released before the code after it runs, so that code is not protected"
     };
-    let mut f = Finding::new(META.name, META.default_level, file, acq.span, message);
+    let mut f = META.finding(file, acq.span, message);
     match (&acq.holder, acq.wildcard_span) {
         (Holder::Wildcard, Some(us)) => {
             f = f

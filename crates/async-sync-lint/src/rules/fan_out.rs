@@ -5,7 +5,6 @@
 
 use crate::analysis::facts::{Body, Call, Callee, FileFacts, PlaceRoot, TypeRepr};
 use crate::diagnostic::Span;
-use crate::rules::lock_summary::{declared_type, peel};
 use crate::rules::CrateCx;
 
 /// How the items are fanned out, for a label on the item's `async`.
@@ -53,7 +52,7 @@ pub fn fan_out_of(cx: &CrateCx<'_>, facts: &FileFacts, body: &Body) -> Option<Fa
         if !parent.in_loop(push.ctx) && push.in_closure.is_none() {
             return None;
         }
-        let is_set = declared_type(cx, parent, set).is_some_and(|t| is_concurrent_set(&t));
+        let is_set = cx.index.declared_type(parent, set).is_some_and(|t| is_concurrent_set(&t));
         let set_name = match &set.root {
             PlaceRoot::Local { name, .. } if set.projections.is_empty() => Some(name.as_str()),
             _ => None,
@@ -87,7 +86,7 @@ fn joined_later<'b>(parent: &'b Body, name: &str) -> Option<&'b Call> {
 }
 
 fn is_concurrent_set(t: &TypeRepr) -> bool {
-    peel(t).last_segment().is_some_and(|s| CONCURRENT_SETS.contains(&s))
+    t.unshared().last_segment().is_some_and(|s| CONCURRENT_SETS.contains(&s))
 }
 
 /// The function or method name of a call.

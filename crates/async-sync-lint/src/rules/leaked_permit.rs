@@ -9,8 +9,8 @@ mod spawned;
 use crate::analysis::facts::{Body, BodyKind, Callee, Holder, Place, PlaceRoot, Projection, TypeRepr};
 use crate::analysis::index::{Ctx, Family};
 use crate::diagnostic::{FileId, Finding, Span};
-use crate::rules::lock_summary::{declared_type, peel, LockKey, LockSummary, Root};
-use crate::rules::CrateCx;
+use crate::rules::lock_summary::{LockKey, LockSummary, Root};
+use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "leaked-permit",
@@ -119,20 +119,20 @@ pub(crate) struct Sites {
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
-    let summary = LockSummary::new(cx);
-    let sites = collect(cx, &summary, out);
+    let summary = cx.lock_summary();
+    let sites = collect(cx, summary, out);
     for f in &sites.forgets {
         if sites.adds.iter().any(|a| same_semaphore(&f.sem, &a.sem) || (a.ty.is_some() && a.ty == f.ty)) {
             continue;
         }
         out.push(
-            Finding::new(META.name, META.default_level, f.file, f.span, format!("a permit of `{}` is forgotten and never given back", f.text))
+            META.finding(f.file, f.span, format!("a permit of `{}` is forgotten and never given back", f.text))
                 .with_primary_label("the permit is leaked here")
                 .with_help("let the permit drop (or `drop(permit)`) to return it; if consuming it is the point (a token bucket), refill the semaphore with `add_permits`")
                 .with_note("no `add_permits` on this semaphore appears in the crate: each forget shrinks it for good, until every `acquire().await` waits forever"),
         );
     }
-    paths::check(cx, &summary, &sites, out);
+    paths::check(cx, summary, &sites, out);
     spawned::check(cx, &sites, out);
 }
 
@@ -142,86 +142,82 @@ pub(crate) fn same_semaphore(a: &Option<String>, b: &Option<String>) -> bool {
     a.is_none() || b.is_none() || a == b
 }
 
-fn collect(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, out: &mut Vec<Finding>) -> Sites {
+fn collect(cx: &CrateCx<'_>, summary: &LockSummary<'_>, out: &mut Vec<Finding>) -> Sites {
     let mut sites = Sites { forgets: Vec::new(), adds: Vec::new() };
-    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
-        for (bi, body) in facts.bodies.iter().enumerate() {
-            for call in &body.calls {
-                let site = |acq: Option<usize>, key: Option<LockKey>, text: &str, ty: Option<TypeRepr>| Site {
-                    file: file_id,
-                    fi,
-                    bi,
-                    span: call.span,
-                    ctx: call.ctx,
-                    sem: key.as_ref().map(|k| sem_name(cx, k)),
-                    key,
-                    text: text.to_string(),
-                    acq,
-                    ty,
-                    in_test: body.is_test,
-                };
-                match &call.callee {
-                    Callee::Method { receiver, name } if name == "forget" && call.arg_count == 0 => {
-                        let acq = match receiver.as_ref().map(|r| &r.root) {
-                            Some(PlaceRoot::Local { name, .. }) => bound_to(body, name),
-                            _ => body
-                                .acquisitions
-                                .iter()
-                                .position(|a| a.span.lo >= call.span.lo && a.span.hi <= call.span.hi),
-                        };
-                        let Some(ai) = acq else { continue };
-                        let a = &body.acquisitions[ai];
-                        let Some(r) = cx.index.resolve_acquisition(fi, body, a) else { continue };
-                        if r.kind.family() != Family::Semaphore {
-                            continue;
-                        }
-                        let key = summary.key_of(fi, bi, body, &a.receiver, 0);
-                        let ty = declared_type(cx, body, &a.receiver);
-                        sites.forgets.push(site(Some(ai), key, &a.receiver.text, ty));
+    for BodyRef { fi, file_id, bi, body, .. } in cx.bodies() {
+        for call in &body.calls {
+            let site = |acq: Option<usize>, key: Option<LockKey>, text: &str, ty: Option<TypeRepr>| Site {
+                file: file_id,
+                fi,
+                bi,
+                span: call.span,
+                ctx: call.ctx,
+                sem: key.as_ref().map(|k| sem_name(cx, k)),
+                key,
+                text: text.to_string(),
+                acq,
+                ty,
+                in_test: body.is_test,
+            };
+            match &call.callee {
+                Callee::Method { receiver, name } if name == "forget" && call.arg_count == 0 => {
+                    let acq = match receiver.as_ref().map(|r| &r.root) {
+                        Some(PlaceRoot::Local { name, .. }) => bound_to(body, name),
+                        _ => body
+                            .acquisitions
+                            .iter()
+                            .position(|a| a.span.lo >= call.span.lo && a.span.hi <= call.span.hi),
+                    };
+                    let Some(ai) = acq else { continue };
+                    let a = &body.acquisitions[ai];
+                    let Some(r) = cx.index.resolve_acquisition(fi, body, a) else { continue };
+                    if r.kind.family() != Family::Semaphore {
+                        continue;
                     }
-                    Callee::Path(p) if p.last().is_some_and(|l| l == "forget") && call.arg_count == 1 => {
-                        let canon = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, p, 0);
-                        if !canon.iter().any(|s| s == "mem") {
-                            continue;
-                        }
-                        let [arg] = call.arg_idents.as_slice() else { continue };
-                        let Some(ai) = bound_to(body, arg) else { continue };
-                        let a = &body.acquisitions[ai];
-                        let Some(r) = cx.index.resolve_acquisition(fi, body, a) else { continue };
-                        match r.kind.family() {
-                            Family::Semaphore => {
-                                let key = summary.key_of(fi, bi, body, &a.receiver, 0);
-                                let ty = declared_type(cx, body, &a.receiver);
-                                sites.forgets.push(site(Some(ai), key, &a.receiver.text, ty));
-                            }
-                            // Tests forget guards on purpose to probe the lock.
-                            Family::Blocking | Family::Async if !body.is_test => out.push(
-                                Finding::new(
-                                    META.name,
-                                    META.default_level,
-                                    file_id,
-                                    call.span,
-                                    format!("guard of `{}` is forgotten: the lock is never released", a.receiver.text),
-                                )
-                                .with_primary_label("`mem::forget` skips the guard's `Drop`, which unlocks")
-                                .with_label(a.span, "acquired here")
-                                .with_help(format!("let `{arg}` drop (or call `drop({arg})`) to release the lock"))
-                                .with_note("every later `lock()` of this lock waits forever"),
-                            ),
-                            _ => {}
-                        }
-                    }
-                    Callee::Method { receiver: Some(r), name } if name == "add_permits" => {
-                        let resolved = cx.index.resolve_place(fi, body, r);
-                        if resolved.is_some_and(|x| x.kind.family() != Family::Semaphore) {
-                            continue;
-                        }
-                        let key = resolved.and_then(|_| summary.key_of(fi, bi, body, r, 0));
-                        let ty = drop_refill_type(cx, body, r);
-                        sites.adds.push(site(None, key, &r.text, ty));
-                    }
-                    _ => {}
+                    let key = summary.key_of(fi, bi, body, &a.receiver, 0);
+                    let ty = cx.index.declared_type(body, &a.receiver);
+                    sites.forgets.push(site(Some(ai), key, &a.receiver.text, ty));
                 }
+                Callee::Path(p) if p.last().is_some_and(|l| l == "forget") && call.arg_count == 1 => {
+                    let canon = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, p, 0);
+                    if !canon.iter().any(|s| s == "mem") {
+                        continue;
+                    }
+                    let [arg] = call.arg_idents.as_slice() else { continue };
+                    let Some(ai) = bound_to(body, arg) else { continue };
+                    let a = &body.acquisitions[ai];
+                    let Some(r) = cx.index.resolve_acquisition(fi, body, a) else { continue };
+                    match r.kind.family() {
+                        Family::Semaphore => {
+                            let key = summary.key_of(fi, bi, body, &a.receiver, 0);
+                            let ty = cx.index.declared_type(body, &a.receiver);
+                            sites.forgets.push(site(Some(ai), key, &a.receiver.text, ty));
+                        }
+                        // Tests forget guards on purpose to probe the lock.
+                        Family::Blocking | Family::Async if !body.is_test => out.push(
+                            META.finding(
+                                file_id,
+                                call.span,
+                                format!("guard of `{}` is forgotten: the lock is never released", a.receiver.text),
+                            )
+                            .with_primary_label("`mem::forget` skips the guard's `Drop`, which unlocks")
+                            .with_label(a.span, "acquired here")
+                            .with_help(format!("let `{arg}` drop (or call `drop({arg})`) to release the lock"))
+                            .with_note("every later `lock()` of this lock waits forever"),
+                        ),
+                        _ => {}
+                    }
+                }
+                Callee::Method { receiver: Some(r), name } if name == "add_permits" => {
+                    let resolved = cx.index.resolve_place(fi, body, r);
+                    if resolved.is_some_and(|x| x.kind.family() != Family::Semaphore) {
+                        continue;
+                    }
+                    let key = resolved.and_then(|_| summary.key_of(fi, bi, body, r, 0));
+                    let ty = drop_refill_type(cx, body, r);
+                    sites.adds.push(site(None, key, &r.text, ty));
+                }
+                _ => {}
             }
         }
     }
@@ -241,7 +237,7 @@ fn drop_refill_type(cx: &CrateCx<'_>, body: &Body, sem: &Place) -> Option<TypeRe
     if !is_drop || !direct_field {
         return None;
     }
-    declared_type(cx, body, sem)
+    cx.index.declared_type(body, sem)
 }
 
 /// The semaphore's name for matching forgets with refills: the struct that
@@ -278,13 +274,12 @@ fn declaring_struct(cx: &CrateCx<'_>, owner: &str, fields: &str) -> String {
 /// The crate struct that field `field` of struct `owner` holds (through
 /// `Arc`, `&` …), when both are unique by name.
 fn field_struct(cx: &CrateCx<'_>, owner: &str, field: &str) -> Option<String> {
-    let unique = |name: &str| {
-        let mut defs = cx.index.files.iter().flat_map(|(_, f)| f.structs.iter()).filter(|s| s.name == name);
-        let def = defs.next()?;
-        defs.next().is_none().then_some(def)
+    let unique = |name: &str| match cx.index.structs_named(name) {
+        [(_, def)] => Some(*def),
+        _ => None,
     };
     let ty = &unique(owner)?.fields.iter().find(|f| f.name == field)?.ty;
-    let next = peel(ty).last_segment()?;
+    let next = ty.unshared().last_segment()?;
     unique(next).map(|d| d.name.clone())
 }
 

@@ -5,7 +5,7 @@ use crate::analysis::facts::{Acquisition, Body, Call, Callee, Holder, LocalOrigi
 use crate::analysis::index::Family;
 use crate::diagnostic::Finding;
 use crate::rules::fan_out::{fan_out_of, FanOut};
-use crate::rules::CrateCx;
+use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "lock-as-semaphore",
@@ -86,20 +86,18 @@ deliberate every time (one writer to a terminal, one migration at a time).
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
-    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
-        for body in facts.bodies.iter().filter(|b| b.kind.is_async() && !b.is_test) {
-            let Some(fan_out) = fan_out_of(cx, facts, body) else { continue };
-            for acq in &body.acquisitions {
-                if !excludes_other_tasks(acq) || !is_shared(body, acq) {
-                    continue;
-                }
-                let Some(r) = cx.index.resolve_acquisition(fi, body, acq) else { continue };
-                if r.kind.family() != Family::Async {
-                    continue;
-                }
-                let Some((await_span, work)) = unrelated_work(body, acq) else { continue };
-                out.push(finding(file_id, acq, await_span, work, &fan_out));
+    for BodyRef { fi, file_id, facts, body, .. } in cx.bodies().filter(|b| b.body.kind.is_async() && !b.body.is_test) {
+        let Some(fan_out) = fan_out_of(cx, facts, body) else { continue };
+        for acq in &body.acquisitions {
+            if !excludes_other_tasks(acq) || !is_shared(body, acq) {
+                continue;
             }
+            let Some(r) = cx.index.resolve_acquisition(fi, body, acq) else { continue };
+            if r.kind.family() != Family::Async {
+                continue;
+            }
+            let Some((await_span, work)) = unrelated_work(body, acq) else { continue };
+            out.push(finding(file_id, acq, await_span, work, &fan_out));
         }
     }
 }
@@ -200,10 +198,7 @@ fn finding(
     work: &Call,
     fan_out: &FanOut,
 ) -> Finding {
-    Finding::new(
-        META.name,
-        META.default_level,
-        file,
+    META.finding(file,
         acq.span,
         format!(
             "`{}` is held across `{}` in every task of a fan-out: the tasks run one at a time",

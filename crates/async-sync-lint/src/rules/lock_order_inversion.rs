@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use crate::analysis::facts::LocalOrigin;
 use crate::analysis::index::LockKind;
 use crate::diagnostic::{Finding, Span};
-use crate::rules::lock_summary::{LockKey, LockSummary, Root};
-use crate::rules::CrateCx;
+use crate::rules::lock_summary::{LockKey, Root};
+use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "lock-order-inversion",
@@ -101,77 +101,72 @@ struct Edge {
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
-    let summary = LockSummary::new(cx);
+    let summary = cx.lock_summary();
     let mut edges: BTreeMap<(String, String), Edge> = BTreeMap::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
-    for (fi, &(_, facts)) in cx.index.files.iter().enumerate() {
-        for (bi, body) in facts.bodies.iter().enumerate() {
-            // A lock taken again while the task holds it is a re-entry
-            // (`reentrant-lock`'s business), not an order between it and
-            // the other locks held.
-            let held_classes = |held: &[u32]| -> Vec<String> {
-                held.iter().filter_map(|&h| summary.acq(fi, bi, h as usize)).map(|l| l.key.class()).collect()
-            };
-            for (h, ai, first, second) in summary.nested_pairs(fi, bi, body) {
-                // A map's shard locks are taken per key: their order against
-                // other locks is not modelled (re-entry is `reentrant-lock`'s).
-                if first.kind == LockKind::DashMap || second.kind == LockKind::DashMap {
-                    continue;
-                }
-                if fresh_per_call(cx, &first.key) || fresh_per_call(cx, &second.key) {
-                    continue;
-                }
-                let (a, b) = (first.key.class(), second.key.class());
-                if a == b || held_classes(&body.acquisitions[ai].held_on_acquire).contains(&b) {
-                    continue;
-                }
-                names.entry(a.clone()).or_insert_with(|| first.key.display());
-                names.entry(b.clone()).or_insert_with(|| second.key.display());
-                let (fa, acq) = (&body.acquisitions[h], &body.acquisitions[ai]);
-                edges.entry((a, b)).or_insert_with(|| Edge {
-                    file: fi,
-                    body_name: body.name.clone(),
-                    first: fa.span,
-                    first_text: first.text(fa),
-                    second: acq.span,
-                    second_text: second.text(acq),
-                    second_line: acq.span.line,
-                    second_file: fi,
-                    via: None,
-                });
+    for BodyRef { fi, bi, body, .. } in cx.bodies() {
+        // A lock taken again while the task holds it is a re-entry
+        // (`reentrant-lock`'s business), not an order between it and
+        // the other locks held.
+        let held_classes = |held: &[u32]| -> Vec<String> {
+            held.iter().filter_map(|&h| summary.acq(fi, bi, h as usize)).map(|l| l.key.class()).collect()
+        };
+        for (h, ai, first, second) in summary.nested_pairs(fi, bi, body) {
+            // A map's shard locks are taken per key: their order against
+            // other locks is not modelled (re-entry is `reentrant-lock`'s).
+            if first.kind == LockKind::DashMap || second.kind == LockKind::DashMap {
+                continue;
             }
-            for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
-                let reached = summary.reached_by_call(fi, bi, call);
-                let held = held_classes(&call.held);
-                for r in reached.iter().filter(|r| !held.contains(&r.key.class()) && r.kind != LockKind::DashMap) {
-                    for &h in &call.held {
-                        let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
-                        if first.kind == LockKind::DashMap
-                            || fresh_per_call(cx, &first.key)
-                            || fresh_per_call(cx, &r.key)
-                        {
-                            continue;
-                        }
-                        let (a, b) = (first.key.class(), r.key.class());
-                        if a == b {
-                            continue;
-                        }
-                        names.entry(a.clone()).or_insert_with(|| first.key.display());
-                        names.entry(b.clone()).or_insert_with(|| r.key.display());
-                        let fa = &body.acquisitions[h as usize];
-                        let chain = r.chain.iter().map(|h| format!("`{}`", h.callee)).collect::<Vec<_>>().join(" → ");
-                        edges.entry((a, b)).or_insert_with(|| Edge {
-                            file: fi,
-                            body_name: body.name.clone(),
-                            first: fa.span,
-                            first_text: first.text(fa),
-                            second: r.span,
-                            second_text: r.text.clone(),
-                            second_line: r.line,
-                            second_file: r.file,
-                            via: Some((call.span, chain)),
-                        });
+            if fresh_per_call(cx, &first.key) || fresh_per_call(cx, &second.key) {
+                continue;
+            }
+            let (a, b) = (first.key.class(), second.key.class());
+            if a == b || held_classes(&body.acquisitions[ai].held_on_acquire).contains(&b) {
+                continue;
+            }
+            names.entry(a.clone()).or_insert_with(|| first.key.display());
+            names.entry(b.clone()).or_insert_with(|| second.key.display());
+            let (fa, acq) = (&body.acquisitions[h], &body.acquisitions[ai]);
+            edges.entry((a, b)).or_insert_with(|| Edge {
+                file: fi,
+                body_name: body.name.clone(),
+                first: fa.span,
+                first_text: first.text(fa),
+                second: acq.span,
+                second_text: second.text(acq),
+                second_line: acq.span.line,
+                second_file: fi,
+                via: None,
+            });
+        }
+        for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
+            let reached = summary.reached_by_call(fi, bi, call);
+            let held = held_classes(&call.held);
+            for r in reached.iter().filter(|r| !held.contains(&r.key.class()) && r.kind != LockKind::DashMap) {
+                for &h in &call.held {
+                    let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
+                    if first.kind == LockKind::DashMap || fresh_per_call(cx, &first.key) || fresh_per_call(cx, &r.key) {
+                        continue;
                     }
+                    let (a, b) = (first.key.class(), r.key.class());
+                    if a == b {
+                        continue;
+                    }
+                    names.entry(a.clone()).or_insert_with(|| first.key.display());
+                    names.entry(b.clone()).or_insert_with(|| r.key.display());
+                    let fa = &body.acquisitions[h as usize];
+                    let chain = r.chain.iter().map(|h| format!("`{}`", h.callee)).collect::<Vec<_>>().join(" → ");
+                    edges.entry((a, b)).or_insert_with(|| Edge {
+                        file: fi,
+                        body_name: body.name.clone(),
+                        first: fa.span,
+                        first_text: first.text(fa),
+                        second: r.span,
+                        second_text: r.text.clone(),
+                        second_line: r.line,
+                        second_file: r.file,
+                        via: Some((call.span, chain)),
+                    });
                 }
             }
         }
@@ -187,7 +182,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
 /// other cannot deadlock with itself.
 fn fresh_per_call(cx: &CrateCx<'_>, key: &LockKey) -> bool {
     let Root::Local { file, body, name } = &key.root else { return false };
-    let body = &cx.index.files[*file].1.bodies[*body];
+    let body = cx.body(*file, *body);
     body.locals.iter().any(|l| &l.name == name && matches!(l.origin, LocalOrigin::Constructed(_)))
 }
 
@@ -270,7 +265,8 @@ fn report(
         Some((call, _)) => *call,
         None => e.second,
     };
-    let mut f = Finding::new(META.name, META.default_level, file_id, primary_span, message)
+    let mut f = META
+        .finding(file_id, primary_span, message)
         .with_primary_label(format!("`{}` acquired while `{}` is held", name(pb), name(pa)))
         .with_label(e.first, format!("`{}` held from here", e.first_text));
     if let Some((_, chain)) = &e.via {

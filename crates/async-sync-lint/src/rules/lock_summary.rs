@@ -19,7 +19,7 @@ use crate::analysis::facts::is_see_through_method;
 use crate::analysis::facts::{
     Acquisition, Body, BodyKind, Call, Callee, EndKind, Holder, LocalOrigin, Place, PlaceRoot, Projection, TypeRepr,
 };
-use crate::analysis::index::{Family, LockKind};
+use crate::analysis::index::{CrateIndex, Family, LockKind};
 use crate::diagnostic::Span;
 use crate::rules::shared_fields::SharedFields;
 use crate::rules::CrateCx;
@@ -171,8 +171,8 @@ type FileAcqs = Vec<Vec<Option<LockAcq>>>;
 type Summary = Rc<Vec<Reached>>;
 
 /// The crate's functions by name, and summaries computed on demand.
-pub struct LockSummary<'c, 'i> {
-    pub cx: &'c CrateCx<'i>,
+pub struct LockSummary<'i> {
+    pub index: &'i CrateIndex<'i>,
     by_method: HashMap<(&'i str, &'i str), Vec<(usize, usize)>>,
     free_fns: HashMap<&'i str, Vec<(usize, usize)>>,
     structs: HashSet<&'i str>,
@@ -184,10 +184,10 @@ pub struct LockSummary<'c, 'i> {
     in_progress: RefCell<HashSet<(usize, usize)>>,
 }
 
-impl<'c, 'i> LockSummary<'c, 'i> {
-    pub fn new(cx: &'c CrateCx<'i>) -> LockSummary<'c, 'i> {
-        let mut s = Self::functions(cx);
-        for (fi, &(_, facts)) in cx.index.files.iter().enumerate() {
+impl<'i> LockSummary<'i> {
+    pub fn new(index: &'i CrateIndex<'i>) -> LockSummary<'i> {
+        let mut s = Self::functions(index);
+        for (fi, &(_, facts)) in index.files.iter().enumerate() {
             let per_file = facts
                 .bodies
                 .iter()
@@ -201,19 +201,19 @@ impl<'c, 'i> LockSummary<'c, 'i> {
 
     /// The crate's functions by name, without resolving any acquisition:
     /// enough for [`Self::resolve_call`] and [`Self::callee`].
-    pub fn functions(cx: &'c CrateCx<'i>) -> LockSummary<'c, 'i> {
+    fn functions(index: &'i CrateIndex<'i>) -> LockSummary<'i> {
         let mut s = LockSummary {
-            cx,
+            index,
             by_method: HashMap::new(),
             free_fns: HashMap::new(),
             structs: HashSet::new(),
             statics: HashSet::new(),
-            shared: SharedFields::new(cx.index),
+            shared: SharedFields::new(index),
             acqs: Vec::new(),
             memo: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(HashSet::new()),
         };
-        for (fi, &(_, facts)) in cx.index.files.iter().enumerate() {
+        for (fi, &(_, facts)) in index.files.iter().enumerate() {
             s.structs.extend(facts.structs.iter().map(|d| d.name.as_str()));
             s.statics.extend(facts.statics.iter().map(|d| d.name.as_str()));
             for (bi, body) in facts.bodies.iter().enumerate() {
@@ -230,8 +230,17 @@ impl<'c, 'i> LockSummary<'c, 'i> {
         s
     }
 
+    /// Forgets the summaries computed so far. A summary computed inside a
+    /// call cycle is cut where the cycle closes, so which summaries are
+    /// remembered depends on the order of the questions: each rule starts
+    /// afresh, and its findings do not depend on the rules run before it.
+    pub(crate) fn forget_summaries(&self) {
+        self.memo.borrow_mut().clear();
+        self.in_progress.borrow_mut().clear();
+    }
+
     pub fn body(&self, file: usize, body: usize) -> &'i Body {
-        &self.cx.index.files[file].1.bodies[body]
+        &self.index.files[file].1.bodies[body]
     }
 
     /// The lock an acquisition takes, if it is a lock that can deadlock.
@@ -260,7 +269,7 @@ impl<'c, 'i> LockSummary<'c, 'i> {
     }
 
     fn lock_acq(&self, file: usize, bi: usize, body: &Body, acq: &Acquisition) -> Option<LockAcq> {
-        let resolved = self.cx.index.resolve_acquisition(file, body, acq)?;
+        let resolved = self.index.resolve_acquisition(file, body, acq)?;
         let kind = resolved.kind;
         // DashMap references hold a shard lock: the map is a lock too.
         let lockish = matches!(kind.family(), Family::Blocking | Family::Async) || kind == LockKind::DashMap;
@@ -297,7 +306,7 @@ impl<'c, 'i> LockSummary<'c, 'i> {
         let first = returned.next()?;
         let key = self.key_of(cf, cb, callee, &first.receiver, 0)?;
         let same = returned.all(|a| self.key_of(cf, cb, callee, &a.receiver, 0).as_ref() == Some(&key));
-        let kind = self.cx.index.resolve_acquisition(cf, callee, first)?.kind;
+        let kind = self.index.resolve_acquisition(cf, callee, first)?.kind;
         (same && matches!(key.root, Root::SelfOf(_))).then(|| (key, Mode::of(kind, &first.method)))
     }
 
@@ -420,7 +429,7 @@ impl<'c, 'i> LockSummary<'c, 'i> {
                     (unique(self.by_method.get(&(body.self_ty.as_deref()?, name.as_str())))?, Via::SelfValue)
                 } else {
                     let (file, _) = at?;
-                    let owner = self.cx.index.place_struct(file, body, r)?;
+                    let owner = self.index.place_struct(file, body, r)?;
                     (unique(self.by_method.get(&(owner, name.as_str())))?, Via::Receiver)
                 }
             }
@@ -455,8 +464,8 @@ impl<'c, 'i> LockSummary<'c, 'i> {
         let ty = if plain_self {
             body.self_ty.clone()?
         } else {
-            let declared = declared_type(self.cx, body, r)?;
-            match peel(&declared).last_segment()? {
+            let declared = self.index.declared_type(body, r)?;
+            match declared.unshared().last_segment()? {
                 "Self" => body.self_ty.clone()?,
                 t => t.to_string(),
             }
@@ -620,61 +629,4 @@ fn is_future_handed_on(acq: &Acquisition) -> bool {
 /// The call chain as text: `self.flush()` → `Shared::flush` → `Shared::write`.
 pub fn chain_text(r: &Reached) -> String {
     r.chain.iter().map(|h| format!("`{}`", h.callee)).collect::<Vec<_>>().join(" → ")
-}
-
-/// The declared type of a place, where syntax gives it: a field of `self`
-/// or of a declared local, a declared or constructed local, a static.
-pub fn declared_type(cx: &CrateCx<'_>, body: &Body, place: &Place) -> Option<TypeRepr> {
-    declared_type_at(cx, body, place, 0)
-}
-
-fn declared_type_at(cx: &CrateCx<'_>, body: &Body, place: &Place, depth: u32) -> Option<TypeRepr> {
-    if depth > 4 {
-        return None;
-    }
-    let mut ty = match &place.root {
-        PlaceRoot::SelfValue => TypeRepr::path(&[body.self_ty.as_deref()?], Vec::new()),
-        PlaceRoot::Local { origin, .. } => match origin {
-            LocalOrigin::Declared(t) | LocalOrigin::Constructed(t) => t.clone(),
-            LocalOrigin::Alias(p) => declared_type_at(cx, body, p, depth + 1)?,
-            LocalOrigin::Unknown => return None,
-        },
-        PlaceRoot::Path(segs) => {
-            let last = segs.last()?;
-            let mut found = cx.index.files.iter().flat_map(|(_, f)| f.statics.iter()).filter(|s| &s.name == last);
-            let s = found.next()?;
-            s.ty.clone()
-        }
-        PlaceRoot::Unknown => return None,
-    };
-    for p in &place.projections {
-        match p {
-            Projection::Field(f) => {
-                let owner = peel(&ty).last_segment()?.to_string();
-                let owner = if owner == "Self" { body.self_ty.clone()? } else { owner };
-                let mut defs = cx.index.files.iter().flat_map(|(_, fs)| fs.structs.iter()).filter(|s| s.name == owner);
-                let def = defs.next()?;
-                if defs.next().is_some() {
-                    return None;
-                }
-                ty = def.fields.iter().find(|fd| &fd.name == f)?.ty.clone();
-            }
-            Projection::Deref => {}
-            Projection::Method(m) if is_see_through_method(m) => {}
-            _ => return None,
-        }
-    }
-    Some(ty)
-}
-
-/// A type seen through references and shared-ownership wrappers.
-pub fn peel(t: &TypeRepr) -> &TypeRepr {
-    match t {
-        TypeRepr::Ref(inner) => peel(inner),
-        TypeRepr::Path { segments, args } => match (segments.last().map(String::as_str), args.first()) {
-            (Some("Arc" | "Rc" | "Box" | "Pin"), Some(inner)) => peel(inner),
-            _ => t,
-        },
-        _ => t,
-    }
 }

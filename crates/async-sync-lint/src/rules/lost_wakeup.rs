@@ -8,9 +8,7 @@ use std::collections::HashSet;
 use crate::analysis::facts::{AwaitKind, Body, ControlKind};
 use crate::diagnostic::{Finding, Span};
 use crate::rules::signal_wrappers::{signal_ops, SignalOp};
-use crate::rules::signals::{
-    describe, innermost_loop, is_shared_place, is_state_read_method, loop_body_of, method, notifies_between, within,
-};
+use crate::rules::signals::{describe, is_shared_place, is_state_read_method, method, notifies_between};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -206,15 +204,14 @@ fn checked_then_created(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mut 
             Some(via) => format!("{via} after the check"),
             None => "`Notified` created here, after the check".to_string(),
         };
-        let mut f = Finding::new(
-            META.name,
-            META.default_level,
-            w.file,
-            w.call.span,
-            "`notified()` is created after the state is checked, so a `notify_waiters()` in between is lost",
-        )
-        .with_primary_label(primary)
-        .with_label(check, "state checked here");
+        let mut f = META
+            .finding(
+                w.file,
+                w.call.span,
+                "`notified()` is created after the state is checked, so a `notify_waiters()` in between is lost",
+            )
+            .with_primary_label(primary)
+            .with_label(check, "state checked here");
         f = with_setter(f, w, s);
         out.push(
             f.with_help("create the `Notified` first and `enable()` it before checking: `let n = notify.notified(); tokio::pin!(n); n.as_mut().enable();`, then check, then `n.await`")
@@ -254,17 +251,16 @@ fn one_shot(setters: &[&Site<'_>], waiters: &[&Site<'_>], in_busy_loops: &HashSe
         if mine.is_empty() || !mine.iter().all(naive) {
             continue;
         }
-        let mut f = Finding::new(
-            META.name,
-            META.default_level,
-            s.file,
-            s.call.span,
-            format!(
+        let mut f = META
+            .finding(
+                s.file,
+                s.call.span,
+                format!(
                 "`notify_waiters()` used as a one-shot signal: a task that waits on `{}` after it fired waits forever",
                 signal_name(s)
             ),
-        )
-        .with_primary_label(s.via_text().unwrap_or_else(|| "wakes only the tasks already waiting".to_string()));
+            )
+            .with_primary_label(s.via_text().unwrap_or_else(|| "wakes only the tasks already waiting".to_string()));
         reported.insert(s.origin);
         for w in mine.iter().filter(|w| w.file == s.file).take(3) {
             f = f.with_label(w.call.span, "a task that reaches this wait later is never woken");
@@ -287,8 +283,8 @@ fn recreated_in_busy_loop(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mu
         if !body.kind.is_async() || enables(body) || w.call.bound_to.is_some() {
             continue;
         }
-        let Some(lp) = innermost_loop(body, w.call.ctx) else { continue };
-        let Some(lp_body) = loop_body_of(body, lp) else { continue };
+        let Some(lp) = body.innermost_loop(w.call.ctx) else { continue };
+        let Some(lp_body) = body.loop_body_of(lp) else { continue };
         let own_wait = |a: &crate::analysis::facts::AwaitPoint| match a.kind {
             AwaitKind::Select | AwaitKind::Join => a.span.lo <= w.call.span.lo && w.call.span.hi <= a.span.hi,
             AwaitKind::Await => a.span.lo > w.call.span.hi && a.span.lo <= w.call.span.hi + 2,
@@ -300,7 +296,7 @@ fn recreated_in_busy_loop(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mu
         if checks_in(body, lp_body) {
             continue;
         }
-        let Some(busy) = body.awaits.iter().find(|a| within(body, a.ctx, lp_body) && !own_wait(a)) else {
+        let Some(busy) = body.awaits.iter().find(|a| body.within_same_closure(a.ctx, lp_body) && !own_wait(a)) else {
             continue;
         };
         let Some(s) = setters.iter().find(|s| s.same_signal(w) && is_one_shot_signal(s, setters)) else { continue };
@@ -309,10 +305,7 @@ fn recreated_in_busy_loop(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mu
             Some(via) => format!("{via}, anew on each iteration"),
             None => "`Notified` created anew on each iteration".to_string(),
         };
-        let f = Finding::new(
-            META.name,
-            META.default_level,
-            w.file,
+        let f = META.finding(w.file,
             w.call.span,
             format!("`{}` is waited on with a new `notified()` each iteration: a `notify_waiters()` sent while the loop is busy elsewhere is lost", signal_name(w)),
         )
@@ -418,24 +411,24 @@ fn try_decides(body: &Body, check_ctx: Option<u32>, wait_ctx: Option<u32>) -> bo
         return false;
     };
     let Some(construct) = body.controls[cond as usize].parent else { return false };
-    within(body, wait_ctx, construct)
+    body.within_same_closure(wait_ctx, construct)
         || body.controls.iter().any(|c| c.parent == Some(construct) && c.kind == ControlKind::IfThen && c.returns)
 }
 
 /// Does the body check state inside control `ctl` (a loop body)?
 fn checks_in(body: &Body, ctl: u32) -> bool {
-    conditional_reads(body).iter().any(|(_, ctx, _)| within(body, *ctx, ctl))
+    conditional_reads(body).iter().any(|(_, ctx, _)| body.within_same_closure(*ctx, ctl))
 }
 
 /// A state check made before the waiter's `notified()` is created, in the
 /// same loop iteration, with no earlier `notified()` on the same `Notify`.
 fn check_before(w: &Site<'_>, waiters: &[&Site<'_>]) -> Option<Span> {
-    let lp = innermost_loop(w.body, w.call.ctx);
+    let lp = w.body.innermost_loop(w.call.ctx);
     let check = conditional_reads(w.body)
         .into_iter()
         .filter(|(s, ctx, is_try)| {
             s.hi <= w.call.span.lo
-                && innermost_loop(w.body, *ctx) == lp
+                && w.body.innermost_loop(*ctx) == lp
                 && (!is_try || try_decides(w.body, *ctx, w.call.ctx))
         })
         .map(|(s, _, _)| s)
@@ -443,7 +436,7 @@ fn check_before(w: &Site<'_>, waiters: &[&Site<'_>]) -> Option<Span> {
     let created_first = waiters.iter().any(|o| {
         std::ptr::eq(o.body, w.body)
             && o.call.span.hi <= check.lo
-            && innermost_loop(w.body, o.call.ctx) == lp
+            && w.body.innermost_loop(o.call.ctx) == lp
             && o.same_signal(w)
     });
     (!created_first).then_some(check)

@@ -2,8 +2,12 @@
 //! [`declare_rule!`], which keeps its documentation next to its code; the
 //! registry below is the one hand-kept list, checked by meta-tests.
 
+use std::cell::OnceCell;
+
+use crate::analysis::facts::{Body, FileFacts};
 use crate::analysis::index::CrateIndex;
-use crate::diagnostic::{Finding, Level};
+use crate::diagnostic::{FileId, Finding, Level, Span};
+use crate::rules::lock_summary::LockSummary;
 
 pub mod blocking_in_async;
 pub mod blocking_summary;
@@ -44,6 +48,14 @@ pub struct RuleMeta {
     pub options: &'static [options::RuleOption],
 }
 
+impl RuleMeta {
+    /// A finding of this rule at its default level; the engine applies the
+    /// configured level later.
+    pub fn finding(&self, file: FileId, primary: Span, message: impl Into<String>) -> Finding {
+        Finding::new(self.name, self.default_level, file, primary, message)
+    }
+}
+
 /// Declares a rule's metadata as a `pub static META: RuleMeta`, with the
 /// options of its configuration table, if it has any:
 ///
@@ -82,19 +94,65 @@ macro_rules! declare_rule {
     };
 }
 
-/// What a rule sees: one package's merged facts.
+/// What a rule sees: one package's merged facts, and the queries rules
+/// share over them.
 pub struct CrateCx<'a> {
     pub index: &'a CrateIndex<'a>,
     /// The options of the run's configuration; read them with
     /// [`CrateCx::option`].
-    pub options: &'a options::RuleOptions,
+    options: &'a options::RuleOptions,
+    /// Built on first use, once per package.
+    lock_summary: OnceCell<LockSummary<'a>>,
 }
 
-impl CrateCx<'_> {
+/// A body of the package, with where it is: `fi` indexes the package's
+/// files (for index queries), `file_id` names the file in findings.
+#[derive(Clone, Copy)]
+pub struct BodyRef<'a> {
+    pub fi: usize,
+    pub file_id: FileId,
+    pub facts: &'a FileFacts,
+    pub bi: usize,
+    pub body: &'a Body,
+}
+
+impl<'a> CrateCx<'a> {
+    pub fn new(index: &'a CrateIndex<'a>, options: &'a options::RuleOptions) -> CrateCx<'a> {
+        CrateCx { index, options, lock_summary: OnceCell::new() }
+    }
+
     /// The values of an option `rule` declares; empty when not set.
     pub fn option(&self, rule: &RuleMeta, name: &str) -> &[String] {
         debug_assert!(rule.option(name).is_some(), "`{}` declares no option `{name}`", rule.name);
         self.options.get(rule.name, name)
+    }
+
+    /// Every body of the package (functions, closures, async blocks), file
+    /// by file in index order.
+    pub fn bodies(&self) -> impl Iterator<Item = BodyRef<'a>> + 'a {
+        let files = &self.index.files;
+        files.iter().enumerate().flat_map(|(fi, &(file_id, facts))| {
+            facts.bodies.iter().enumerate().map(move |(bi, body)| BodyRef { fi, file_id, facts, bi, body })
+        })
+    }
+
+    /// The body `bi` of the package's file `fi`.
+    pub fn body(&self, fi: usize, bi: usize) -> &'a Body {
+        &self.index.files[fi].1.bodies[bi]
+    }
+
+    /// The locks every function of the package takes, itself or through
+    /// calls; built on first use and shared by the rules.
+    pub fn lock_summary(&self) -> &LockSummary<'a> {
+        self.lock_summary.get_or_init(|| LockSummary::new(self.index))
+    }
+
+    /// Called before each rule runs (by the engine, and by harnesses that
+    /// call the rules themselves).
+    pub fn start_rule(&self) {
+        if let Some(summary) = self.lock_summary.get() {
+            summary.forget_summaries();
+        }
     }
 }
 
@@ -143,4 +201,87 @@ pub fn engine_codes() -> &'static [RuleMeta] {
 /// A rule or an engine code by name.
 pub fn find_code(name: &str) -> Option<&'static RuleMeta> {
     find(name).or_else(|| engine_codes().iter().find(|r| r.name == name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::facts::FileFacts;
+    use crate::input::workspace::Edition;
+
+    fn facts(src: &str) -> FileFacts {
+        let file = syn::parse_file(src).expect("parses");
+        crate::analysis::extract::extract(&file, src, 0, Edition::E2021)
+    }
+
+    /// Two functions that call each other: the summary computed first is
+    /// cut where the cycle closes, so the memo must not outlive a rule.
+    const CYCLE: &str = r#"
+static X: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
+static Y: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
+fn a() { let _x = X.lock().unwrap(); b(); }
+fn b() { let _y = Y.lock().unwrap(); a(); }
+"#;
+
+    fn locks_of(cx: &CrateCx<'_>, name: &str) -> Vec<String> {
+        let bi = cx.index.files[0].1.bodies.iter().position(|b| b.name == name).expect("the function");
+        let mut locks: Vec<String> = cx.lock_summary().summary(0, bi).iter().map(|r| r.key.class()).collect();
+        locks.sort();
+        locks
+    }
+
+    #[test]
+    fn the_lock_summary_is_shared_but_its_memo_is_per_rule() {
+        let f = facts(CYCLE);
+        let index = CrateIndex::new(vec![(0, &f)]);
+        let options = Default::default();
+        let cx = CrateCx::new(&index, &options);
+        // Asked first, `a` reaches both locks.
+        let a_alone = locks_of(&cx, "a");
+        assert_eq!(a_alone.len(), 2, "{a_alone:?}");
+        cx.start_rule();
+        // Asked after `b`, `a`'s summary was cut inside `b`'s cycle.
+        let _ = locks_of(&cx, "b");
+        assert_eq!(locks_of(&cx, "a").len(), 1, "the cut summary is remembered within one rule");
+        // The next rule starts afresh, with the same summary tables.
+        let tables = cx.lock_summary() as *const LockSummary<'_>;
+        cx.start_rule();
+        assert_eq!(locks_of(&cx, "a"), a_alone);
+        assert!(std::ptr::eq(tables, cx.lock_summary()), "built once per package");
+    }
+
+    /// Each rule run alone on a fresh context finds what it finds after
+    /// all the rules before it ran on a shared one.
+    #[test]
+    fn a_rules_findings_do_not_depend_on_the_rules_before_it() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut sources = vec![CYCLE.to_string()];
+        for rule in ["reentrant-lock", "lock-order-inversion", "leaked-permit", "lost-wakeup"] {
+            let mut files: Vec<_> =
+                std::fs::read_dir(root.join(rule)).expect("fixtures").flatten().map(|e| e.path()).collect();
+            files.sort();
+            sources.extend(
+                files
+                    .iter()
+                    .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+                    .map(|p| std::fs::read_to_string(p).unwrap()),
+            );
+        }
+        assert!(sources.len() > 20, "the fixtures are read");
+        let options = Default::default();
+        for src in &sources {
+            let f = facts(src);
+            let index = CrateIndex::new(vec![(0, &f)]);
+            let shared = CrateCx::new(&index, &options);
+            for (meta, check) in checks() {
+                let mut after_others = Vec::new();
+                shared.start_rule();
+                check(&shared, &mut after_others);
+                let mut alone = Vec::new();
+                check(&CrateCx::new(&index, &options), &mut alone);
+                let spans = |v: &[Finding]| v.iter().map(|f| (f.primary.lo, f.message.clone())).collect::<Vec<_>>();
+                assert_eq!(spans(&after_others), spans(&alone), "{}", meta.name);
+            }
+        }
+    }
 }

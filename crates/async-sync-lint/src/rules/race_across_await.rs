@@ -1,10 +1,10 @@
 //! `race-across-await`: shared state read before an await and written after
 //! it from what was read, with no guard spanning read, await and write.
 
-use crate::analysis::facts::{Body, Callee, ControlKind, Holder, LocalOrigin, Place, PlaceRoot, Projection, TypeRepr};
+use crate::analysis::facts::{Body, Callee, ControlKind, Holder, LocalOrigin, Place, PlaceRoot, TypeRepr};
 use crate::analysis::index::Family;
 use crate::diagnostic::{Finding, Span};
-use crate::rules::CrateCx;
+use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "race-across-await",
@@ -171,22 +171,20 @@ fn is_atomic_rmw(method: &str) -> bool {
 const WRITES: &[&str] = &["store", "swap", "set", "replace", "insert", "push", "push_back", "push_front"];
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
-    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
-        for body in facts.bodies.iter().filter(|b| b.kind.is_async()) {
-            if body.awaits.is_empty() {
-                continue;
-            }
-            let (reads, writes) = ops(cx, fi, body);
-            if reads.is_empty() || writes.is_empty() {
-                continue;
-            }
-            // Acquisitions that really are guards (not `Cell::get` values).
-            let guards: Vec<u32> =
-                (0..body.acquisitions.len() as u32).filter(|&a| guard_kind(cx, fi, body, a).is_some()).collect();
-            for w in &writes {
-                if let Some((r, dep, aw)) = stale_read(body, &guards, &reads, w) {
-                    out.push(finding(file_id, body, r, w, dep, aw));
-                }
+    for BodyRef { fi, file_id, body, .. } in cx.bodies().filter(|b| b.body.kind.is_async()) {
+        if body.awaits.is_empty() {
+            continue;
+        }
+        let (reads, writes) = ops(cx, fi, body);
+        if reads.is_empty() || writes.is_empty() {
+            continue;
+        }
+        // Acquisitions that really are guards (not `Cell::get` values).
+        let guards: Vec<u32> =
+            (0..body.acquisitions.len() as u32).filter(|&a| guard_kind(cx, fi, body, a).is_some()).collect();
+        for w in &writes {
+            if let Some((r, dep, aw)) = stale_read(body, &guards, &reads, w) {
+                out.push(finding(file_id, body, r, w, dep, aw));
             }
         }
     }
@@ -323,7 +321,7 @@ fn call_target(
         return Some((format!("guard:{}", acq.receiver.identity()?), acq.receiver.text.clone(), kind, Some(g)));
     }
     // No guard: the receiver itself must be shared interior-mutable state.
-    let ty = declared_type(cx, body, recv, 0);
+    let ty = cx.index.declared_type(body, recv);
     let class = ty.as_ref().map(classify);
     let kind = match method {
         "load" if arg_count == 1 => StateKind::Atomic,
@@ -427,7 +425,7 @@ enum Class {
 }
 
 fn classify(t: &TypeRepr) -> Class {
-    let t = peel(t);
+    let t = t.unshared();
     let Some(last) = t.last_segment() else { return Class::Other };
     match last {
         l if l.starts_with("Atomic") => Class::Atomic,
@@ -441,61 +439,6 @@ fn classify(t: &TypeRepr) -> Class {
         | "i16" | "i32" | "i64" | "i128" | "bool" | "f32" | "f64" => Class::Plain,
         _ => Class::Other,
     }
-}
-
-/// Strips references and sharing wrappers.
-fn peel(t: &TypeRepr) -> &TypeRepr {
-    match t {
-        TypeRepr::Ref(inner) => peel(inner),
-        TypeRepr::Path { args, .. } if matches!(t.last_segment(), Some("Arc" | "Rc" | "Box" | "Pin")) => {
-            args.first().map_or(t, peel)
-        }
-        _ => t,
-    }
-}
-
-/// The declared type of a place, from field, parameter, `let` and static
-/// declarations of this crate. Structs are looked up by name; an ambiguous
-/// name gives `None`.
-fn declared_type(cx: &CrateCx<'_>, body: &Body, place: &Place, depth: u32) -> Option<TypeRepr> {
-    if depth > 6 {
-        return None;
-    }
-    let mut ty = match &place.root {
-        PlaceRoot::SelfValue => TypeRepr::path(&[body.self_ty.as_deref()?], Vec::new()),
-        PlaceRoot::Local { origin, .. } => match origin {
-            LocalOrigin::Declared(t) | LocalOrigin::Constructed(t) => t.clone(),
-            LocalOrigin::Alias(p) => declared_type(cx, body, p, depth + 1)?,
-            LocalOrigin::Unknown => return None,
-        },
-        PlaceRoot::Path(segs) => {
-            let name = segs.last()?;
-            let mut found = cx.index.files.iter().flat_map(|(_, f)| f.statics.iter()).filter(|s| &s.name == name);
-            let s = found.next()?;
-            if found.next().is_some() {
-                return None;
-            }
-            s.ty.clone()
-        }
-        PlaceRoot::Unknown => return None,
-    };
-    for p in &place.projections {
-        match p {
-            Projection::Field(f) => {
-                let name = peel(&ty).last_segment()?.to_string();
-                let mut found = cx.index.files.iter().flat_map(|(_, f)| f.structs.iter()).filter(|s| s.name == name);
-                let s = found.next()?;
-                if found.next().is_some() {
-                    return None;
-                }
-                ty = s.fields.iter().find(|fd| &fd.name == f)?.ty.clone();
-            }
-            Projection::Deref => {}
-            Projection::Method(m) if crate::analysis::facts::is_see_through_method(m) => {}
-            _ => return None,
-        }
-    }
-    Some(ty)
 }
 
 /// The read this write depends on, with no fresh re-read after the await:
@@ -675,7 +618,8 @@ fn finding(file: u32, body: &Body, r: &Op, w: &Op, dep: Dep, aw: u32) -> Finding
         Dep::Data => ("value read here", "written from the stale value here"),
         Dep::Check | Dep::EarlyExit => ("checked here", "written on a stale check here"),
     };
-    let mut f = Finding::new(META.name, META.default_level, file, w.span, message)
+    let mut f = META
+        .finding(file, w.span, message)
         .with_primary_label(write_label)
         .with_label(r.span, read_label)
         .with_label(body.awaits[aw as usize].span, "another task can change it here");

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use crate::analysis::facts::{Body, Callee, Holder};
 use crate::analysis::index::{Family, LockKind};
 use crate::diagnostic::Finding;
-use crate::rules::lock_summary::{chain_text, LockAcq, LockSummary, Mode};
-use crate::rules::CrateCx;
+use crate::rules::lock_summary::{chain_text, LockAcq, Mode};
+use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "reentrant-lock",
@@ -108,119 +108,100 @@ on that shard in between).
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
-    let summary = LockSummary::new(cx);
-    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
-        for (bi, body) in facts.bodies.iter().enumerate() {
-            let mut reported: BTreeSet<(u32, u32)> = BTreeSet::new();
-            // Directly: the second acquisition sees the first live.
-            for (h, ai, first, second) in summary.nested_pairs(fi, bi, body) {
-                if first.key != second.key || !blocks(first, second) {
-                    continue;
-                }
-                // Tests of an `RwLock` take two read guards on purpose;
-                // with no writer queued in a test, that cannot block.
-                if body.is_test && is_read_read(first, second) {
-                    continue;
-                }
-                let acq = &body.acquisitions[ai];
-                if !reported.insert((acq.span.lo, acq.span.hi)) {
-                    continue;
-                }
-                let f = body.acquisitions[h].span;
-                let finding = Finding::new(
-                    META.name,
-                    META.default_level,
-                    file_id,
-                    acq.span,
-                    message(first, second, &second.text(acq), ""),
-                )
+    let summary = cx.lock_summary();
+    for BodyRef { fi, file_id, bi, body, .. } in cx.bodies() {
+        let mut reported: BTreeSet<(u32, u32)> = BTreeSet::new();
+        // Directly: the second acquisition sees the first live.
+        for (h, ai, first, second) in summary.nested_pairs(fi, bi, body) {
+            if first.key != second.key || !blocks(first, second) {
+                continue;
+            }
+            // Tests of an `RwLock` take two read guards on purpose;
+            // with no writer queued in a test, that cannot block.
+            if body.is_test && is_read_read(first, second) {
+                continue;
+            }
+            let acq = &body.acquisitions[ai];
+            if !reported.insert((acq.span.lo, acq.span.hi)) {
+                continue;
+            }
+            let f = body.acquisitions[h].span;
+            let finding = META
+                .finding(file_id, acq.span, message(first, second, &second.text(acq), ""))
                 .with_primary_label(second_label(second))
                 .with_label(f, first_label(body, h));
-                out.push(advise(finding, first, second, holder_name(body, h)));
+            out.push(advise(finding, first, second, holder_name(body, h)));
+        }
+        // A DashMap touched again (`insert`, `remove` …) while a
+        // reference into it is live: those methods lock a shard too.
+        for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
+            let Callee::Method { receiver: Some(place), name } = &call.callee else { continue };
+            if !is_map_shard_method(name)
+                || !cx.index.resolve_place(fi, body, place).is_some_and(|r| r.kind == LockKind::DashMap)
+            {
+                continue;
             }
-            // A DashMap touched again (`insert`, `remove` …) while a
-            // reference into it is live: those methods lock a shard too.
-            for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
-                let Callee::Method { receiver: Some(place), name } = &call.callee else { continue };
-                if !is_map_shard_method(name)
-                    || !cx.index.resolve_place(fi, body, place).is_some_and(|r| r.kind == LockKind::DashMap)
-                {
+            let Some(key) = summary.key_of(fi, bi, body, place, 0) else { continue };
+            let second = LockAcq { key, kind: LockKind::DashMap, mode: Mode::of(LockKind::DashMap, name), waits: true };
+            for &h in &call.held {
+                let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
+                if first.key != second.key || !blocks(first, &second) {
                     continue;
                 }
-                let Some(key) = summary.key_of(fi, bi, body, place, 0) else { continue };
-                let second =
-                    LockAcq { key, kind: LockKind::DashMap, mode: Mode::of(LockKind::DashMap, name), waits: true };
-                for &h in &call.held {
-                    let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
-                    if first.key != second.key || !blocks(first, &second) {
-                        continue;
-                    }
-                    if (body.is_test && is_read_read(first, &second)) || !reported.insert((call.span.lo, call.span.hi))
-                    {
-                        continue;
-                    }
-                    let finding = Finding::new(
-                        META.name,
-                        META.default_level,
-                        file_id,
-                        call.span,
-                        message(first, &second, &place.text, ""),
-                    )
+                if (body.is_test && is_read_read(first, &second)) || !reported.insert((call.span.lo, call.span.hi)) {
+                    continue;
+                }
+                let finding = META
+                    .finding(file_id, call.span, message(first, &second, &place.text, ""))
                     .with_primary_label(format!("`{name}` locks a shard of `{}` again", place.text))
                     .with_label(body.acquisitions[h as usize].span, first_label(body, h as usize));
-                    out.push(advise(finding, first, &second, holder_name(body, h as usize)));
-                }
+                out.push(advise(finding, first, &second, holder_name(body, h as usize)));
             }
-            // Through calls made while a guard is live.
-            for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
-                let reached = summary.reached_by_call(fi, bi, call);
-                if reached.is_empty() {
+        }
+        // Through calls made while a guard is live.
+        for call in body.calls.iter().filter(|c| !c.held.is_empty()) {
+            let reached = summary.reached_by_call(fi, bi, call);
+            if reached.is_empty() {
+                continue;
+            }
+            for &h in &call.held {
+                let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
+                let Some(r) = reached.iter().find(|r| {
+                    r.same_instance
+                        && r.key == first.key
+                        && blocks(first, &LockAcq { key: r.key.clone(), kind: r.kind, mode: r.mode, waits: true })
+                }) else {
+                    continue;
+                };
+                if !reported.insert((call.span.lo, call.span.hi)) {
                     continue;
                 }
-                for &h in &call.held {
-                    let Some(first) = summary.acq(fi, bi, h as usize) else { continue };
-                    let Some(r) = reached.iter().find(|r| {
-                        r.same_instance
-                            && r.key == first.key
-                            && blocks(first, &LockAcq { key: r.key.clone(), kind: r.kind, mode: r.mode, waits: true })
-                    }) else {
-                        continue;
-                    };
-                    if !reported.insert((call.span.lo, call.span.hi)) {
-                        continue;
-                    }
-                    let second = LockAcq { key: r.key.clone(), kind: r.kind, mode: r.mode, waits: true };
-                    if body.is_test && is_read_read(first, &second) {
-                        continue;
-                    }
-                    let first_acq = &body.acquisitions[h as usize];
-                    let mut finding = Finding::new(
-                        META.name,
-                        META.default_level,
-                        file_id,
-                        call.span,
-                        message(first, &second, &first.text(first_acq), " by this call"),
-                    )
+                let second = LockAcq { key: r.key.clone(), kind: r.kind, mode: r.mode, waits: true };
+                if body.is_test && is_read_read(first, &second) {
+                    continue;
+                }
+                let first_acq = &body.acquisitions[h as usize];
+                let mut finding = META
+                    .finding(file_id, call.span, message(first, &second, &first.text(first_acq), " by this call"))
                     .with_primary_label(format!("calls {}, which locks `{}` again", chain_text(r), r.text))
                     .with_label(first_acq.span, first_label(body, h as usize));
-                    for hop in r.chain.iter().skip(1).filter(|h| h.file == fi) {
-                        finding = finding.with_label(hop.span, format!("then calls `{}`", hop.callee));
-                    }
-                    if r.file == fi {
-                        finding = finding.with_label(r.span, "second acquisition here, while the first guard is held");
-                    }
-                    finding = finding.with_note(format!(
-                        "`{}` acquires `{}` at line {}{}",
-                        r.body_name,
-                        r.text,
-                        r.line,
-                        if r.file == fi { "" } else { " of its file" }
-                    ));
-                    if let Some(shared) = &r.shared_by {
-                        finding = finding.with_note(shared.clone());
-                    }
-                    out.push(advise(finding, first, &second, holder_name(body, h as usize)));
+                for hop in r.chain.iter().skip(1).filter(|h| h.file == fi) {
+                    finding = finding.with_label(hop.span, format!("then calls `{}`", hop.callee));
                 }
+                if r.file == fi {
+                    finding = finding.with_label(r.span, "second acquisition here, while the first guard is held");
+                }
+                finding = finding.with_note(format!(
+                    "`{}` acquires `{}` at line {}{}",
+                    r.body_name,
+                    r.text,
+                    r.line,
+                    if r.file == fi { "" } else { " of its file" }
+                ));
+                if let Some(shared) = &r.shared_by {
+                    finding = finding.with_note(shared.clone());
+                }
+                out.push(advise(finding, first, &second, holder_name(body, h as usize)));
             }
         }
     }

@@ -3,10 +3,8 @@
 use crate::analysis::facts::{Body, Call, ControlKind};
 use crate::diagnostic::{FileId, Finding, Span};
 use crate::rules::signal_wrappers::{signal_ops, SignalOp};
-use crate::rules::signals::{
-    bodies, classify, describe, in_condition, innermost_loop, key, method, shown, PrimitiveKey, SigKind,
-};
-use crate::rules::CrateCx;
+use crate::rules::signals::{classify, describe, key, method, shown, PrimitiveKey, SigKind};
+use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "signal-as-queue",
@@ -152,7 +150,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     for n in ops.iter().filter(|o| o.op == "notified" && o.body.kind.is_async()) {
         consumer(n, &producers, out);
     }
-    for (fi, file, body) in bodies(cx) {
+    for BodyRef { fi, file_id: file, body, .. } in cx.bodies() {
         for call in &body.calls {
             watch_per_item(cx, fi, file, body, call, out);
         }
@@ -163,14 +161,14 @@ fn consumer(n: &SignalOp<'_>, producers: &[Producer<'_>], out: &mut Vec<Finding>
     let (body, file) = (n.body, n.file);
     let wake = n.call.span;
     {
-        let level = innermost_loop(body, n.call.ctx);
+        let level = body.innermost_loop(n.call.ctx);
         for t in &body.calls {
             let Some((m, Some(r))) = method(t) else { continue };
             if !matches!(m, "pop" | "pop_front" | "pop_back" | "take") || t.arg_count != 0 {
                 continue;
             }
             // After the wake-up, at the same loop level: one item per wake.
-            if t.span.lo < wake.hi || innermost_loop(body, t.ctx) != level || in_while_cond(body, t.ctx) {
+            if t.span.lo < wake.hi || body.innermost_loop(t.ctx) != level || in_while_cond(body, t.ctx) {
                 continue;
             }
             let Some(tkey) = key(body, r) else { continue };
@@ -200,7 +198,8 @@ fn consumer(n: &SignalOp<'_>, producers: &[Producer<'_>], out: &mut Vec<Finding>
                     "drain after each wake-up: `while let Some(item) = … { … }` (pop into a local, not in the `while let` scrutinee of a held lock), or use `tokio::sync::mpsc`",
                 )
             };
-            let mut f = Finding::new(META.name, META.default_level, file, t.span, message)
+            let mut f = META
+                .finding(file, t.span, message)
                 .with_primary_label(label)
                 .with_label(wake, n.via_text().map_or("woken here".to_string(), |via| format!("woken here: {via}")));
             if p.op.file == file {
@@ -228,7 +227,7 @@ fn rereads_after(body: &Body, wake: Span, collection: &PrimitiveKey) -> bool {
     body.calls.iter().any(|c| {
         let Some((m, Some(r))) = method(c) else { return false };
         let whole = matches!(m, "drain" | "clear" | "split_off" | "retain" | "append" | "truncate")
-            || matches!(m, "is_empty" | "len") && in_condition(body, c.ctx);
+            || matches!(m, "is_empty" | "len") && body.in_condition(c.ctx);
         whole && c.span.lo >= wake.hi && key(body, r).is_some_and(|k| k.matches(collection))
     })
 }
@@ -254,7 +253,7 @@ fn watch_per_item(cx: &CrateCx<'_>, fi: usize, file: FileId, body: &Body, call: 
     if call.arg_idents.is_empty() {
         return;
     }
-    let Some(lp) = innermost_loop(body, call.ctx) else { return };
+    let Some(lp) = body.innermost_loop(call.ctx) else { return };
     if body.leaves_before(call.ctx, Some(lp)) {
         // `send(Connected); return Ok(..)`: sent once, as the loop ends.
         return;
@@ -265,7 +264,7 @@ fn watch_per_item(cx: &CrateCx<'_>, fi: usize, file: FileId, body: &Body, call: 
         ControlKind::For => ctl.binds_item,
         ControlKind::While => body.calls.iter().any(|c| {
             in_while_cond(body, c.ctx)
-                && innermost_loop(body, c.ctx) == Some(lp)
+                && body.innermost_loop(c.ctx) == Some(lp)
                 && method(c).is_some_and(|(m, _)| matches!(m, "recv" | "pop" | "pop_front" | "pop_back"))
         }),
         _ => false,
@@ -274,10 +273,7 @@ fn watch_per_item(cx: &CrateCx<'_>, fi: usize, file: FileId, body: &Body, call: 
         return;
     }
     out.push(
-        Finding::new(
-            META.name,
-            META.default_level,
-            file,
+        META.finding(file,
             call.span,
             format!("`watch` value sent once per item: receivers of `{}` only see the latest", r.text),
         )

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use crate::analysis::facts::{Body, BodyKind, Call, PlaceRoot};
 use crate::diagnostic::FileId;
 use crate::rules::lock_summary::LockSummary;
-use crate::rules::signals::{bodies, in_condition, is_state_read_method, key, maybe_notify, method, PrimitiveKey};
-use crate::rules::CrateCx;
+use crate::rules::signals::{is_state_read_method, key, maybe_notify, method, PrimitiveKey};
+use crate::rules::{BodyRef, CrateCx};
 
 /// Wrappers of wrappers are followed this many levels deep.
 pub const MAX_WRAPPER_DEPTH: usize = 3;
@@ -87,7 +87,7 @@ impl SignalOp<'_> {
 /// `Notify` (or an unknown type), direct or through wrapper methods.
 pub fn signal_ops<'a>(cx: &'a CrateCx<'_>) -> Vec<SignalOp<'a>> {
     let mut out = Vec::new();
-    for (fi, file, body) in bodies(cx) {
+    for BodyRef { fi, file_id: file, body, .. } in cx.bodies() {
         for call in &body.calls {
             if let Some((op, k)) = direct_op(cx, fi, body, call) {
                 let origin = (fi, call.span.lo, call.span.hi);
@@ -98,15 +98,15 @@ pub fn signal_ops<'a>(cx: &'a CrateCx<'_>) -> Vec<SignalOp<'a>> {
     if out.is_empty() {
         return out;
     }
-    let summary = LockSummary::new(cx);
+    let summary = cx.lock_summary();
     let mut memo: HashMap<(usize, usize), Vec<Effect>> = HashMap::new();
-    for (fi, file, body) in bodies(cx) {
+    for BodyRef { fi, file_id: file, body, .. } in cx.bodies() {
         for call in &body.calls {
             let Some(target) = summary.method_callee(body, call) else { continue };
             if direct_op(cx, fi, body, call).is_some() {
                 continue;
             }
-            let effects = effects_of(cx, &summary, target, 0, &mut memo);
+            let effects = effects_of(cx, summary, target, 0, &mut memo);
             let Some((name, Some(recv))) = method(call) else { continue };
             let own = if matches!(recv.root, PlaceRoot::SelfValue) && recv.projections.is_empty() {
                 None
@@ -173,7 +173,7 @@ fn call_performs(body: &Body, call: &Call, op: &str) -> bool {
 /// through the wrappers it calls in turn.
 fn effects_of(
     cx: &CrateCx<'_>,
-    summary: &LockSummary<'_, '_>,
+    summary: &LockSummary<'_>,
     (fi, bi): (usize, usize),
     depth: usize,
     memo: &mut HashMap<(usize, usize), Vec<Effect>>,
@@ -241,7 +241,7 @@ fn wraps(body: &Body, call: &Call, op: &str) -> bool {
         && call.awaited
         && !body.in_loop(call.ctx)
         && !body.calls.iter().any(|c| {
-            method(c).is_some_and(|(m, _)| m == "enable" || is_state_read_method(m) && in_condition(body, c.ctx))
+            method(c).is_some_and(|(m, _)| m == "enable" || is_state_read_method(m) && body.in_condition(c.ctx))
         })
-        && !body.acquisitions.iter().any(|a| in_condition(body, a.ctx))
+        && !body.acquisitions.iter().any(|a| body.in_condition(a.ctx))
 }

@@ -3,8 +3,8 @@
 //! different bodies name the same primitive, and where a call sits among the
 //! `if`s and loops of its body.
 
-use crate::analysis::facts::{Body, Call, Callee, ControlKind, LocalOrigin, Place, PlaceRoot, Projection};
-use crate::diagnostic::{FileId, Span};
+use crate::analysis::facts::{Body, Call, Callee, LocalOrigin, Place, PlaceRoot, Projection};
+use crate::diagnostic::Span;
 use crate::rules::CrateCx;
 
 /// The signalling primitives these rules care about.
@@ -38,7 +38,7 @@ pub fn maybe_notify(cx: &CrateCx<'_>, file: usize, body: &Body, place: &Place) -
     match classify(cx, file, body, place) {
         Some(SigKind::Notify) => true,
         Some(_) => false,
-        None => match crate::rules::lock_summary::declared_type(cx, body, place) {
+        None => match cx.index.declared_type(body, place) {
             Some(declared) => may_name_notify(cx, &declared),
             // `wrapper.finished.notify_waiters()` with `wrapper` of unknown
             // type: no field of that name in the crate is a `Notify`.
@@ -62,7 +62,7 @@ pub fn maybe_notify(cx: &CrateCx<'_>, file: usize, body: &Body, place: &Place) -
 /// Can a declared type be a `Notify` (it names one, an alias, or nothing
 /// we can see)?
 fn may_name_notify(cx: &CrateCx<'_>, ty: &crate::analysis::facts::TypeRepr) -> bool {
-    match crate::rules::lock_summary::peel(ty).last_segment() {
+    match ty.unshared().last_segment() {
         Some(last) => last == "Notify" || is_alias(cx, last),
         None => true,
     }
@@ -70,7 +70,7 @@ fn may_name_notify(cx: &CrateCx<'_>, ty: &crate::analysis::facts::TypeRepr) -> b
 
 /// A type alias of the crate: its name says nothing about what it is.
 fn is_alias(cx: &CrateCx<'_>, name: &str) -> bool {
-    cx.index.files.iter().any(|(_, f)| f.aliases.iter().any(|a| a.name == name))
+    !cx.index.aliases_named(name).is_empty()
 }
 
 /// A name for "the same primitive" across bodies: the field it lives in
@@ -145,80 +145,6 @@ pub fn method(call: &Call) -> Option<(&str, Option<&Place>)> {
     }
 }
 
-/// Is control `ancestor` on the chain from `ctx` outwards (not crossing a
-/// closure)?
-pub fn within(body: &Body, ctx: Option<u32>, ancestor: u32) -> bool {
-    let mut cur = ctx;
-    while let Some(id) = cur {
-        if id == ancestor {
-            return true;
-        }
-        let c = &body.controls[id as usize];
-        if c.kind == ControlKind::Closure {
-            return false;
-        }
-        cur = c.parent;
-    }
-    false
-}
-
-/// The innermost loop (`Loop`/`While`/`For` control) whose body or
-/// condition encloses `ctx`, not crossing a closure.
-pub fn innermost_loop(body: &Body, ctx: Option<u32>) -> Option<u32> {
-    let mut cur = ctx;
-    while let Some(id) = cur {
-        let c = &body.controls[id as usize];
-        match c.kind {
-            ControlKind::Closure => return None,
-            ControlKind::LoopBody | ControlKind::WhileCond => return c.parent,
-            _ => {}
-        }
-        cur = c.parent;
-    }
-    None
-}
-
-/// The closest `IfThen`/`IfElse` branch enclosing `ctx` before any loop or
-/// closure, with the `If` it belongs to.
-pub fn enclosing_branch(body: &Body, ctx: Option<u32>) -> Option<(u32, u32)> {
-    let mut cur = ctx;
-    while let Some(id) = cur {
-        let c = &body.controls[id as usize];
-        match c.kind {
-            ControlKind::Closure | ControlKind::LoopBody | ControlKind::WhileCond => return None,
-            ControlKind::IfThen | ControlKind::IfElse => return Some((id, c.parent?)),
-            _ => {}
-        }
-        cur = c.parent;
-    }
-    None
-}
-
-/// The condition control (`IfCond`/`WhileCond`) that is a child of `parent`.
-pub fn cond_of(body: &Body, parent: u32) -> Option<u32> {
-    body.controls
-        .iter()
-        .enumerate()
-        .find(|(_, c)| c.parent == Some(parent) && matches!(c.kind, ControlKind::IfCond | ControlKind::WhileCond))
-        .map(|(i, _)| i as u32)
-}
-
-/// The body control (`LoopBody`) of a loop.
-pub fn loop_body_of(body: &Body, lp: u32) -> Option<u32> {
-    body.controls
-        .iter()
-        .enumerate()
-        .find(|(_, c)| c.parent == Some(lp) && c.kind == ControlKind::LoopBody)
-        .map(|(i, _)| i as u32)
-}
-
-/// Is `ctx` inside an `if` or `while` condition (of this loop level)?
-pub fn in_condition(body: &Body, ctx: Option<u32>) -> bool {
-    body.control_chain(ctx)
-        .take_while(|c| !matches!(c.kind, ControlKind::Closure | ControlKind::LoopBody))
-        .any(|c| matches!(c.kind, ControlKind::IfCond | ControlKind::WhileCond))
-}
-
 /// Does the body notify a `Notify` other than the waited one (for which
 /// `waited` says yes) between `lo` and `hi`? `if paused { started.notify_one();
 /// release.notified().await }` is a handshake: the peer sends the release
@@ -260,18 +186,13 @@ pub fn state_reads(body: &Body, within_ctl: u32) -> Vec<Span> {
     let mut out: Vec<Span> = body
         .calls
         .iter()
-        .filter(|c| within(body, c.ctx, within_ctl))
+        .filter(|c| body.within_same_closure(c.ctx, within_ctl))
         .filter(|c| method(c).is_some_and(|(m, _)| is_state_read_method(m)))
         .map(|c| c.span)
         .collect();
-    out.extend(body.acquisitions.iter().filter(|a| within(body, a.ctx, within_ctl)).map(|a| a.span));
+    out.extend(body.acquisitions.iter().filter(|a| body.within_same_closure(a.ctx, within_ctl)).map(|a| a.span));
     out.sort();
     out
-}
-
-/// Every body of the crate with its file index and id.
-pub fn bodies<'a>(cx: &'a CrateCx<'_>) -> impl Iterator<Item = (usize, FileId, &'a Body)> + 'a {
-    cx.index.files.iter().enumerate().flat_map(|(fi, (id, facts))| facts.bodies.iter().map(move |b| (fi, *id, b)))
 }
 
 /// Where a body is, for notes that point into another file.
@@ -368,7 +289,8 @@ impl S {
         );
         let files = vec![(0, &f)];
         let index = CrateIndex::new(files);
-        let cx = CrateCx { index: &index, options: &Default::default() };
+        let options = Default::default();
+        let cx = CrateCx::new(&index, &options);
         let body = &f.bodies[0];
         let kind = |m: &str| classify(&cx, 0, body, receivers(body, m)[0]);
         assert_eq!(kind("notify_one"), Some(SigKind::Notify));
@@ -393,8 +315,12 @@ async fn f(flag: &std::sync::atomic::AtomicBool) {
 }
 "#,
         );
-        let stmts: Vec<u32> =
-            f.bodies[0].controls.iter().filter(|c| c.kind == ControlKind::LoopBody).map(|c| c.stmts).collect();
+        let stmts: Vec<u32> = f.bodies[0]
+            .controls
+            .iter()
+            .filter(|c| c.kind == crate::analysis::facts::ControlKind::LoopBody)
+            .map(|c| c.stmts)
+            .collect();
         assert_eq!(stmts, vec![1, 2]);
     }
 }

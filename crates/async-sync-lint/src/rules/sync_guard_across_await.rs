@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use crate::analysis::facts::{AwaitKind, Body, EndKind, Holder, TempScope};
 use crate::analysis::index::Family;
-use crate::diagnostic::{Finding, Span};
+use crate::diagnostic::{FileId, Finding, Span};
 use crate::rules::lock_summary::returned_guard_note;
-use crate::rules::CrateCx;
+use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "sync-guard-across-await",
@@ -74,51 +74,48 @@ held through `ok_or`, `?` and the entry API's `or_insert_with`/`or_default`.
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
-    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
-        // Captured copies of a guard share its acquisition span: merge them.
-        let mut by_site: BTreeMap<(u32, u32), Site> = BTreeMap::new();
-        for body in facts.bodies.iter().filter(|b| b.kind.is_async()) {
-            for acq in &body.acquisitions {
-                if acq.held_at.is_empty() || runs_to_completion_under_lock(body, acq.captured_from.is_some()) {
-                    continue;
+    // Captured copies of a guard share its acquisition span: merge them.
+    let mut by_site: BTreeMap<(FileId, u32, u32), Site> = BTreeMap::new();
+    for BodyRef { fi, file_id, body, .. } in cx.bodies().filter(|b| b.body.kind.is_async()) {
+        for acq in &body.acquisitions {
+            if acq.held_at.is_empty() || runs_to_completion_under_lock(body, acq.captured_from.is_some()) {
+                continue;
+            }
+            let Some(resolved) = cx.index.resolve_acquisition(fi, body, acq) else { continue };
+            let family = resolved.kind.family();
+            if !matches!(family, Family::Blocking | Family::Cell | Family::MapRef) {
+                continue;
+            }
+            let via =
+                (!resolved.kind.is_guard_method(&acq.method)).then(|| returned_guard_note(cx, fi, body, acq)).flatten();
+            let site = by_site.entry((file_id, acq.span.lo, acq.span.hi)).or_insert_with(|| Site {
+                via,
+                span: acq.span,
+                what: what(resolved.kind.type_name(), family),
+                family,
+                holder: acq.holder.clone(),
+                temp_scope: acq.temp_scope,
+                receiver: acq.receiver.text.clone(),
+                awaits: Vec::new(),
+                end: None,
+            });
+            for &a in &acq.held_at {
+                let p = &body.awaits[a as usize];
+                if !site.awaits.iter().any(|(s, _)| *s == p.span) {
+                    site.awaits.push((p.span, p.kind));
                 }
-                let Some(resolved) = cx.index.resolve_acquisition(fi, body, acq) else { continue };
-                let family = resolved.kind.family();
-                if !matches!(family, Family::Blocking | Family::Cell | Family::MapRef) {
-                    continue;
-                }
-                let via = (!resolved.kind.is_guard_method(&acq.method))
-                    .then(|| returned_guard_note(cx, fi, body, acq))
-                    .flatten();
-                let site = by_site.entry((acq.span.lo, acq.span.hi)).or_insert_with(|| Site {
-                    via,
-                    span: acq.span,
-                    what: what(resolved.kind.type_name(), family),
-                    family,
-                    holder: acq.holder.clone(),
-                    temp_scope: acq.temp_scope,
-                    receiver: acq.receiver.text.clone(),
-                    awaits: Vec::new(),
-                    end: None,
-                });
-                for &a in &acq.held_at {
-                    let p = &body.awaits[a as usize];
-                    if !site.awaits.iter().any(|(s, _)| *s == p.span) {
-                        site.awaits.push((p.span, p.kind));
-                    }
-                }
-                if acq.captured_from.is_none() {
-                    if let Some(end) = &acq.end {
-                        if matches!(end.kind, EndKind::ScopeEnd | EndKind::Drop | EndKind::TemporaryEnd) {
-                            site.end = Some(end.span);
-                        }
+            }
+            if acq.captured_from.is_none() {
+                if let Some(end) = &acq.end {
+                    if matches!(end.kind, EndKind::ScopeEnd | EndKind::Drop | EndKind::TemporaryEnd) {
+                        site.end = Some(end.span);
                     }
                 }
             }
         }
-        for site in by_site.into_values() {
-            out.push(site.finding(file_id));
-        }
+    }
+    for ((file_id, ..), site) in by_site {
+        out.push(site.finding(file_id));
     }
 }
 
@@ -165,7 +162,7 @@ impl Site {
             Holder::Binding { name, .. } => format!("`{name}` acquired here"),
             _ => "acquired here, held by a temporary".to_string(),
         };
-        let mut f = Finding::new(META.name, META.default_level, file, self.span, message).with_primary_label(acquired);
+        let mut f = META.finding(file, self.span, message).with_primary_label(acquired);
         for (span, kind) in &self.awaits {
             let label = match kind {
                 AwaitKind::Await => "awaited here while still held",

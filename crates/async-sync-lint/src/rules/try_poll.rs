@@ -4,7 +4,7 @@
 //! `busy-wait` reports both.
 
 use crate::analysis::facts::{Body, Call, ControlKind};
-use crate::rules::signals::{innermost_loop, loop_body_of, method, within};
+use crate::rules::signals::method;
 
 /// `try_*` methods and the method that waits for the same thing.
 const TRY_POLLS: &[(&str, &str)] = &[
@@ -55,8 +55,8 @@ fn waiting_twin(call: &Call) -> Option<&'static str> {
 /// stops when the try fails: a drain), or the condition or scrutinee of an
 /// `if` or `match` that is a statement of the loop body, or a `let` there.
 pub fn polled_try(body: &Body, lp: u32) -> Option<Polled<'_>> {
-    let lbody = loop_body_of(body, lp)?;
-    body.calls.iter().filter(|c| c.in_closure.is_none() && innermost_loop(body, c.ctx) == Some(lp)).find_map(|c| {
+    let lbody = body.loop_body_of(lp)?;
+    body.calls.iter().filter(|c| c.in_closure.is_none() && body.innermost_loop(c.ctx) == Some(lp)).find_map(|c| {
         let awaiting = waiting_twin(c)?;
         let ctl = c.ctx?;
         let control = &body.controls[ctl as usize];
@@ -112,14 +112,14 @@ pub fn probes_until_taken(body: &Body, lp: u32) -> bool {
 /// Is the sleep at `ctx` placed to run between tries: a statement of the
 /// loop body, or in a branch of the `if`/`match` that tries?
 pub fn sleeps_between_tries(body: &Body, lp: u32, polled: &Polled<'_>, sleep_ctx: Option<u32>) -> bool {
-    let Some(lbody) = loop_body_of(body, lp) else { return false };
+    let Some(lbody) = body.loop_body_of(lp) else { return false };
     if sleep_ctx == Some(lbody) {
         return true;
     }
     // The `if`/`match` whose condition holds the try.
     let Some(decider) = polled.call.ctx.and_then(|c| body.controls[c as usize].parent) else { return false };
     let decides = matches!(body.controls[decider as usize].kind, ControlKind::If | ControlKind::Match);
-    decides && innermost_loop(body, sleep_ctx) == Some(lp) && within(body, sleep_ctx, decider)
+    decides && body.innermost_loop(sleep_ctx) == Some(lp) && body.within_same_closure(sleep_ctx, decider)
 }
 
 /// A loop of an async body that tries and never awaits: `while
@@ -130,10 +130,10 @@ pub fn spins_without_await(body: &Body, lp: u32) -> Option<Polled<'_>> {
     if !matches!(kind, ControlKind::Loop | ControlKind::While) {
         return None;
     }
-    if body.awaits.iter().any(|a| within(body, a.ctx, lp)) {
+    if body.awaits.iter().any(|a| body.within_same_closure(a.ctx, lp)) {
         return None;
     }
-    let lbody = loop_body_of(body, lp)?;
+    let lbody = body.loop_body_of(lp)?;
     if body.controls[lbody as usize].stmts > 3 {
         return None;
     }

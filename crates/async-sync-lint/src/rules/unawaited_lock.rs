@@ -4,7 +4,7 @@
 use crate::analysis::facts::{Acquisition, Body, ControlKind, EndKind, Holder};
 use crate::analysis::index::{Family, LockKind};
 use crate::diagnostic::{Applicability, Finding, Span, Suggestion};
-use crate::rules::CrateCx;
+use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "unawaited-lock",
@@ -65,23 +65,21 @@ futures they never poll on purpose (async-lock shows that an unpolled
 }
 
 pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
-    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
-        // Tests of the primitives make futures they never poll on purpose
-        // (to show a future keeps its lock alive, or is cancel-safe).
-        for body in facts.bodies.iter().filter(|b| !b.is_test) {
-            for acq in &body.acquisitions {
-                let Holder::Binding { name, span: binding } = &acq.holder else { continue };
-                if !is_unused_future(acq) {
-                    continue;
-                }
-                // The receiver itself must be an async lock: a crate method
-                // that returns a guard is not a future.
-                let Some(r) = cx.index.resolve_place(fi, body, &acq.receiver) else { continue };
-                if !returns_future(r.kind, &acq.method) {
-                    continue;
-                }
-                out.push(finding(file_id, body, acq, r.kind, name, *binding));
+    // Tests of the primitives make futures they never poll on purpose
+    // (to show a future keeps its lock alive, or is cancel-safe).
+    for BodyRef { fi, file_id, body, .. } in cx.bodies().filter(|b| !b.body.is_test) {
+        for acq in &body.acquisitions {
+            let Holder::Binding { name, span: binding } = &acq.holder else { continue };
+            if !is_unused_future(acq) {
+                continue;
             }
+            // The receiver itself must be an async lock: a crate method
+            // that returns a guard is not a future.
+            let Some(r) = cx.index.resolve_place(fi, body, &acq.receiver) else { continue };
+            if !returns_future(r.kind, &acq.method) {
+                continue;
+            }
+            out.push(finding(file_id, body, acq, r.kind, name, *binding));
         }
     }
 }
@@ -115,10 +113,10 @@ fn finding(file: u32, body: &Body, acq: &Acquisition, kind: LockKind, name: &str
     let semaphore = kind.family() == Family::Semaphore;
     let (taken, what) = if semaphore { ("no permit is taken", "permit") } else { ("nothing is locked", "guard") };
     let call = format!("{}.{}()", acq.receiver.text, acq.method);
-    let mut f =
-        Finding::new(META.name, META.default_level, file, acq.span, format!("`{call}` is never awaited: {taken}"))
-            .with_primary_label(format!("this is a future of `{}`, not a {what}", kind.type_name()))
-            .with_label(binding, format!("`{name}` holds the unpolled future"));
+    let mut f = META
+        .finding(file, acq.span, format!("`{call}` is never awaited: {taken}"))
+        .with_primary_label(format!("this is a future of `{}`, not a {what}", kind.type_name()))
+        .with_label(binding, format!("`{name}` holds the unpolled future"));
     if let Some(&a) = acq.held_at.first() {
         let unprotected = if semaphore { "this runs without a permit" } else { "this runs without the lock" };
         f = f.with_label(body.awaits[a as usize].span, unprotected);

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::analysis::facts::{Acquisition, Callee, EndKind, LocalOrigin, Place, PlaceRoot, TypeRepr};
 use crate::analysis::index::{CrateIndex, Family, LockDecl, LockKind};
 use crate::diagnostic::{FileId, Finding, Span};
-use crate::rules::CrateCx;
+use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "unnecessary-async-lock",
@@ -111,39 +111,37 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     let mut locks: BTreeMap<LockDecl, LockUse<'_>> = BTreeMap::new();
     // Kinds with an untraceable acquisition that needs an async lock.
     let mut poisoned: BTreeSet<LockKind> = BTreeSet::new();
-    let (stored, lost) = stored_in_fields(ix);
+    let (stored, lost) = stored_in_fields(cx);
     // Names locked inside `macro_rules!` bodies: acquisitions out of sight.
     let in_macros: BTreeSet<&str> =
         ix.files.iter().flat_map(|(_, f)| f.macro_locks.iter().map(String::as_str)).collect();
-    for (fi, &(_, facts)) in ix.files.iter().enumerate() {
-        for (bi, body) in facts.bodies.iter().enumerate() {
-            for acq in &body.acquisitions {
-                let Some(resolved) = ix.resolve_acquisition(fi, body, acq) else { continue };
-                // A guard handed back by a crate method (`self.write_tx()`)
-                // counts where the method takes it: its acquisition there
-                // escapes, which needs an async lock.
-                if resolved.kind.family() != Family::Async || !resolved.kind.is_guard_method(&acq.method) {
-                    continue;
-                }
-                let needed = needs_async(acq);
-                let decl = ix.lock_decl(fi, bi, &acq.receiver);
-                // A local moved into a field is that field's lock.
-                let decl = decl.map(|d| stored.get(&d).cloned().unwrap_or(d));
-                match decl {
-                    Some(decl) => {
-                        let u = locks.entry(decl).or_default();
-                        u.kind = Some(resolved.kind);
-                        u.needed |= needed;
-                        u.used_outside_tests |= !body.is_test;
-                        if acq.captured_from.is_none() {
-                            u.sites.push((fi, acq));
-                        }
+    for BodyRef { fi, bi, body, .. } in cx.bodies() {
+        for acq in &body.acquisitions {
+            let Some(resolved) = ix.resolve_acquisition(fi, body, acq) else { continue };
+            // A guard handed back by a crate method (`self.write_tx()`)
+            // counts where the method takes it: its acquisition there
+            // escapes, which needs an async lock.
+            if resolved.kind.family() != Family::Async || !resolved.kind.is_guard_method(&acq.method) {
+                continue;
+            }
+            let needed = needs_async(acq);
+            let decl = ix.lock_decl(fi, bi, &acq.receiver);
+            // A local moved into a field is that field's lock.
+            let decl = decl.map(|d| stored.get(&d).cloned().unwrap_or(d));
+            match decl {
+                Some(decl) => {
+                    let u = locks.entry(decl).or_default();
+                    u.kind = Some(resolved.kind);
+                    u.needed |= needed;
+                    u.used_outside_tests |= !body.is_test;
+                    if acq.captured_from.is_none() {
+                        u.sites.push((fi, acq));
                     }
-                    None if needed => {
-                        poisoned.insert(resolved.kind);
-                    }
-                    None => {}
                 }
+                None if needed => {
+                    poisoned.insert(resolved.kind);
+                }
+                None => {}
             }
         }
     }
@@ -201,29 +199,28 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
 /// count for the field, and the lock is reported once, on the field. A
 /// local stored into a field that cannot be found (or into two) is
 /// returned in the second set: its other uses are out of sight.
-fn stored_in_fields(ix: &CrateIndex<'_>) -> (BTreeMap<LockDecl, LockDecl>, BTreeSet<LockDecl>) {
+fn stored_in_fields(cx: &CrateCx<'_>) -> (BTreeMap<LockDecl, LockDecl>, BTreeSet<LockDecl>) {
+    let ix = cx.index;
     let mut stored: BTreeMap<LockDecl, LockDecl> = BTreeMap::new();
     let mut lost: BTreeSet<LockDecl> = BTreeSet::new();
-    for (fi, &(_, facts)) in ix.files.iter().enumerate() {
-        for (bi, body) in facts.bodies.iter().enumerate() {
-            for init in &body.field_inits {
-                let origin = local_origin(facts, bi, &init.local);
-                let place = Place {
-                    root: PlaceRoot::Local { name: init.local.clone(), origin },
-                    projections: Vec::new(),
-                    text: init.local.clone(),
-                };
-                let Some(local @ LockDecl::Local { .. }) = ix.lock_decl(fi, bi, &place) else { continue };
-                let ty = if init.ty == "Self" { body.self_ty.clone() } else { Some(init.ty.clone()) };
-                let field = ty.and_then(|ty| field_decl(ix, &ty, &init.field));
-                match (field, stored.get(&local)) {
-                    (Some(f), None) => {
-                        stored.insert(local, f);
-                    }
-                    (Some(f), Some(prev)) if *prev == f => {}
-                    _ => {
-                        lost.insert(local);
-                    }
+    for BodyRef { fi, facts, bi, body, .. } in cx.bodies() {
+        for init in &body.field_inits {
+            let origin = local_origin(facts, bi, &init.local);
+            let place = Place {
+                root: PlaceRoot::Local { name: init.local.clone(), origin },
+                projections: Vec::new(),
+                text: init.local.clone(),
+            };
+            let Some(local @ LockDecl::Local { .. }) = ix.lock_decl(fi, bi, &place) else { continue };
+            let ty = if init.ty == "Self" { body.self_ty.clone() } else { Some(init.ty.clone()) };
+            let field = ty.and_then(|ty| field_decl(ix, &ty, &init.field));
+            match (field, stored.get(&local)) {
+                (Some(f), None) => {
+                    stored.insert(local, f);
+                }
+                (Some(f), Some(prev)) if *prev == f => {}
+                _ => {
+                    lost.insert(local);
                 }
             }
         }
@@ -317,9 +314,8 @@ fn local_origin(facts: &crate::analysis::facts::FileFacts, mut bi: usize, name: 
 
 /// The one struct of the crate named `ty` with a field `field`.
 fn field_decl(ix: &CrateIndex<'_>, ty: &str, field: &str) -> Option<LockDecl> {
-    let mut found = ix.files.iter().enumerate().flat_map(|(fi, (_, facts))| {
-        facts.structs.iter().filter(move |s| s.name == ty && s.fields.iter().any(|f| f.name == field)).map(move |_| fi)
-    });
+    let mut found =
+        ix.structs_named(ty).iter().filter(|(_, s)| s.fields.iter().any(|f| f.name == field)).map(|&(fi, _)| fi);
     let file = found.next()?;
     if found.next().is_some() {
         return None;
@@ -361,9 +357,10 @@ fn unique_alias<'f>(ix: &CrateIndex<'f>, t: &TypeRepr) -> Option<&'f TypeRepr> {
         return None;
     }
     let name = segments.last()?;
-    let mut found = ix.files.iter().flat_map(|(_, f)| f.aliases.iter()).filter(|a| &a.name == name);
-    let alias = found.next()?;
-    found.next().is_none().then_some(&alias.ty)
+    match ix.aliases_named(name) {
+        [(_, alias)] => Some(&alias.ty),
+        _ => None,
+    }
 }
 
 /// Does this acquisition need an async lock: its guard is alive at an
@@ -396,7 +393,7 @@ fn finding(
     } else {
         format!("an async lock, but none of its {total} guards is alive at an await")
     };
-    let mut f = Finding::new(META.name, META.default_level, file, span, message).with_primary_label(label);
+    let mut f = META.finding(file, span, message).with_primary_label(label);
     for acq in here {
         f = f.with_label(acq.span, "locked here; the guard is released before any await");
     }

@@ -6,10 +6,8 @@ use std::collections::HashMap;
 use crate::analysis::facts::{Body, Call, Holder};
 use crate::diagnostic::Finding;
 use crate::rules::signal_wrappers::signal_ops;
-use crate::rules::signals::{
-    classify, cond_of, enclosing_branch, key, maybe_notify, method, notifies_between, state_reads, SigKind,
-};
-use crate::rules::CrateCx;
+use crate::rules::signals::{classify, key, maybe_notify, method, notifies_between, state_reads, SigKind};
+use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "wait-without-loop",
@@ -77,58 +75,51 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
         .filter(|o| o.op == "notified")
         .filter_map(|o| Some(((o.fi, o.call.span.lo, o.call.span.hi), o.via_text()?)))
         .collect();
-    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
-        for body in &facts.bodies {
-            for call in &body.calls {
-                let via = wrapped.get(&(fi, call.span.lo, call.span.hi));
-                let Some(kind) = wait_kind(cx, fi, body, call).or(via.map(|_| Wait::Notified)) else { continue };
-                if body.in_loop(call.ctx) {
-                    continue;
-                }
-                let Some((_, the_if)) = enclosing_branch(body, call.ctx) else { continue };
-                let Some(cond) = cond_of(body, the_if) else { continue };
-                if kind == Wait::Notified && state_reads(body, cond).is_empty() {
-                    continue;
-                }
-                // A test's `if pause { release.notified().await }` is a switch
-                // of the test, not a predicate of the wait.
-                if kind == Wait::Notified && body.is_test {
-                    continue;
-                }
-                let cond_span = body.controls[cond as usize].span;
-                let wait_key = method(call).and_then(|(_, r)| r).and_then(|r| key(body, r));
-                if notifies_between(body, cond_span.hi, call.span.lo, |k| {
-                    wait_key.as_ref().is_some_and(|w| w.matches(k))
-                }) {
-                    continue;
-                }
-                let (what, fix) = match kind {
-                    Wait::Notified => (
-                        "`notified().await`",
-                        "re-check in a loop: `while !pred { notified.await }`, creating and `enable()`-ing the `Notified` before each check",
-                    ),
-                    Wait::Condvar => (
-                        "`Condvar::wait`",
-                        "re-check in a loop: `while !pred { guard = cv.wait(guard).unwrap(); }`, or use `Condvar::wait_while`",
-                    ),
-                };
-                out.push(
-                    Finding::new(
-                        META.name,
-                        META.default_level,
-                        file_id,
-                        call.span,
-                        format!("{what} guarded by `if`: the predicate is not re-checked after waking"),
-                    )
-                    .with_primary_label(via.map_or("waits once".to_string(), |via| format!("waits once: {via}")))
-                    .with_label(cond_span, "predicate checked only once, here")
-                    .with_help(fix)
-                    .with_note(match kind {
-                        Wait::Notified => "a stored permit from an earlier notification, or another waiter getting there first, wakes this task while the predicate is still false",
-                        Wait::Condvar => "a condition variable may wake up spuriously, and another thread may change the state before this one runs",
-                    }),
-                );
+    for BodyRef { fi, file_id, body, .. } in cx.bodies() {
+        for call in &body.calls {
+            let via = wrapped.get(&(fi, call.span.lo, call.span.hi));
+            let Some(kind) = wait_kind(cx, fi, body, call).or(via.map(|_| Wait::Notified)) else { continue };
+            if body.in_loop(call.ctx) {
+                continue;
             }
+            let Some((_, the_if)) = body.enclosing_branch(call.ctx) else { continue };
+            let Some(cond) = body.condition_of(the_if) else { continue };
+            if kind == Wait::Notified && state_reads(body, cond).is_empty() {
+                continue;
+            }
+            // A test's `if pause { release.notified().await }` is a switch
+            // of the test, not a predicate of the wait.
+            if kind == Wait::Notified && body.is_test {
+                continue;
+            }
+            let cond_span = body.controls[cond as usize].span;
+            let wait_key = method(call).and_then(|(_, r)| r).and_then(|r| key(body, r));
+            if notifies_between(body, cond_span.hi, call.span.lo, |k| wait_key.as_ref().is_some_and(|w| w.matches(k))) {
+                continue;
+            }
+            let (what, fix) = match kind {
+                Wait::Notified => (
+                    "`notified().await`",
+                    "re-check in a loop: `while !pred { notified.await }`, creating and `enable()`-ing the `Notified` before each check",
+                ),
+                Wait::Condvar => (
+                    "`Condvar::wait`",
+                    "re-check in a loop: `while !pred { guard = cv.wait(guard).unwrap(); }`, or use `Condvar::wait_while`",
+                ),
+            };
+            out.push(
+                META.finding(file_id,
+                    call.span,
+                    format!("{what} guarded by `if`: the predicate is not re-checked after waking"),
+                )
+                .with_primary_label(via.map_or("waits once".to_string(), |via| format!("waits once: {via}")))
+                .with_label(cond_span, "predicate checked only once, here")
+                .with_help(fix)
+                .with_note(match kind {
+                    Wait::Notified => "a stored permit from an earlier notification, or another waiter getting there first, wakes this task while the predicate is still false",
+                    Wait::Condvar => "a condition variable may wake up spuriously, and another thread may change the state before this one runs",
+                }),
+            );
         }
     }
 }

@@ -275,3 +275,62 @@ impl<'f> CrateIndex<'f> {
         }
     }
 }
+
+/// How many aliases (`let b = a;`) a declared type is followed through.
+const MAX_ALIASES: u32 = 6;
+
+impl<'f> CrateIndex<'f> {
+    /// The type of a place as this crate's declarations write it: a field of
+    /// `self` or of a declared local, a declared or constructed local, a
+    /// static. Unlike [`Self::resolve_place`], the written type is kept
+    /// (`Arc<Mutex<Conn>>`), for rules that look at the type itself. Structs
+    /// and statics are looked up by name; an ambiguous name gives `None`.
+    pub fn declared_type(&self, body: &Body, place: &Place) -> Option<TypeRepr> {
+        self.declared_type_at(body, place, 0)
+    }
+
+    fn declared_type_at(&self, body: &Body, place: &Place, depth: u32) -> Option<TypeRepr> {
+        if depth > MAX_ALIASES {
+            return None;
+        }
+        let mut ty = match &place.root {
+            PlaceRoot::SelfValue => TypeRepr::path(&[body.self_ty.as_deref()?], Vec::new()),
+            PlaceRoot::Local { origin, .. } => match origin {
+                LocalOrigin::Declared(t) | LocalOrigin::Constructed(t) => t.clone(),
+                LocalOrigin::Alias(p) => self.declared_type_at(body, p, depth + 1)?,
+                LocalOrigin::Unknown => return None,
+            },
+            PlaceRoot::Path(segs) => self.unique(self.statics.get(segs.last()?.as_str())?)?.1.ty.clone(),
+            PlaceRoot::Unknown => return None,
+        };
+        for p in &place.projections {
+            match p {
+                Projection::Field(f) => {
+                    let owner = ty.unshared().last_segment()?;
+                    let owner = if owner == "Self" { body.self_ty.as_deref()? } else { owner };
+                    let (_, def) = self.unique(self.structs.get(owner)?)?;
+                    ty = def.fields.iter().find(|fd| &fd.name == f)?.ty.clone();
+                }
+                Projection::Deref => {}
+                Projection::Method(m) if is_see_through_method(m) => {}
+                _ => return None,
+            }
+        }
+        Some(ty)
+    }
+
+    /// The crate's structs (and enums) called `name`, in any module.
+    pub fn structs_named(&self, name: &str) -> &[(usize, &'f StructDef)] {
+        self.structs.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The crate's statics called `name`, in any module.
+    pub fn statics_named(&self, name: &str) -> &[(usize, &'f StaticDef)] {
+        self.statics.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The crate's type aliases called `name`, in any module.
+    pub fn aliases_named(&self, name: &str) -> &[(usize, &'f TypeAlias)] {
+        self.aliases.get(name).map_or(&[], Vec::as_slice)
+    }
+}

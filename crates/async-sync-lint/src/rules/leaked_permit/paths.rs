@@ -10,7 +10,7 @@ use crate::diagnostic::{Finding, Span};
 use crate::rules::lock_summary::LockSummary;
 use crate::rules::CrateCx;
 
-pub(super) fn check(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, sites: &Sites, out: &mut Vec<Finding>) {
+pub(super) fn check(cx: &CrateCx<'_>, summary: &LockSummary<'_>, sites: &Sites, out: &mut Vec<Finding>) {
     for f in sites.forgets.iter().filter(|f| !f.in_test) {
         let body = body_of(cx, f);
         let Some(refill) =
@@ -28,10 +28,7 @@ pub(super) fn check(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, sites: &Sit
             ("this early return skips the refill", "`?` and `return` leave before the refill")
         };
         out.push(
-            Finding::new(
-                META.name,
-                META.default_level,
-                f.file,
+            META.finding(f.file,
                 f.span,
                 format!("the permit of `{}` forgotten here is given back only if nothing fails or is cancelled before the refill", f.text),
             )
@@ -52,7 +49,7 @@ pub(super) fn check(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, sites: &Sit
 }
 
 fn body_of<'c>(cx: &'c CrateCx<'_>, s: &Site) -> &'c Body {
-    &cx.index.files[s.fi].1.bodies[s.bi]
+    cx.body(s.fi, s.bi)
 }
 
 fn same_body(a: &Site, b: &Site) -> bool {
@@ -106,7 +103,7 @@ fn in_closure(body: &Body, ctx: Option<u32>) -> bool {
 
 /// `add_permits` while a permit of the same semaphore, not forgotten, is
 /// live: it will be given back twice.
-fn still_held(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, add: &Site, sites: &Sites) -> Option<Finding> {
+fn still_held(cx: &CrateCx<'_>, summary: &LockSummary<'_>, add: &Site, sites: &Sites) -> Option<Finding> {
     let key = add.key.as_ref()?;
     let body = body_of(cx, add);
     let call = body.calls.iter().find(|c| c.span == add.span)?;
@@ -130,7 +127,7 @@ fn still_held(cx: &CrateCx<'_>, summary: &LockSummary<'_, '_>, add: &Site, sites
 
 /// A finding on an `add_permits` that raises the count past its start.
 fn over_release(add: &Site, message: String, primary: &str, other: (Span, &str), help: &str) -> Finding {
-    Finding::new(META.name, META.default_level, add.file, add.span, message)
+    META.finding(add.file, add.span, message)
         .with_primary_label(primary)
         .with_label(other.0, other.1)
         .with_help(help)

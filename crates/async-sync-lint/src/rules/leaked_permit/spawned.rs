@@ -7,29 +7,27 @@ use crate::analysis::facts::{Acquisition, Body, Call, Callee, Holder, PlaceRoot}
 use crate::analysis::index::Family;
 use crate::diagnostic::{Finding, Span};
 use crate::rules::fan_out::callee_name;
-use crate::rules::CrateCx;
+use crate::rules::{BodyRef, CrateCx};
 
 pub(super) fn check(cx: &CrateCx<'_>, sites: &Sites, out: &mut Vec<Finding>) {
-    for (fi, &(file_id, facts)) in cx.index.files.iter().enumerate() {
-        for (bi, body) in facts.bodies.iter().enumerate().filter(|(_, b)| b.kind.is_async() && !b.is_test) {
-            for call in body.calls.iter().filter(|c| is_spawn(c)) {
-                for &h in &call.held {
-                    let permit = &body.acquisitions[h as usize];
-                    let Holder::Binding { name, .. } = &permit.holder else { continue };
-                    let forgotten = sites.forgets.iter().any(|f| (f.fi, f.bi, f.acq) == (fi, bi, Some(h as usize)));
-                    if forgotten || permit.captured_from.is_some() {
-                        continue;
-                    }
-                    let is_permit = cx
-                        .index
-                        .resolve_acquisition(fi, body, permit)
-                        .is_some_and(|r| r.kind.family() == Family::Semaphore);
-                    if !is_permit {
-                        continue;
-                    }
-                    let Some(wait) = waited_under(body, call, permit) else { continue };
-                    out.push(finding(file_id, call, permit, name, wait));
+    for BodyRef { fi, file_id, bi, body, .. } in cx.bodies().filter(|b| b.body.kind.is_async() && !b.body.is_test) {
+        for call in body.calls.iter().filter(|c| is_spawn(c)) {
+            for &h in &call.held {
+                let permit = &body.acquisitions[h as usize];
+                let Holder::Binding { name, .. } = &permit.holder else { continue };
+                let forgotten = sites.forgets.iter().any(|f| (f.fi, f.bi, f.acq) == (fi, bi, Some(h as usize)));
+                if forgotten || permit.captured_from.is_some() {
+                    continue;
                 }
+                let is_permit = cx
+                    .index
+                    .resolve_acquisition(fi, body, permit)
+                    .is_some_and(|r| r.kind.family() == Family::Semaphore);
+                if !is_permit {
+                    continue;
+                }
+                let Some(wait) = waited_under(body, call, permit) else { continue };
+                out.push(finding(file_id, call, permit, name, wait));
             }
         }
     }
@@ -85,10 +83,7 @@ fn waited_under(body: &Body, spawn: &Call, permit: &Acquisition) -> Option<Span>
 }
 
 fn finding(file: u32, spawn: &Call, permit: &Acquisition, name: &str, wait: Span) -> Finding {
-    Finding::new(
-        META.name,
-        META.default_level,
-        file,
+    META.finding(file,
         spawn.span,
         format!("the permit `{name}` is not moved into the work spawned here: if the caller is cancelled, it returns while the work runs on"),
     )

@@ -7,7 +7,7 @@
 use crate::analysis::facts::{Body, ControlKind};
 use crate::diagnostic::{Finding, Span};
 use crate::rules::signal_wrappers::SignalOp;
-use crate::rules::signals::{enclosing_branch, innermost_loop, is_shared_place, method, notifies_between};
+use crate::rules::signals::{is_shared_place, method, notifies_between};
 
 use super::{conditional_reads, enables, META};
 
@@ -46,8 +46,8 @@ pub(super) fn check(setters: &[&SignalOp<'_>], waiters: &[&SignalOp<'_>], out: &
             || enables(body)
             || w.call.bound_to.is_some()
             || !w.call.awaited
-            || innermost_loop(body, w.call.ctx).is_some()
-            || enclosing_branch(body, w.call.ctx).is_some()
+            || body.innermost_loop(w.call.ctx).is_some()
+            || body.enclosing_branch(w.call.ctx).is_some()
         {
             continue;
         }
@@ -67,10 +67,7 @@ pub(super) fn check(setters: &[&SignalOp<'_>], waiters: &[&SignalOp<'_>], out: &
             Some(via) => format!("{via} once, and returns at once on a stored permit"),
             None => "awaited once: returns at once on a stored permit".to_string(),
         };
-        let mut f = Finding::new(
-            META.name,
-            META.default_level,
-            w.file,
+        let mut f = META.finding(w.file,
             w.call.span,
             "`notified()` awaited once after a fast path that takes the state: a permit `notify_one()` stored for a state already taken wakes it at once",
         )
@@ -103,7 +100,7 @@ pub(super) fn check(setters: &[&SignalOp<'_>], waiters: &[&SignalOp<'_>], out: &
 fn consuming_fast_path(body: &Body, lo: u32) -> Option<Span> {
     body.calls
         .iter()
-        .filter(|c| c.span.hi <= lo && c.in_closure.is_none() && innermost_loop(body, c.ctx).is_none())
+        .filter(|c| c.span.hi <= lo && c.in_closure.is_none() && body.innermost_loop(c.ctx).is_none())
         .filter(|c| {
             method(c).is_some_and(|(m, r)| CONSUMING.contains(&m) && r.is_some_and(|r| is_shared_place(body, r)))
         })
