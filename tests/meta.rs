@@ -125,7 +125,7 @@ fn generated_docs_are_fresh() {
             rule.name,
             rule.default_level.as_str(),
             capitalize(rule.summary),
-            demote_headings(format!("{}\n\n{}", rule.docs.trim(), rule.options_markdown()).trim_end())
+            demote_headings(&rule.full_docs())
         ));
     }
     check_or_bless(&repo().join("docs/rules.md"), &doc);

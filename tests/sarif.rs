@@ -50,6 +50,13 @@ fn example_project_sarif_is_schema_valid_and_complete() {
             assert!(rule[key]["text"].as_str().is_some_and(|t| !t.is_empty()), "{key} in {rule}");
         }
     }
+    // A rule's help is what `--explain` shows, its options included.
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let blocking = rules.iter().find(|r| r["id"] == "blocking-in-async").expect("the rule is described");
+    let help = blocking["help"]["markdown"].as_str().unwrap();
+    assert!(help.contains("## Options") && help.contains("blocking-paths"), "{help}");
+    let plain = rules.iter().find(|r| r["id"] == "sync-guard-across-await").unwrap();
+    assert!(!plain["help"]["markdown"].as_str().unwrap().contains("## Options"));
     let results = run["results"].as_array().unwrap();
     assert!(results.len() >= 6);
     for r in results {

@@ -281,11 +281,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         let Some(r) = canonical_rule_name(name).ok().and_then(|n| rules::find_code(&n)) else {
             return Err(unknown_rule(name));
         };
-        let mut text = format!("# {} (default: {})\n\n{}\n", r.name, r.default_level.as_str(), r.docs.trim_end());
-        let options = r.options_markdown();
-        if !options.is_empty() {
-            text.push_str(&format!("\n{options}"));
-        }
+        let text = format!("# {} (default: {})\n\n{}\n", r.name, r.default_level.as_str(), r.full_docs());
         return print_stdout(&text).map(|()| 0);
     }
     let format = MessageFormat::parse(&cli.message_format).ok_or_else(|| {

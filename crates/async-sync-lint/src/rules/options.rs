@@ -105,6 +105,17 @@ impl RuleMeta {
         self.options.iter().find(|o| o.name == name)
     }
 
+    /// The rule's documentation with its `## Options` section, if it has
+    /// options: what `--explain`, `docs/rules.md` and SARIF's rule help show.
+    pub fn full_docs(&self) -> String {
+        let options = self.options_markdown();
+        if options.is_empty() {
+            self.docs.trim_end().to_string()
+        } else {
+            format!("{}\n\n{}", self.docs.trim_end(), options.trim_end())
+        }
+    }
+
     /// The `## Options` section of `--explain` and `docs/rules.md`; empty for
     /// a rule without options.
     pub fn options_markdown(&self) -> String {

@@ -37,7 +37,7 @@ pub(crate) fn render(
 }
 
 fn log(sources: &Sources<'_>, findings: &[Finding], version: &str) -> Value {
-    let mut descriptors: Vec<Value> = rules::all().iter().map(|m| rule_descriptor(m)).collect();
+    let mut descriptors: Vec<Value> = rules::all().iter().map(|m| descriptor(m, Some(help_uri(m.name)))).collect();
     let mut index: HashMap<String, usize> =
         rules::all().iter().enumerate().map(|(i, m)| (m.name.to_string(), i)).collect();
     for f in findings {
@@ -47,7 +47,7 @@ fn log(sources: &Sources<'_>, findings: &[Finding], version: &str) -> Value {
         // The engine's codes are described only when a result carries one.
         if let Some(code) = rules::engine_codes().iter().find(|c| c.name == f.rule) {
             index.insert(code.name.to_string(), descriptors.len());
-            descriptors.push(engine_descriptor(code));
+            descriptors.push(descriptor(code, None));
         }
     }
 
@@ -104,27 +104,22 @@ fn default_level(level: Level) -> &'static str {
     }
 }
 
-fn rule_descriptor(m: &RuleMeta) -> Value {
-    json!({
+/// A rule's or engine code's descriptor. Only rules have a page of their
+/// own in `docs/rules.md` to link to.
+fn descriptor(m: &RuleMeta, help_uri: Option<String>) -> Value {
+    let help = m.full_docs();
+    let mut d = json!({
         "id": m.name,
         "name": m.name,
         "shortDescription": { "text": m.summary },
         "fullDescription": { "text": m.summary },
-        "help": { "text": m.docs, "markdown": m.docs },
-        "helpUri": help_uri(m.name),
+        "help": { "text": help, "markdown": help },
         "defaultConfiguration": { "level": default_level(m.default_level) },
-    })
-}
-
-fn engine_descriptor(m: &RuleMeta) -> Value {
-    json!({
-        "id": m.name,
-        "name": m.name,
-        "shortDescription": { "text": m.summary },
-        "fullDescription": { "text": m.summary },
-        "help": { "text": m.docs, "markdown": m.docs },
-        "defaultConfiguration": { "level": default_level(m.default_level) },
-    })
+    });
+    if let Some(uri) = help_uri {
+        d["helpUri"] = Value::String(uri);
+    }
+    d
 }
 
 /// The occurrence key and FNV-1a 64 hash of (rule, path, trimmed primary
