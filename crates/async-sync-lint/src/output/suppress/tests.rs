@@ -315,7 +315,8 @@ fn a_shebang_is_not_code_and_its_quotes_open_nothing() {
 
 #[test]
 fn quotes_in_char_literals_do_not_hide_directives() {
-    let src = "fn f() {\n    let q = ('\"', '\\'', ''', 'é');\n    g(); // async-sync-lint: allow(blocking-in-async)\n}\n";
+    let src =
+        "fn f() {\n    let q = ('\"', '\\'', ''', 'é');\n    g(); // async-sync-lint: allow(blocking-in-async)\n}\n";
     let (suppressions, _) = scan(src, RULES);
     assert_eq!(suppressions.len(), 1);
     assert_eq!(suppressions[0].kind, SuppressionKind::Line(3));
