@@ -29,8 +29,8 @@ pub struct RunOptions {
 pub struct Report {
     pub workspace: Workspace,
     pub findings: Vec<Finding>,
-    /// The named items of the files with findings, from their facts: what
-    /// a baseline names a finding's place by.
+    /// The named items of the files with findings or suppression markers,
+    /// from their facts: what a baseline names a finding's place by.
     pub items: BTreeMap<FileId, Vec<NamedItem>>,
     pub stats: Stats,
     /// Configuration that works but should be written another way (a

@@ -53,22 +53,6 @@ pub enum Kind {
     Punct(u8),
 }
 
-impl Kind {
-    /// Comments, whitespace, a BOM and a shebang: nothing the parser sees.
-    pub fn is_trivia(self) -> bool {
-        matches!(self, Kind::Whitespace | Kind::Bom | Kind::Shebang | Kind::LineComment(_) | Kind::BlockComment { .. })
-    }
-
-    pub fn is_comment(self) -> bool {
-        matches!(self, Kind::LineComment(_) | Kind::BlockComment { .. })
-    }
-
-    /// A string, raw string or character literal (not a number).
-    pub fn is_quoted(self) -> bool {
-        matches!(self, Kind::Str { .. } | Kind::RawStr { .. } | Kind::Char { .. })
-    }
-}
-
 /// One token: its kind and byte range `lo..hi` in the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token {
@@ -93,11 +77,11 @@ impl Token {
     }
 }
 
-pub fn is_ident_start(b: u8) -> bool {
+fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
 }
 
-pub fn is_ident_continue(b: u8) -> bool {
+fn is_ident_continue(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 

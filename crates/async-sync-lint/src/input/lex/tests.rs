@@ -115,8 +115,8 @@ fn triple_quote_is_one_char_literal() {
 }
 
 /// An escaped character literal left open ends at the line break, as rustc
-/// reports it. The nesting check ran on past the line break (hiding the
-/// brackets of the next line); the suppression scanner stopped.
+/// reports it. The nesting check took the line break into the literal; the
+/// suppression scanner read a lone quote and went on.
 #[test]
 fn unterminated_escaped_char_ends_at_the_line() {
     assert_eq!(
@@ -131,7 +131,7 @@ fn unterminated_escaped_char_ends_at_the_line() {
 }
 
 /// rustc reads `'ab'` as one (invalid) literal; both scanners read a
-/// lifetime `'ab` and then opened a new literal at the last quote.
+/// lifetime `'ab` and then a lone quote.
 #[test]
 fn quoted_word_is_one_literal() {
     assert_eq!(toks("'ab' (x)")[0], (CHAR, "'ab'"));
