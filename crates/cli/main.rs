@@ -362,7 +362,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         eprintln!("warning: {warning}");
     }
     if let Some(path) = &cli.write_baseline {
-        let b = baseline::build(&report.workspace, &report.findings);
+        let b = baseline::build(&report);
         std::fs::write(path, baseline::to_json(&b)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("wrote {} finding(s) to the baseline {}", report.findings.len(), path.display());
         return Ok(if discovery_failed { 2 } else { 0 });
@@ -370,7 +370,7 @@ fn run(cli: Cli) -> Result<u8, String> {
     if let Some(path) = &cli.baseline {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let b = baseline::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let known = baseline::filter(&report.workspace, &mut report.findings, &b);
+        let known = baseline::filter(&mut report, &b);
         if known > 0 && !is_json(format) {
             eprintln!("note: {known} finding(s) in the baseline {} not shown", path.display());
         }

@@ -49,13 +49,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::facts::FileFacts;
+use crate::analysis::facts::{FileFacts, NamedItem};
 use crate::diagnostic::{FileId, Finding};
 use crate::input::workspace::Edition;
 
 /// Bump when `FileFacts` (or its extraction) or an entry's layout changes
 /// meaning.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// What identifies the build of the tool: its version, the cache schema, and
 /// the running executable's size and modification time, so that a rebuilt
@@ -361,7 +361,7 @@ pub struct PackageCounts {
     pub skipped: usize,
 }
 
-/// One package's stored result. File ids in `findings` and `texts` are
+/// One package's stored result. File ids in `findings`, `texts` and `items` are
 /// indexes into the package's files (in the workspace's order), not into
 /// the workspace.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -377,6 +377,8 @@ pub struct PackageEntry {
     pub findings: Vec<Finding>,
     /// Texts of the files with suppression markers.
     pub texts: Vec<(u32, String)>,
+    /// Named items of the files with findings or texts (for baselines).
+    pub items: Vec<(u32, Vec<NamedItem>)>,
     pub counts: PackageCounts,
 }
 
@@ -630,6 +632,7 @@ mod tests {
                 "m",
             )],
             texts: vec![(0, "// async-sync-lint: allow(x)\n".to_string())],
+            items: vec![(1, vec![NamedItem { first_line: 1, last_line: 3, name: "mod a::fn f".to_string() }])],
             counts: PackageCounts { parsed: 2, skipped: 1, ..PackageCounts::default() },
         }
     }

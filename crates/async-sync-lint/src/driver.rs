@@ -2,8 +2,10 @@
 //! suppressions → sort. The CLI and the tests both go through here, so what
 //! the tests see is what users get.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::analysis::facts::NamedItem;
 use crate::config::{self, Config, ConfigError, LevelFlag};
 use crate::diagnostic::{engine_codes, FileId, Finding, Level};
 use crate::engine::{self, EngineOptions, Stats};
@@ -27,6 +29,9 @@ pub struct RunOptions {
 pub struct Report {
     pub workspace: Workspace,
     pub findings: Vec<Finding>,
+    /// The named items of the files with findings or suppression markers,
+    /// from their facts: what a baseline names a finding's place by.
+    pub items: BTreeMap<FileId, Vec<NamedItem>>,
     pub stats: Stats,
     /// Configuration that works but should be written another way (a
     /// deprecated key), once each, for the front end to print as warnings.
@@ -181,7 +186,7 @@ pub fn run_with_config_file(
     }
     findings.retain(|f| f.level != Level::Allow);
     engine::sort_findings(&ws, &mut findings);
-    Ok(Report { workspace: ws, findings, stats: result.stats, config_warnings })
+    Ok(Report { workspace: ws, findings, items: result.items, stats: result.stats, config_warnings })
 }
 
 /// A metadata table's error names the `Cargo.toml` that holds it, at the

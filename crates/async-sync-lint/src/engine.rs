@@ -18,7 +18,7 @@ use std::time::SystemTime;
 use rayon::prelude::*;
 
 use crate::analysis::extract::KnownGuards;
-use crate::analysis::facts::FileFacts;
+use crate::analysis::facts::{FileFacts, NamedItem};
 use crate::analysis::index::CrateIndex;
 use crate::cache::{is_racy, AnalysisKey, Cache, FileStat, Fingerprint, PackageCounts, PackageEntry, PackedFile};
 use crate::diagnostic::{engine_codes, FileId, Finding, Level, Span};
@@ -137,6 +137,9 @@ pub struct LintResult {
     /// Findings at their rules' default levels, unsorted.
     pub findings: Vec<Finding>,
     pub outcomes_text: Vec<(FileId, String)>,
+    /// The named items (from their facts) of the files with findings or
+    /// texts: what a baseline names a finding's place by.
+    pub items: BTreeMap<FileId, Vec<NamedItem>>,
     pub stats: Stats,
 }
 
@@ -281,6 +284,7 @@ struct RunCx<'a> {
 struct PackageOut {
     findings: Vec<Finding>,
     texts: Vec<(FileId, String)>,
+    items: Vec<(FileId, Vec<NamedItem>)>,
     counts: PackageCounts,
     /// The whole result came from the package's cache entry.
     from_cache: bool,
@@ -307,9 +311,11 @@ fn lint_in_pool(cx: &RunCx<'_>) -> LintResult {
     let mut stats = Stats { files: cx.ws.files.len(), packages, ..Stats::default() };
     let mut findings = Vec::new();
     let mut texts = Vec::new();
+    let mut items = BTreeMap::new();
     for out in outs {
         findings.extend(out.findings);
         texts.extend(out.texts);
+        items.extend(out.items);
         let c = out.counts;
         stats.parsed += c.parsed;
         stats.bodies += c.bodies;
@@ -321,7 +327,7 @@ fn lint_in_pool(cx: &RunCx<'_>) -> LintResult {
         stats.unread += out.unread;
         stats.cached_packages += usize::from(out.from_cache);
     }
-    LintResult { findings, outcomes_text: texts, stats }
+    LintResult { findings, outcomes_text: texts, items, stats }
 }
 
 /// Lints one package (`files`: its files, ascending workspace indexes):
@@ -443,9 +449,11 @@ fn from_entry(entry: &PackageEntry, files: &[usize]) -> Option<PackageOut> {
         f.file = id(f.file)?;
     }
     let texts = entry.texts.iter().map(|(i, t)| Some((id(*i)?, t.clone()))).collect::<Option<Vec<_>>>()?;
+    let items = entry.items.iter().map(|(i, n)| Some((id(*i)?, n.clone()))).collect::<Option<Vec<_>>>()?;
     Some(PackageOut {
         findings,
         texts,
+        items,
         counts: entry.counts,
         from_cache: true,
         cached: files.len().saturating_sub(entry.counts.skipped),
@@ -466,6 +474,7 @@ fn to_entry(a: &AnalyzedPackage, files: &[usize], fingerprint: u128, started_ns:
         f.file = local(f.file)?;
     }
     let texts = a.out.texts.iter().map(|(i, t)| Some((local(*i)?, t.clone()))).collect::<Option<Vec<_>>>()?;
+    let items = a.out.items.iter().map(|(i, n)| Some((local(*i)?, n.clone()))).collect::<Option<Vec<_>>>()?;
     Some(PackageEntry {
         fingerprint,
         tool: crate::cache::tool_fingerprint().to_string(),
@@ -473,6 +482,7 @@ fn to_entry(a: &AnalyzedPackage, files: &[usize], fingerprint: u128, started_ns:
         racy: a.racy.clone(),
         findings,
         texts,
+        items,
         counts: a.out.counts,
     })
 }
@@ -671,6 +681,13 @@ fn analyze_package(cx: &RunCx<'_>, files: &[usize], packing: Option<Packing<'_>>
             Err(panic) => out.findings.push(package_panic(ws, first, "while indexing", &*panic)),
         }
     }
+    // The named items of the files a baseline may place a finding in.
+    let wanted: HashSet<FileId> = out.findings.iter().map(|f| f.file).chain(out.texts.iter().map(|t| t.0)).collect();
+    out.items = outcomes
+        .iter()
+        .filter(|(id, _)| wanted.contains(id))
+        .filter_map(|(id, o)| Some((*id, o.facts.as_ref()?.items.clone())))
+        .collect();
     AnalyzedPackage { out, packed, racy: racy_hashes }
 }
 

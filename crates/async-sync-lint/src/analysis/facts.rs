@@ -580,6 +580,24 @@ pub struct DerefImpl {
     pub target: TypeRepr,
 }
 
+/// A function, impl, trait or inline module, by the name a baseline key
+/// gives the item enclosing a finding (`mod a::impl S::fn get`), and its
+/// lines (1-based, inclusive; outer attributes and doc comments included).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NamedItem {
+    pub first_line: u32,
+    pub last_line: u32,
+    pub name: String,
+}
+
+/// The innermost (last started) of `items` that contains `line`, if any.
+pub fn innermost_item(items: &[NamedItem], line: u32) -> Option<&NamedItem> {
+    items
+        .iter()
+        .filter(|i| i.first_line <= line && line <= i.last_line)
+        .max_by_key(|i| (i.first_line, std::cmp::Reverse(i.last_line)))
+}
+
 /// Everything one file declares and does.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FileFacts {
@@ -594,4 +612,8 @@ pub struct FileFacts {
     /// `db`): acquisitions no body shows, made wherever the macro expands.
     #[serde(default)]
     pub macro_locks: Vec<String>,
+    /// The file's named items, in source order, nested ones after their
+    /// parent: what a baseline names the place of a finding by.
+    #[serde(default)]
+    pub items: Vec<NamedItem>,
 }

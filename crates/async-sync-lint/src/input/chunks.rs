@@ -9,16 +9,14 @@
 //!
 //! A boundary is the start of a line whose previous line ended a top-level
 //! item: at bracket depth 0, the last token before the line break was `}`
-//! or `;`. Comments and literals are skipped with the same light lexer as
-//! the nesting check; doc comments count as tokens (they are attributes of
+//! or `;`. Comments and literals are told apart by [`crate::input::lex`];
+//! doc comments count as tokens (they are attributes of
 //! the next item, which must stay in its chunk). If a cut is ever wrong, the
 //! chunk fails to parse and the caller parses the whole file instead.
 
 use std::ops::Range;
 
-use crate::input::nesting::{
-    is_ident_continue, is_ident_start, skip_block_comment, skip_quote, skip_raw_string, skip_string,
-};
+use crate::input::lex::{tokens, Doc, Kind};
 
 /// Files larger than this are parsed in chunks.
 pub const CHUNKED_ABOVE: usize = 4 << 20;
@@ -34,75 +32,34 @@ pub fn split(text: &str, target: usize) -> Vec<Range<usize>> {
     let mut depth = 0usize;
     // The last token at depth 0 closed an item (`}` or `;`).
     let mut ended = false;
-    let mut i = 0usize;
-    while i < b.len() {
-        let ch = b[i];
-        if ch == b'\n' {
-            i += 1;
-            let start = *cuts.last().expect("starts with 0");
-            if depth == 0 && ended && i - start >= target && i < b.len() {
-                cuts.push(i);
-            }
-            continue;
-        }
-        if ch.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        if ch == b'/' && b.get(i + 1) == Some(&b'/') {
-            // `///` and `//!` (not `////`) are doc attributes.
-            let doc =
-                matches!(b.get(i + 2), Some(b'!')) || (b.get(i + 2) == Some(&b'/') && b.get(i + 3) != Some(&b'/'));
-            if doc {
-                ended = false;
-            }
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        }
-        if ch == b'/' && b.get(i + 1) == Some(&b'*') {
-            let doc =
-                matches!(b.get(i + 2), Some(b'!')) || (b.get(i + 2) == Some(&b'*') && b.get(i + 3) != Some(&b'/'));
-            if doc {
-                ended = false;
-            }
-            i = skip_block_comment(b, i);
-            continue;
-        }
-        ended = false;
-        match ch {
-            b'"' => i = skip_string(b, i + 1),
-            b'\'' => i = skip_quote(b, i),
-            _ if is_ident_start(ch) || ch.is_ascii_digit() => {
-                let start = i;
-                while i < b.len() && is_ident_continue(b[i]) {
-                    i += 1;
-                }
-                if matches!(&b[start..i], b"r" | b"br" | b"cr") {
-                    let mut j = i;
-                    while j < b.len() && b[j] == b'#' {
-                        j += 1;
-                    }
-                    if b.get(j) == Some(&b'"') {
-                        i = skip_raw_string(b, j + 1, j - i);
+    for token in tokens(text) {
+        match token.kind {
+            Kind::Whitespace => {
+                for (k, _) in b[token.lo..token.hi].iter().enumerate().filter(|(_, &c)| c == b'\n') {
+                    let i = token.lo + k + 1;
+                    let start = *cuts.last().expect("starts with 0");
+                    if depth == 0 && ended && i - start >= target && i < b.len() {
+                        cuts.push(i);
                     }
                 }
             }
-            b'(' | b'[' | b'{' => {
+            // Doc comments are attributes of the next item.
+            Kind::LineComment(doc) | Kind::BlockComment { doc, .. } => {
+                if doc != Doc::No {
+                    ended = false;
+                }
+            }
+            Kind::Bom | Kind::Shebang => {}
+            Kind::Punct(b'(' | b'[' | b'{') => {
                 depth += 1;
-                i += 1;
+                ended = false;
             }
-            b')' | b']' | b'}' => {
+            Kind::Punct(ch @ (b')' | b']' | b'}')) => {
                 depth = depth.saturating_sub(1);
                 ended = ch == b'}' && depth == 0;
-                i += 1;
             }
-            b';' => {
-                ended = depth == 0;
-                i += 1;
-            }
-            _ => i += 1,
+            Kind::Punct(b';') => ended = depth == 0,
+            _ => ended = false,
         }
     }
     let mut ranges: Vec<Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();

@@ -8,6 +8,7 @@
 pub mod chunks;
 pub mod delimiters;
 pub mod discover;
+pub mod lex;
 pub mod nesting;
 pub mod prefilter;
 pub mod source;

@@ -4,9 +4,9 @@
 //! (it cannot be caught), so a file that could nest too deeply is refused
 //! before it is parsed, with a `parse-error` at the place it gets too deep.
 //!
-//! Two measures are checked in one linear pass over a light tokenizer
-//! (comments, strings, raw strings, char literals and lifetimes are told
-//! apart, so brackets and operators inside them do not count):
+//! Two measures are checked in one linear pass over the tokens of
+//! [`crate::input::lex`] (brackets and operators inside comments, strings,
+//! raw strings and char literals do not count):
 //! - bracket nesting, as before (`MAX_NESTING`);
 //! - an upper estimate of the syntax tree's depth: every open bracket, plus
 //!   within each bracket every token that can open a level without brackets
@@ -20,6 +20,8 @@
 //! parser but counts per operator), which is the safe direction: the limit
 //! leaves ample room for real code while staying an order of magnitude below
 //! what overflows a worker's stack.
+
+use crate::input::lex::{tokens, Kind};
 
 /// Bracket nesting beyond which a file is not parsed.
 pub const MAX_NESTING: usize = 512;
@@ -140,14 +142,6 @@ const NESTING_KEYWORDS: &[&str] = &[
     "as", "dyn", "impl", "unsafe", "box", "do", "try", "static",
 ];
 
-pub(crate) fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
-}
-
-pub(crate) fn is_ident_continue(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-}
-
 /// The first place where `text` nests too deeply for the parser, if any.
 pub fn check(text: &str) -> Option<TooDeep> {
     scan(text, MAX_NESTING, MAX_DEPTH).err()
@@ -165,69 +159,37 @@ fn scan(text: &str, max_nesting: usize, max_depth: usize) -> Result<(usize, usiz
     let b = text.as_bytes();
     let mut peak = (0usize, 1usize);
     let mut c = Counter { frames: vec![Frame::default()], after_close: false, total: 1 };
-    let mut i = 0usize;
-    while i < b.len() {
-        let ch = b[i];
-        if ch.is_ascii_whitespace() {
-            i += 1;
+    let mut lexer = tokens(text);
+    while let Some(token) = lexer.next() {
+        if matches!(token.kind, Kind::Whitespace | Kind::Bom | Kind::Shebang) {
             continue;
         }
-        let start = i;
+        let start = token.lo;
         let after_close = std::mem::take(&mut c.after_close);
-        // Comments and literals: skipped whole, never counted.
-        if ch == b'/' && b.get(i + 1) == Some(&b'/') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
+        let ch = match token.kind {
+            // Comments and literals: never counted.
+            Kind::LineComment(_) | Kind::BlockComment { .. } => continue,
+            Kind::Str { .. } | Kind::RawStr { .. } | Kind::Char { .. } | Kind::Lifetime | Kind::Number => {
+                c.literal();
+                continue;
             }
-            continue;
-        }
-        if ch == b'/' && b.get(i + 1) == Some(&b'*') {
-            i = skip_block_comment(b, i);
-            continue;
-        }
-        if ch == b'"' {
-            i = skip_string(b, i + 1);
-            c.literal();
-            continue;
-        }
-        if ch == b'\'' {
-            i = skip_quote(b, i);
-            c.literal();
-            continue;
-        }
-        if ch.is_ascii_digit() {
-            while i < b.len() && is_ident_continue(b[i]) {
-                i += 1;
-            }
-            c.literal();
-            continue;
-        }
-        if is_ident_start(ch) {
-            while i < b.len() && is_ident_continue(b[i]) {
-                i += 1;
-            }
-            let word = &text[start..i];
-            // Raw strings: r"…", r#"…"#, br"…", cr#"…"#.
-            if matches!(word, "r" | "br" | "cr") {
-                let mut j = i;
-                while j < b.len() && b[j] == b'#' {
-                    j += 1;
+            Kind::Ident => {
+                let word = &text[token.lo..token.hi];
+                let after_brace = std::mem::take(&mut c.top().after_brace);
+                if after_brace && word != "else" && word != "as" {
+                    c.reset(true);
                 }
-                if b.get(j) == Some(&b'"') {
-                    i = skip_raw_string(b, j + 1, j - i);
-                    c.literal();
-                    continue;
+                if NESTING_KEYWORDS.contains(&word) {
+                    c.add(1, Count::Segment);
                 }
+                None
             }
-            let after_brace = std::mem::take(&mut c.top().after_brace);
-            if after_brace && word != "else" && word != "as" {
-                c.reset(true);
-            }
-            if NESTING_KEYWORDS.contains(&word) {
-                c.add(1, Count::Segment);
-            }
-        } else {
-            i += 1;
+            Kind::Punct(ch) => Some(ch),
+            Kind::Whitespace | Kind::Bom | Kind::Shebang => unreachable!("skipped above"),
+        };
+        if let Some(ch) = ch {
+            // The byte right after this one, to join `=>`, `->` and `..`.
+            let next = b.get(token.hi).copied();
             let after_brace = std::mem::take(&mut c.top().after_brace);
             match ch {
                 b'(' | b'[' | b'{' => {
@@ -256,17 +218,19 @@ fn scan(text: &str, max_nesting: usize, max_depth: usize) -> Result<(usize, usiz
                 b';' => c.reset(true),
                 b'#' if after_brace => c.reset(true),
                 b':' | b'#' | b'$' => {}
-                b'=' if b.get(i) == Some(&b'>') => i += 1,
-                b'-' if b.get(i) == Some(&b'>') => {
-                    i += 1;
+                b'=' if next == Some(b'>') => {
+                    lexer.next();
+                }
+                b'-' if next == Some(b'>') => {
+                    lexer.next();
                     c.add(1, Count::Segment);
                 }
                 b'.' => {
                     // `.`, `..`, `...` or `..=`: one token.
-                    if b.get(i) == Some(&b'.') {
-                        i += 1;
-                        if matches!(b.get(i), Some(b'.' | b'=')) {
-                            i += 1;
+                    if next == Some(b'.') {
+                        let second = lexer.next().map_or(b.len(), |t| t.hi);
+                        if matches!(b.get(second), Some(b'.' | b'=')) {
+                            lexer.next();
                         }
                     }
                     c.add(1, Count::Segment);
@@ -283,78 +247,6 @@ fn scan(text: &str, max_nesting: usize, max_depth: usize) -> Result<(usize, usiz
         peak.1 = peak.1.max(c.total);
     }
     Ok(peak)
-}
-
-/// From the `/` of `/*`: past the matching `*/` (block comments nest).
-pub(crate) fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
-    let mut depth = 0usize;
-    while i < b.len() {
-        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-            depth += 1;
-            i += 2;
-        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-            depth -= 1;
-            i += 2;
-            if depth == 0 {
-                return i;
-            }
-        } else {
-            i += 1;
-        }
-    }
-    i
-}
-
-/// From just after an opening `"`: past the closing one.
-pub(crate) fn skip_string(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    i
-}
-
-/// From just after the `"` of a raw string with `hashes` `#`s: past its end.
-pub(crate) fn skip_raw_string(b: &[u8], mut i: usize, hashes: usize) -> usize {
-    while i < b.len() {
-        if b[i] == b'"' && b[i + 1..].iter().take(hashes).filter(|&&h| h == b'#').count() == hashes {
-            return i + 1 + hashes;
-        }
-        i += 1;
-    }
-    i
-}
-
-/// From a `'`: past a char literal (`'x'`, `'\n'`, `'\u{1F600}'`, `'"'`) or
-/// a lifetime / label (`'a`).
-pub(crate) fn skip_quote(b: &[u8], i: usize) -> usize {
-    let Some(&next) = b.get(i + 1) else { return i + 1 };
-    if next == b'\\' {
-        // An escaped char literal: up to the closing quote.
-        let mut j = i + 3;
-        while j < b.len() && b[j] != b'\'' && b[j] != b'\n' {
-            j += 1;
-        }
-        return (j + 1).min(b.len());
-    }
-    let len = match next {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        _ => 4,
-    };
-    if b.get(i + 1 + len) == Some(&b'\'') {
-        return i + 2 + len;
-    }
-    // A lifetime or label.
-    let mut j = i + 1;
-    while j < b.len() && is_ident_continue(b[j]) {
-        j += 1;
-    }
-    j.max(i + 1)
 }
 
 #[cfg(test)]
@@ -403,6 +295,15 @@ mod tests {
             let src = format!("fn f() {{ {prefix} {deep} }}");
             assert!(depth_of(&src), "{prefix}");
         }
+    }
+
+    #[test]
+    fn an_open_char_literal_ends_at_its_line() {
+        // An unterminated `'\n` ends at the line break, as in rustc: the
+        // brackets of the next line still count.
+        let n = MAX_NESTING + 1;
+        let src = format!("fn f() {{ let c = '\\n;\n{}{} }}", "(".repeat(n), ")".repeat(n));
+        assert!(matches!(check(&src), Some(TooDeep::Brackets { .. })));
     }
 
     #[test]

@@ -113,8 +113,9 @@ pub fn prepare_for_parse(raw: &str) -> ParseInput<'_> {
         None => (raw, 0),
     };
     // `#!` followed by `[` is an inner attribute, not a shebang.
-    if body.starts_with("#!") && !body[2..].trim_start().starts_with('[') {
-        let end = body.find('\n').unwrap_or(body.len());
+    let shebang = crate::input::lex::tokens(body).next().filter(|t| t.kind == crate::input::lex::Kind::Shebang);
+    if let Some(shebang) = shebang {
+        let end = shebang.hi;
         let mut text = body.to_string();
         text.replace_range(..end, &" ".repeat(end));
         return ParseInput { text: text.into(), offset };

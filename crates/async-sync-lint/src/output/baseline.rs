@@ -12,11 +12,10 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use syn::spanned::Spanned;
 
-use crate::diagnostic::{FileId, Finding};
+use crate::analysis::facts::innermost_item;
+use crate::driver::Report;
 use crate::hash::fnv1a;
-use crate::input::workspace::Workspace;
 use crate::output::render::Sources;
 
 pub const VERSION: u32 = 1;
@@ -38,33 +37,32 @@ pub struct Baseline {
 
 type Key = (String, String, String, String);
 
-/// The baseline key of every finding, in order.
-pub fn keys(ws: &Workspace, findings: &[Finding]) -> Vec<Key> {
-    let sources = Sources::load(ws, findings);
-    let mut items: BTreeMap<FileId, Vec<(u32, u32, String)>> = BTreeMap::new();
+/// The baseline key of every finding of `report`, in order. The enclosing
+/// item comes from the facts the extractor recorded ([`Report::items`]); a
+/// file without them (it did not parse) has findings outside any item.
+pub fn keys(report: &Report) -> Vec<Key> {
+    let findings = &report.findings;
+    let sources = Sources::load(&report.workspace, findings);
     findings
         .iter()
         .map(|f| {
             let path = sources.display(f.file).replace('\\', "/");
             let text = sources.trimmed_lines(f.file, f.primary).unwrap_or_else(|| f.message.clone());
             let line = sources.pos(f.file, f.primary).line;
-            let file_items =
-                items.entry(f.file).or_insert_with(|| sources.text(f.file).map(item_ranges).unwrap_or_default());
-            // The innermost (last started) item containing the line.
-            let item = file_items
-                .iter()
-                .filter(|(lo, hi, _)| *lo <= line && line <= *hi)
-                .max_by_key(|(lo, hi, _)| (*lo, std::cmp::Reverse(*hi)))
-                .map_or_else(String::new, |(_, _, name)| name.clone());
+            let item = report
+                .items
+                .get(&f.file)
+                .and_then(|items| innermost_item(items, line))
+                .map_or_else(String::new, |i| i.name.clone());
             (f.rule.clone(), path, item, format!("{:016x}", fnv1a(text.as_bytes())))
         })
         .collect()
 }
 
-/// The baseline of `findings`.
-pub fn build(ws: &Workspace, findings: &[Finding]) -> Baseline {
+/// The baseline of the report's findings.
+pub fn build(report: &Report) -> Baseline {
     let mut counts: BTreeMap<Key, u32> = BTreeMap::new();
-    for k in keys(ws, findings) {
+    for k in keys(report) {
         *counts.entry(k).or_insert(0) += 1;
     }
     Baseline {
@@ -91,13 +89,14 @@ pub fn to_json(b: &Baseline) -> String {
 }
 
 /// Removes the findings the baseline covers; returns how many were removed.
-pub fn filter(ws: &Workspace, findings: &mut Vec<Finding>, baseline: &Baseline) -> usize {
+pub fn filter(report: &mut Report, baseline: &Baseline) -> usize {
     let mut budget: BTreeMap<Key, u32> = baseline
         .findings
         .iter()
         .map(|e| ((e.rule.clone(), e.path.clone(), e.item.clone(), e.code_hash.clone()), e.count))
         .collect();
-    let keys = keys(ws, findings);
+    let keys = keys(report);
+    let findings = &mut report.findings;
     let before = findings.len();
     let mut keep = keys.into_iter().map(|k| match budget.get_mut(&k) {
         Some(n) if *n > 0 => {
@@ -110,80 +109,34 @@ pub fn filter(ws: &Workspace, findings: &mut Vec<Finding>, baseline: &Baseline) 
     before - findings.len()
 }
 
-/// Line ranges (1-based, inclusive) and names of the file's functions, impls,
-/// traits and modules, nested names joined by `::`. Empty if it does not parse.
-fn item_ranges(text: &str) -> Vec<(u32, u32, String)> {
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let Ok(file) = syn::parse_file(body) else { return Vec::new() };
-    let mut out = Vec::new();
-    walk_items(&file.items, "", &mut out);
-    out
-}
-
-fn range(s: proc_macro2::Span) -> (u32, u32) {
-    (s.start().line as u32, s.end().line as u32)
-}
-
-fn walk_items(items: &[syn::Item], prefix: &str, out: &mut Vec<(u32, u32, String)>) {
-    let join = |name: String| if prefix.is_empty() { name } else { format!("{prefix}::{name}") };
-    for item in items {
-        match item {
-            syn::Item::Fn(f) => {
-                let (lo, hi) = range(f.span());
-                out.push((lo, hi, join(format!("fn {}", f.sig.ident))));
-            }
-            syn::Item::Mod(m) => {
-                let name = join(format!("mod {}", m.ident));
-                if let Some((_, inner)) = &m.content {
-                    let (lo, hi) = range(m.span());
-                    out.push((lo, hi, name.clone()));
-                    walk_items(inner, &name, out);
-                }
-            }
-            syn::Item::Impl(i) => {
-                let ty = quote::ToTokens::to_token_stream(&i.self_ty).to_string().replace(' ', "");
-                let name = match &i.trait_ {
-                    Some((_, path, _)) => {
-                        let tr = quote::ToTokens::to_token_stream(path).to_string().replace(' ', "");
-                        join(format!("impl {tr} for {ty}"))
-                    }
-                    None => join(format!("impl {ty}")),
-                };
-                let (lo, hi) = range(i.span());
-                out.push((lo, hi, name.clone()));
-                for ii in &i.items {
-                    if let syn::ImplItem::Fn(f) = ii {
-                        let (lo, hi) = range(f.span());
-                        out.push((lo, hi, format!("{name}::fn {}", f.sig.ident)));
-                    }
-                }
-            }
-            syn::Item::Trait(t) => {
-                let name = join(format!("trait {}", t.ident));
-                let (lo, hi) = range(t.span());
-                out.push((lo, hi, name.clone()));
-                for ti in &t.items {
-                    if let syn::TraitItem::Fn(f) = ti {
-                        let (lo, hi) = range(f.span());
-                        out.push((lo, hi, format!("{name}::fn {}", f.sig.ident)));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::workspace::Edition;
 
+    /// Keys name the enclosing item from the extractor's facts, with the
+    /// strings the former syntax walk here gave (the names themselves are
+    /// checked against that walk in `analysis::extract::item_names`).
     #[test]
-    fn items_are_named_and_nested() {
-        let text = "mod a {\n    struct S;\n    impl S {\n        async fn get(&self) {\n            x();\n        }\n    }\n}\nfn top() {}\n";
-        let items = item_ranges(text);
-        let names: Vec<&str> = items.iter().map(|(_, _, n)| n.as_str()).collect();
-        assert_eq!(names, ["mod a", "mod a::impl S", "mod a::impl S::fn get", "fn top"]);
-        assert_eq!(items[2].0..=items[2].1, 4..=6);
+    fn keys_name_the_innermost_item_as_stored_baselines_do() {
+        let dir = std::env::temp_dir().join(format!("asl-baseline-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("lib.rs");
+        let text = "mod a {\n    struct S;\n    impl S {\n        async fn get(&self) {\n            std::thread::sleep(std::time::Duration::from_millis(1));\n        }\n    }\n}\nasync fn top() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n";
+        std::fs::write(&path, text).unwrap();
+        let report = crate::driver::run_file(&path, Edition::E2021, &[]).expect("runs");
+        std::fs::remove_dir_all(&dir).ok();
+        let keys = keys(&report);
+        let items: Vec<(&str, &str, &str)> =
+            keys.iter().map(|(rule, path, item, _)| (rule.as_str(), path.as_str(), item.as_str())).collect();
+        assert_eq!(
+            items,
+            [("blocking-in-async", "lib.rs", "mod a::impl S::fn get"), ("blocking-in-async", "lib.rs", "fn top"),]
+        );
+        let built = build(&report);
+        assert_eq!(built.findings.len(), 2);
+        let mut again = report;
+        assert_eq!(filter(&mut again, &built), 2);
+        assert!(again.findings.is_empty());
     }
 }

@@ -5,6 +5,7 @@
 //! Architecture Invariant: this is the only module that walks `syn` trees.
 //! Everything it hands out is owned and holds no `proc_macro2::Span`.
 
+mod item_names;
 mod items;
 mod known_guards;
 mod lower;
@@ -36,7 +37,9 @@ pub fn extract_knowing(file: &syn::File, raw: &str, offset: u32, edition: Editio
     cx.know(known);
     cx.prescan(&file.items);
     cx.walk_file(file);
-    cx.finish()
+    let mut named = Vec::new();
+    item_names::named_items(&file.items, &cx.spans, &mut named);
+    FileFacts { items: named, ..cx.finish() }
 }
 
 /// Extracts facts and keeps each body's IR as text: what the IR's
@@ -47,9 +50,11 @@ pub fn extract_with_ir(file: &syn::File, raw: &str, edition: Edition) -> (FileFa
     cx.ir_dumps = Some(Vec::new());
     cx.prescan(&file.items);
     cx.walk_file(file);
+    let mut named = Vec::new();
+    item_names::named_items(&file.items, &cx.spans, &mut named);
     let mut dumps = cx.ir_dumps.take().unwrap_or_default();
     dumps.sort();
-    (cx.finish(), dumps)
+    (FileFacts { items: named, ..cx.finish() }, dumps)
 }
 
 /// Extracts facts from a file too big to hold as one syntax tree. `text` is
@@ -85,12 +90,14 @@ pub fn extract_chunked(
     }
     let mut line_base = 0;
     let mut done = 0;
+    let mut named = Vec::new();
     for r in chunks {
         line_base += text.as_bytes()[done..r.start].iter().filter(|&&b| b == b'\n').count();
         done = r.start;
         let file = parse(r)?;
         cx.spans.line_base = line_base;
         cx.walk_items_of_file(&file.items, file_is_test);
+        item_names::named_items(&file.items, &cx.spans, &mut named);
     }
-    Some(cx.finish())
+    Some(FileFacts { items: named, ..cx.finish() })
 }

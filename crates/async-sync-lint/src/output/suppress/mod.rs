@@ -24,8 +24,9 @@
 //!   `// async-sync-lint: allow(rule) -- the lock is never contended`.
 //! - A finding at level `forbid` is never suppressed (as in rustc).
 //!
-//! [`scan`] finds suppressions with a small lexer, so the marker inside a
-//! string literal, a raw string or a doc comment is not a suppression.
+//! [`scan`] finds suppressions with the tokens of [`crate::input::lex`], so
+//! the marker inside a string literal, a raw string or a doc comment is not a
+//! suppression.
 //! [`apply`] removes the findings they cover and returns the suppressions that
 //! covered nothing, for the engine to report as `unused-suppression`.
 

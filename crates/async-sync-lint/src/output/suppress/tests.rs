@@ -302,3 +302,22 @@ fn comment_at_end_of_file_covers_nothing() {
     assert_eq!(rest.len(), 1);
     assert_eq!(unused, [2]);
 }
+
+#[test]
+fn a_shebang_is_not_code_and_its_quotes_open_nothing() {
+    // The scanner once read the shebang's quote as opening a string that hid
+    // the directive below it.
+    let src = "#!/usr/bin/env -S cargo \"+nightly\n// async-sync-lint: allow(blocking-in-async)\nfn f() {}\n";
+    let (suppressions, _) = scan(src, RULES);
+    assert_eq!(suppressions.len(), 1);
+    assert_eq!(suppressions[0].kind, SuppressionKind::Line(3));
+}
+
+#[test]
+fn quotes_in_char_literals_do_not_hide_directives() {
+    let src =
+        "fn f() {\n    let q = ('\"', '\\'', ''', 'é');\n    g(); // async-sync-lint: allow(blocking-in-async)\n}\n";
+    let (suppressions, _) = scan(src, RULES);
+    assert_eq!(suppressions.len(), 1);
+    assert_eq!(suppressions[0].kind, SuppressionKind::Line(3));
+}
