@@ -595,7 +595,7 @@ fn analyze_package(cx: &RunCx<'_>, files: &[usize], packing: Option<Packing<'_>>
     // The prefilter's second half: the names of the package's declarations
     // that lead to a lock (`R` in the `prefilter` docs), grown to a
     // fixpoint; a skipped file that mentions one is parsed after all.
-    let mut relevant = prefilter::NameSet::default();
+    let mut relevant = prefilter::Relevant::default();
     loop {
         let skipped: Vec<usize> = (0..files.len()).filter(|&j| matches!(runs[j].slot, Slot::Skipped)).collect();
         if skipped.is_empty() {
@@ -610,7 +610,7 @@ fn analyze_package(cx: &RunCx<'_>, files: &[usize], packing: Option<Packing<'_>>
         }
         let newly: Vec<(usize, FileRun)> = skipped
             .into_par_iter()
-            .map(|j| (j, read(j, &|b: &[u8]| prefilter::mentions_any(b, &relevant))))
+            .map(|j| (j, read(j, &|b: &[u8]| prefilter::mentions_any(b, &relevant.names))))
             .filter(|(_, r)| matches!(r.slot, Slot::Done(_)))
             .collect();
         if newly.is_empty() {

@@ -43,7 +43,10 @@
 //!   from async code into the crate's plain `fn`s): a function that may
 //!   block, by the names of the calls it makes or of the crate functions
 //!   it calls that may, is in `R` by name, so a file calling it is parsed
-//!   and the chain from async code to it is whole.
+//!   and the chain from async code to it is whole. Only those names (and
+//!   `pub use` aliases, which may rename one) make a call blocking: a type
+//!   of `R` called as a tuple struct's constructor (`Visitor(m.lock()
+//!   .unwrap())`, a struct holding a guard) is no call into a function.
 //! - Suppression comments (`async-sync-lint: allow`) contain `async`.
 //!
 //! What skipping does change: a skipped file that would not parse reports no
@@ -340,12 +343,27 @@ fn type_mentions(ty: &TypeRepr, r: &NameSet) -> bool {
     }
 }
 
+/// `R(crate)` as it grows: every name, and apart the names a call to
+/// which may block.
+#[derive(Clone, Debug, Default)]
+pub struct Relevant {
+    /// Every name of `R`: a file mentioning one is parsed.
+    pub names: NameSet,
+    /// Functions that may block, and `pub use` aliases (which may rename
+    /// one): a call to one of these may block. Types, statics and aliases
+    /// of types are not among them.
+    may_block: NameSet,
+}
+
 /// Extends `r` to the fixpoint over `files` (see the module docs). Returns
 /// whether it grew.
-pub fn grow_relevant<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone, r: &mut NameSet) -> bool {
-    let before = r.len();
+pub fn grow_relevant<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone, rel: &mut Relevant) -> bool {
+    let before = rel.names.len();
     loop {
+        let r = &rel.names;
+        let blocking = &rel.may_block;
         let mut added = Vec::new();
+        let mut added_blocking = Vec::new();
         for f in files.clone() {
             for s in &f.structs {
                 if !r.contains(&s.name) && s.fields.iter().any(|fd| type_mentions(&fd.ty, r)) {
@@ -375,21 +393,26 @@ pub fn grow_relevant<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone, r: 
                 }
             }
             for i in &f.imports {
-                if i.is_pub && i.alias != "*" && !r.contains(&i.alias) && i.path.iter().any(|s| is_relevant(s, r)) {
-                    added.push(i.alias.clone());
+                if i.is_pub
+                    && i.alias != "*"
+                    && !blocking.contains(&i.alias)
+                    && i.path.iter().any(|s| is_relevant(s, r))
+                {
+                    added_blocking.push(i.alias.clone());
                 }
             }
             for b in &f.bodies {
                 let name = b.name.rsplit("::").next().unwrap_or(&b.name);
-                if !r.contains(name) && crate::rules::blocking_summary::may_block(b, &|n| r.contains(n)) {
-                    added.push(name.to_string());
+                if !blocking.contains(name) && crate::rules::blocking_summary::may_block(b, &|n| blocking.contains(n)) {
+                    added_blocking.push(name.to_string());
                 }
             }
         }
-        if added.is_empty() {
-            return r.len() > before;
+        if added.is_empty() && added_blocking.is_empty() {
+            return rel.names.len() > before;
         }
-        r.extend(added);
+        rel.names.extend(added.iter().chain(&added_blocking).cloned());
+        rel.may_block.extend(added_blocking);
     }
 }
 
@@ -480,11 +503,31 @@ pub use parking_lot::RwLock as Lock;
 "#;
         let file = syn::parse_file(src).unwrap();
         let facts = crate::analysis::extract::extract(&file, src, 0, crate::input::workspace::Edition::E2021);
-        let mut r = NameSet::default();
+        let mut r = Relevant::default();
         assert!(grow_relevant(std::iter::once(&facts), &mut r));
-        let mut got: Vec<_> = r.into_iter().collect();
+        let mut got: Vec<_> = r.names.into_iter().collect();
         got.sort();
         assert_eq!(got, ["Inner", "Lock", "Outer", "Shared"]);
+    }
+
+    /// A call makes a function relevant only if it may block: building a
+    /// struct that holds a guard is no blocking call (it made every file
+    /// of a crate that mentions `event` relevant).
+    #[test]
+    fn constructing_a_guard_holding_struct_is_no_blocking_call() {
+        let src = r#"
+struct Visitor<'a>(MutexGuard<'a, String>);
+fn event(m: &M) { let v = Visitor(m.take()); v.visit(); }
+fn pause() { std::thread::sleep(D); }
+fn waits() { pause(); }
+"#;
+        let file = syn::parse_file(src).unwrap();
+        let facts = crate::analysis::extract::extract(&file, src, 0, crate::input::workspace::Edition::E2021);
+        let mut r = Relevant::default();
+        assert!(grow_relevant(std::iter::once(&facts), &mut r));
+        let mut got: Vec<_> = r.names.into_iter().collect();
+        got.sort();
+        assert_eq!(got, ["Visitor", "pause", "waits"]);
     }
 
     /// Every lock kind the index knows must be named by a token, or a file
