@@ -1,7 +1,7 @@
 //! `blocking-in-async`: a call that blocks the thread, made on the executor.
 
 use crate::analysis::facts::{Body, Call, Callee, ControlKind, Holder, Unwinding};
-use crate::analysis::index::Ctx;
+use crate::analysis::index::WrittenIn;
 use crate::diagnostic::FileId;
 use crate::diagnostic::Finding;
 use crate::rules::blocking_summary::{BlockingPath, BlockingSummary};
@@ -371,7 +371,7 @@ fn on_own_executor(body: &Body) -> bool {
 pub(crate) fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<(String, String)> {
     match &call.callee {
         Callee::Path(path) => {
-            let canon = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, path, 0);
+            let canon = cx.index.canonical_path(WrittenIn::body(fi, body), path, 0);
             let segs: Vec<&str> = canon.iter().map(String::as_str).collect();
             let joined = canon.join("::");
             let last = *segs.last()?;
@@ -403,8 +403,7 @@ pub(crate) fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) ->
             // A configured path is written as other crates write it
             // (`my_crate::io::read_blocking`); inside the crate the call may
             // read `io::read_blocking()` or `read_blocking()`.
-            let absolute =
-                cx.index.crate_absolute(Ctx { file: fi, module: &body.module }, &canon).map(|p| p.join("::"));
+            let absolute = cx.index.crate_absolute(WrittenIn::body(fi, body), &canon).map(|p| p.join("::"));
             if cx
                 .option(&META, "blocking-paths")
                 .iter()
@@ -428,7 +427,7 @@ pub(crate) fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) ->
                 let Some(r) = receiver else { return false };
                 let Some(t) = cx.index.declared_type(body, r) else { return false };
                 let crate::analysis::facts::TypeRepr::Path { segments, .. } = t.unshared() else { return false };
-                let canon = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, segments, 0);
+                let canon = cx.index.canonical_path(WrittenIn::body(fi, body), segments, 0);
                 canon.last().is_some_and(|l| l == want)
                     && matches!(
                         canon.first().map(String::as_str),

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::analysis::facts::{Body, BodyKind, Call, Callee, ControlKind, PlaceRoot, TypeRepr};
-use crate::analysis::index::Ctx;
+use crate::analysis::index::WrittenIn;
 use crate::diagnostic::Span;
 use crate::rules::blocking_in_async::{blocking, in_offloaded_closure, is_offloaded, returns_at_once, written_callee};
 use crate::rules::lock_summary::LockSummary;
@@ -83,7 +83,7 @@ const EXECUTOR_CRATES: &[&str] =
 /// async code. `futures::executor::block_on(..)`, `handle.block_on(..)` on
 /// a declared tokio `Handle`/`Runtime`, `Handle::current().block_on(..)`.
 fn known_executor(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> bool {
-    let ctx = Ctx { file: fi, module: &body.module };
+    let ctx = WrittenIn::body(fi, body);
     let from_executor = |segs: &[String]| {
         let canon = cx.index.canonical_path(ctx, segs, 0);
         canon.first().is_some_and(|f| EXECUTOR_CRATES.contains(&f.as_str()))
@@ -258,7 +258,7 @@ impl<'c, 'i> BlockingSummary<'c, 'i> {
             return false;
         }
         let index = &self.cx.index;
-        index.is_crate_path(&index.canonical_path(Ctx { file: fi, module: &body.module }, p, 0))
+        index.is_crate_path(&index.canonical_path(WrittenIn::body(fi, body), p, 0))
     }
 
     /// How a plain function blocks, memoised. A cycle answers "does not

@@ -1,7 +1,7 @@
 //! `busy-wait`: a flag polled with a sleep or `yield_now` in async code.
 
 use crate::analysis::facts::{Body, Call, Callee, ControlKind, Holder, PlaceRoot};
-use crate::analysis::index::Ctx;
+use crate::analysis::index::WrittenIn;
 use crate::diagnostic::{Finding, Span};
 use crate::rules::signals::{is_state_read_method, method, state_reads};
 use crate::rules::try_poll::{polled_try, probes_until_taken, sleeps_between_tries, spins_without_await, Polled};
@@ -165,7 +165,7 @@ fn spin_finding(file: u32, polled: &Polled<'_>) -> Finding {
 /// `sleep(..)` / `tokio::time::sleep(..)` / `yield_now()`, not a thread sleep.
 fn sleep_like(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) -> Option<&'static str> {
     let Callee::Path(segs) = &call.callee else { return None };
-    let canonical = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, segs, 0);
+    let canonical = cx.index.canonical_path(WrittenIn::body(fi, body), segs, 0);
     if canonical.iter().any(|s| s == "thread") {
         return None;
     }

@@ -7,7 +7,7 @@ mod paths;
 mod spawned;
 
 use crate::analysis::facts::{Body, BodyKind, Callee, Holder, Place, PlaceRoot, Projection, TypeRepr};
-use crate::analysis::index::{Ctx, Family};
+use crate::analysis::index::{Family, WrittenIn};
 use crate::diagnostic::{FileId, Finding, Span};
 use crate::rules::lock_summary::{LockKey, LockSummary, Root};
 use crate::rules::{BodyRef, CrateCx};
@@ -179,7 +179,7 @@ fn collect(cx: &CrateCx<'_>, summary: &LockSummary<'_>, out: &mut Vec<Finding>) 
                     sites.forgets.push(site(Some(ai), key, &a.receiver.text, ty));
                 }
                 Callee::Path(p) if p.last().is_some_and(|l| l == "forget") && call.arg_count == 1 => {
-                    let canon = cx.index.canonical_path(Ctx { file: fi, module: &body.module }, p, 0);
+                    let canon = cx.index.canonical_path(WrittenIn::body(fi, body), p, 0);
                     if !canon.iter().any(|s| s == "mem") {
                         continue;
                     }

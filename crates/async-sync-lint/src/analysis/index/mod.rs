@@ -79,11 +79,19 @@ fn glob_import(facts: &FileFacts, module: &[String], name: &str, depth: u32) -> 
     None
 }
 
-/// Where a type was written: which file and inline module, for imports.
+/// Where a path or type was written: which file and inline module, for
+/// the imports that resolve it.
 #[derive(Clone, Copy, Debug)]
-pub struct Ctx<'m> {
+pub struct WrittenIn<'m> {
     pub file: usize,
     pub module: &'m [String],
+}
+
+impl WrittenIn<'_> {
+    /// Written in `body`, of the package's file `file`.
+    pub fn body(file: usize, body: &Body) -> WrittenIn<'_> {
+        WrittenIn { file, module: &body.module }
+    }
 }
 
 /// The declaration a lock is reached from: what `unnecessary-async-lock`
@@ -212,7 +220,7 @@ impl<'f> CrateIndex<'f> {
     /// `crate::io::f`, `self::f`, `super::f`, `f` (this module's), `io::f`
     /// (a module of the crate) → `my_crate::io::f`. `None` for a path into
     /// another crate, or when the crate's name is unknown.
-    pub fn crate_absolute(&self, ctx: Ctx<'_>, canon: &[String]) -> Option<Vec<String>> {
+    pub fn crate_absolute(&self, ctx: WrittenIn<'_>, canon: &[String]) -> Option<Vec<String>> {
         let krate = self.crate_name.as_ref()?;
         let first = canon.first()?.as_str();
         let here = self.full_module(ctx.file, ctx.module);
@@ -282,7 +290,7 @@ impl<'f> CrateIndex<'f> {
     }
 
     /// Which module a (canonical) path's last segment is declared in.
-    fn want_of(&self, ctx: Ctx<'_>, canonical: &[String]) -> Option<Want> {
+    fn want_of(&self, ctx: WrittenIn<'_>, canonical: &[String]) -> Option<Want> {
         let n = canonical.len();
         if n <= 1 {
             return Some(Want::Any);
@@ -320,7 +328,7 @@ impl<'f> CrateIndex<'f> {
     /// one in the context's own module, else the only one.
     fn pick<T>(
         &self,
-        ctx: Ctx<'_>,
+        ctx: WrittenIn<'_>,
         cands: &[(usize, &'f T)],
         want: &Want,
         module_of: impl Fn(&T) -> &[String],
@@ -354,7 +362,7 @@ impl<'f> CrateIndex<'f> {
     }
 
     /// A struct of the crate by the name `self`'s type was written with.
-    fn self_struct(&self, ctx: Ctx<'_>, name: &str) -> Option<Ty<'f>> {
+    fn self_struct(&self, ctx: WrittenIn<'_>, name: &str) -> Option<Ty<'f>> {
         if let Some(cands) = self.structs.get(name) {
             let (file, def) = self.pick(ctx, cands, &Want::Any, |s| &s.module)?;
             return Some(Ty::Struct { file, def, args: Vec::new() });
@@ -363,7 +371,7 @@ impl<'f> CrateIndex<'f> {
         // generic struct with its parameters made concrete.
         let cands = self.aliases.get(name)?;
         let (file, alias) = self.pick(ctx, cands, &Want::Any, |a| &a.module)?;
-        match self.type_ty(Ctx { file, module: &alias.module }, &alias.ty, 0) {
+        match self.type_ty(WrittenIn { file, module: &alias.module }, &alias.ty, 0) {
             t @ Ty::Struct { .. } => Some(t),
             _ => None,
         }
@@ -371,7 +379,7 @@ impl<'f> CrateIndex<'f> {
 
     /// Resolves the receiver of an acquisition in `body` of file `file`.
     pub fn resolve_place(&self, file: usize, body: &Body, place: &Place) -> Option<Resolved> {
-        let ctx = Ctx { file, module: &body.module };
+        let ctx = WrittenIn { file, module: &body.module };
         self.place_ty(ctx, body, place, 0).and_then(|(ty, certainty, _)| match ty {
             Ty::Lock(kind) => Some(Resolved { kind, certainty }),
             Ty::Struct { def, .. } => self.deref_lock(&def.name, 0).map(|kind| Resolved { kind, certainty }),
@@ -384,7 +392,7 @@ impl<'f> CrateIndex<'f> {
     pub fn lock_decl(&self, file: usize, body_idx: usize, place: &Place) -> Option<LockDecl> {
         let facts = self.files[file].1;
         let body = &facts.bodies[body_idx];
-        let ctx = Ctx { file, module: &body.module };
+        let ctx = WrittenIn { file, module: &body.module };
         let (ty, _, decl) = self.place_ty(ctx, body, place, 0)?;
         if !matches!(ty, Ty::Lock(_)) {
             return None;
@@ -433,11 +441,11 @@ impl<'f> CrateIndex<'f> {
     /// answers with its `type_name` path; a struct of this crate, or an
     /// unknown type, answers `None`.
     pub fn place_type_path(&self, file: usize, body: &Body, place: &Place) -> Option<(Vec<String>, Certainty)> {
-        let ctx = Ctx { file, module: &body.module };
+        let ctx = WrittenIn { file, module: &body.module };
         let (ty, certainty, _) = self.place_ty(ctx, body, place, 0)?;
         match ty {
             Ty::Other(TypeRepr::Path { segments, .. }, f, module) => {
-                Some((self.canonical_path(Ctx { file: f, module: &module }, &segments, 0), certainty))
+                Some((self.canonical_path(WrittenIn { file: f, module: &module }, &segments, 0), certainty))
             }
             Ty::Lock(kind) => Some((kind.type_name().split("::").map(str::to_string).collect(), certainty)),
             _ => None,
@@ -447,7 +455,7 @@ impl<'f> CrateIndex<'f> {
     /// The crate struct a place's value is (seen through references and
     /// smart pointers), by name.
     pub fn place_struct(&self, file: usize, body: &Body, place: &Place) -> Option<&'f str> {
-        let ctx = Ctx { file, module: &body.module };
+        let ctx = WrittenIn { file, module: &body.module };
         match self.place_ty(ctx, body, place, 0)?.0 {
             Ty::Struct { def, .. } => Some(def.name.as_str()),
             _ => None,
@@ -461,7 +469,7 @@ impl<'f> CrateIndex<'f> {
         }
         // A method of the crate declared to return a guard
         // (`fn state(&self) -> MutexGuard<'_, State>`).
-        let ctx = Ctx { file, module: &body.module };
+        let ctx = WrittenIn { file, module: &body.module };
         if let Some((Ty::Struct { def, .. }, certainty, _)) = self.place_ty(ctx, body, &acq.receiver, 0) {
             if let Some(cands) = self.methods.get(&(def.name.as_str(), acq.method.as_str())) {
                 let (f, sig) = self.pick(ctx, cands, &Want::Any, |s| &s.module)?;
@@ -471,7 +479,7 @@ impl<'f> CrateIndex<'f> {
                     return None;
                 }
                 let ret = sig.ret.as_ref()?;
-                let kind = self.guard_kind_of(Ctx { file: f, module: &sig.module }, ret, 0)?;
+                let kind = self.guard_kind_of(WrittenIn { file: f, module: &sig.module }, ret, 0)?;
                 return Some(Resolved { kind, certainty });
             }
         }
@@ -499,7 +507,7 @@ impl<'f> CrateIndex<'f> {
 
     /// Rewrites the first segment through the file's imports (renames,
     /// groups, globs) and the crate's `pub use` re-exports.
-    pub fn canonical_path(&self, ctx: Ctx<'_>, segs: &[String], depth: u32) -> Vec<String> {
+    pub fn canonical_path(&self, ctx: WrittenIn<'_>, segs: &[String], depth: u32) -> Vec<String> {
         if depth > 6 || segs.is_empty() {
             return segs.to_vec();
         }

@@ -3,7 +3,7 @@
 //! down to a lock kind or a guard.
 
 use super::kinds::{kind_of_guard_path, kind_of_path, LockKind};
-use super::{Certainty, CrateIndex, Ctx, DeclStep, Want, MAX_DEPTH};
+use super::{Certainty, CrateIndex, DeclStep, Want, WrittenIn, MAX_DEPTH};
 use crate::analysis::facts::*;
 
 /// Wrappers that resolution sees through to their first type argument.
@@ -66,7 +66,7 @@ impl<'f> CrateIndex<'f> {
     /// The lock a value of this type holds a guard of: a guard type, one in
     /// an `Option`/`Result`/`Box`, or a struct of the crate with a guard
     /// field (`struct ReadTx<'a> { guard: RwLockReadGuard<'a, Db> }`).
-    pub(super) fn guard_kind_of(&self, ctx: Ctx<'_>, ty: &TypeRepr, depth: u32) -> Option<LockKind> {
+    pub(super) fn guard_kind_of(&self, ctx: WrittenIn<'_>, ty: &TypeRepr, depth: u32) -> Option<LockKind> {
         if depth > 4 {
             return None;
         }
@@ -89,12 +89,12 @@ impl<'f> CrateIndex<'f> {
         let want = self.want_of(ctx, &canonical)?;
         let cands = self.structs.get(canonical.last()?.as_str())?;
         let (file, def) = self.pick(ctx, cands, &want, |s| &s.module)?;
-        def.fields.iter().find_map(|f| self.guard_kind_of(Ctx { file, module: &def.module }, &f.ty, depth + 1))
+        def.fields.iter().find_map(|f| self.guard_kind_of(WrittenIn { file, module: &def.module }, &f.ty, depth + 1))
     }
 
     pub(super) fn place_ty(
         &self,
-        ctx: Ctx<'_>,
+        ctx: WrittenIn<'_>,
         body: &Body,
         place: &Place,
         depth: u32,
@@ -129,7 +129,7 @@ impl<'f> CrateIndex<'f> {
                 let want = self.want_of(ctx, &self.canonical_path(ctx, segs, 0)).unwrap_or(Want::Any);
                 let (file, s) = self.pick(ctx, candidates, &want, |s| &s.module)?;
                 (
-                    self.type_ty(Ctx { file, module: &s.module }, &s.ty, 0),
+                    self.type_ty(WrittenIn { file, module: &s.module }, &s.ty, 0),
                     Certainty::Declared,
                     Some(DeclStep::Static(file, s.name.clone())),
                 )
@@ -173,7 +173,7 @@ impl<'f> CrateIndex<'f> {
             }
             (Projection::Method(m), Ty::Struct { file, def, .. }) => {
                 let Some(cands) = self.methods.get(&(def.name.as_str(), m.as_str())) else { return Ty::Unknown };
-                let ctx = Ctx { file, module: &def.module };
+                let ctx = WrittenIn { file, module: &def.module };
                 let Some((file, sig)) = self.pick(ctx, cands, &Want::Any, |s| &s.module) else { return Ty::Unknown };
                 match &sig.ret {
                     Some(ret) => {
@@ -183,13 +183,13 @@ impl<'f> CrateIndex<'f> {
                             }
                             r => r.clone(),
                         };
-                        self.type_ty(Ctx { file, module: &sig.module }, &ret, 0)
+                        self.type_ty(WrittenIn { file, module: &sig.module }, &ret, 0)
                     }
                     None => Ty::Unknown,
                 }
             }
             (Projection::Index, Ty::Other(t, file, module)) => match element_type(&t) {
-                Some(el) => self.type_ty(Ctx { file, module: &module }, el, 0),
+                Some(el) => self.type_ty(WrittenIn { file, module: &module }, el, 0),
                 None => Ty::Unknown,
             },
             _ => Ty::Unknown,
@@ -199,13 +199,13 @@ impl<'f> CrateIndex<'f> {
     fn field_ty(&self, file: usize, def: &'f StructDef, args: &[Ty<'f>], field: &str) -> Option<Ty<'f>> {
         let fd = def.fields.iter().find(|fd| fd.name == field)?;
         let subst: Vec<(&str, Ty<'f>)> = def.generics.iter().map(String::as_str).zip(args.iter().cloned()).collect();
-        Some(self.type_ty_in(Ctx { file, module: &def.module }, &fd.ty, 0, &subst))
+        Some(self.type_ty_in(WrittenIn { file, module: &def.module }, &fd.ty, 0, &subst))
     }
 
     fn deref_target(&self, name: &str) -> Option<Ty<'f>> {
         let cands = self.derefs.get(name)?;
         let (file, d) = self.unique(cands)?;
-        Some(self.type_ty(Ctx { file, module: &[] }, &d.target, 0))
+        Some(self.type_ty(WrittenIn { file, module: &[] }, &d.target, 0))
     }
 
     pub(super) fn deref_lock(&self, name: &str, depth: u32) -> Option<LockKind> {
@@ -227,12 +227,12 @@ impl<'f> CrateIndex<'f> {
     }
 
     /// Resolves a written type in a file's context.
-    pub(super) fn type_ty(&self, ctx: Ctx<'_>, ty: &TypeRepr, depth: u32) -> Ty<'f> {
+    pub(super) fn type_ty(&self, ctx: WrittenIn<'_>, ty: &TypeRepr, depth: u32) -> Ty<'f> {
         self.type_ty_in(ctx, ty, depth, &[])
     }
 
     /// Resolves a written type, with generic parameters bound by `subst`.
-    fn type_ty_in(&self, ctx: Ctx<'_>, ty: &TypeRepr, depth: u32, subst: Subst<'_, 'f>) -> Ty<'f> {
+    fn type_ty_in(&self, ctx: WrittenIn<'_>, ty: &TypeRepr, depth: u32, subst: Subst<'_, 'f>) -> Ty<'f> {
         if depth > MAX_DEPTH {
             return Ty::Unknown;
         }
@@ -259,7 +259,7 @@ impl<'f> CrateIndex<'f> {
                     let name = canonical.last().map(String::as_str).unwrap_or(last);
                     if let Some(cands) = self.aliases.get(name) {
                         if let Some((file, a)) = self.pick(ctx, cands, &want, |a| &a.module) {
-                            return self.type_ty_in(Ctx { file, module: &a.module }, &a.ty, depth + 1, subst);
+                            return self.type_ty_in(WrittenIn { file, module: &a.module }, &a.ty, depth + 1, subst);
                         }
                     }
                     if let Some(cands) = self.structs.get(name) {
