@@ -139,7 +139,8 @@ fn try_polled_between_sleeps<'b>(body: &'b Body, lp: u32, sleep: &Call) -> Optio
 }
 
 fn try_poll_finding(file: u32, sleep: &Call, what: &str, polled: &Polled<'_>) -> Finding {
-    META.finding(file,
+    META.finding(
+        file,
         sleep.span,
         format!("{} polled in a `{what}` loop instead of awaiting `{}()`", polled.shown(), polled.awaiting),
     )
@@ -153,7 +154,8 @@ fn try_poll_finding(file: u32, sleep: &Call, what: &str, polled: &Polled<'_>) ->
 }
 
 fn spin_finding(file: u32, polled: &Polled<'_>) -> Finding {
-    META.finding(file,
+    META.finding(
+        file,
         polled.call.span,
         format!("{} polled in an async loop that never awaits", polled.shown()),
     )
@@ -299,7 +301,8 @@ fn is_flag_getter(cx: &CrateCx<'_>, qualified: &str) -> bool {
 }
 
 fn finding(file: u32, call: &Call, what: &str, check: Span) -> Finding {
-    META.finding(file,
+    META.finding(
+        file,
         call.span,
         format!("flag polled in a `{what}` loop instead of awaiting a notification"),
     )

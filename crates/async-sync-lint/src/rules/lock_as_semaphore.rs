@@ -198,7 +198,8 @@ fn finding(
     work: &Call,
     fan_out: &FanOut,
 ) -> Finding {
-    META.finding(file,
+    META.finding(
+        file,
         acq.span,
         format!(
             "`{}` is held across `{}` in every task of a fan-out: the tasks run one at a time",

@@ -305,7 +305,8 @@ fn recreated_in_busy_loop(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mu
             Some(via) => format!("{via}, anew on each iteration"),
             None => "`Notified` created anew on each iteration".to_string(),
         };
-        let f = META.finding(w.file,
+        let f = META.finding(
+            w.file,
             w.call.span,
             format!("`{}` is waited on with a new `notified()` each iteration: a `notify_waiters()` sent while the loop is busy elsewhere is lost", signal_name(w)),
         )
@@ -322,17 +323,29 @@ fn recreated_in_busy_loop(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mu
 }
 
 fn with_setter(f: Finding, w: &Site<'_>, s: &Site<'_>) -> Finding {
+    with_notifier(
+        f,
+        w,
+        s,
+        ("`notify_waiters()`", "wakes this `Notify` with `notify_waiters()`"),
+        "wakes only waiters that already exist",
+    )
+}
+
+/// Points at the notifier `s` of the waiter `w`: a label on the call when
+/// both are in one file, else a note naming its function. `call` is what
+/// it calls, and how that reads from another function; `effect` is why it
+/// matters.
+pub(super) fn with_notifier(f: Finding, w: &Site<'_>, s: &Site<'_>, call: (&str, &str), effect: &str) -> Finding {
+    let (call, from_elsewhere) = call;
     if s.file == w.file {
         let label = match s.via_text() {
-            Some(via) => format!("{via}, which wakes only waiters that already exist"),
-            None => "`notify_waiters()` wakes only waiters that already exist".to_string(),
+            Some(via) => format!("{via}, which {effect}"),
+            None => format!("{call} {effect}"),
         };
         f.with_label(s.call.span, label)
     } else {
-        f.with_note(format!(
-            "{} wakes this `Notify` with `notify_waiters()`, which wakes only waiters that already exist",
-            describe(s.body)
-        ))
+        f.with_note(format!("{} {from_elsewhere}, which {effect}", describe(s.body)))
     }
 }
 

@@ -273,7 +273,8 @@ fn watch_per_item(cx: &CrateCx<'_>, fi: usize, file: FileId, body: &Body, call: 
         return;
     }
     out.push(
-        META.finding(file,
+        META.finding(
+            file,
             call.span,
             format!("`watch` value sent once per item: receivers of `{}` only see the latest", r.text),
         )

@@ -108,7 +108,8 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
                 ),
             };
             out.push(
-                META.finding(file_id,
+                META.finding(
+                    file_id,
                     call.span,
                     format!("{what} guarded by `if`: the predicate is not re-checked after waking"),
                 )

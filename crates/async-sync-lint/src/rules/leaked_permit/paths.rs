@@ -28,7 +28,8 @@ pub(super) fn check(cx: &CrateCx<'_>, summary: &LockSummary<'_>, sites: &Sites, 
             ("this early return skips the refill", "`?` and `return` leave before the refill")
         };
         out.push(
-            META.finding(f.file,
+            META.finding(
+                f.file,
                 f.span,
                 format!("the permit of `{}` forgotten here is given back only if nothing fails or is cancelled before the refill", f.text),
             )

@@ -83,7 +83,8 @@ fn waited_under(body: &Body, spawn: &Call, permit: &Acquisition) -> Option<Span>
 }
 
 fn finding(file: u32, spawn: &Call, permit: &Acquisition, name: &str, wait: Span) -> Finding {
-    META.finding(file,
+    META.finding(
+        file,
         spawn.span,
         format!("the permit `{name}` is not moved into the work spawned here: if the caller is cancelled, it returns while the work runs on"),
     )

@@ -9,7 +9,7 @@ use crate::diagnostic::{Finding, Span};
 use crate::rules::signal_wrappers::SignalOp;
 use crate::rules::signals::{is_shared_place, method, notifies_between};
 
-use super::{conditional_reads, enables, META};
+use super::{conditional_reads, enables, with_notifier, META};
 
 /// Reads that consume the state they read: what the fast path takes is
 /// gone when the next waiter looks.
@@ -67,24 +67,20 @@ pub(super) fn check(setters: &[&SignalOp<'_>], waiters: &[&SignalOp<'_>], out: &
             Some(via) => format!("{via} once, and returns at once on a stored permit"),
             None => "awaited once: returns at once on a stored permit".to_string(),
         };
-        let mut f = META.finding(w.file,
+        let mut f = META.finding(
+            w.file,
             w.call.span,
             "`notified()` awaited once after a fast path that takes the state: a permit `notify_one()` stored for a state already taken wakes it at once",
         )
         .with_primary_label(primary)
         .with_label(fast_path, "the state is taken here without waiting, and the permit stays stored");
-        f = if s.file == w.file {
-            let label = match s.via_text() {
-                Some(via) => format!("{via}, which stores a permit when no task waits"),
-                None => "`notify_one()` stores a permit when no task waits".to_string(),
-            };
-            f.with_label(s.call.span, label)
-        } else {
-            f.with_note(format!(
-                "{} publishes the state and calls `notify_one()`, which stores a permit when no task waits",
-                crate::rules::signals::describe(s.body)
-            ))
-        };
+        f = with_notifier(
+            f,
+            w,
+            s,
+            ("`notify_one()`", "publishes the state and calls `notify_one()`"),
+            "stores a permit when no task waits",
+        );
         out.push(
             f.with_help("check the state again after every wake-up, in a loop: `loop { if let Some(v) = take() { return v } notify.notified().await }`")
                 .with_help("for a state that stays set, use `watch` or `OnceCell`; for values handed over, `mpsc` or `oneshot`")
