@@ -412,6 +412,10 @@ pub struct Control {
     /// nothing after the branch runs after it.
     #[serde(default)]
     pub returns: bool,
+    /// For a branch: it ends in a plain `break` of the loop it is in, so
+    /// taking the branch ends that loop.
+    #[serde(default)]
+    pub breaks: bool,
     /// For a `For`: its pattern binds a name (`for job in jobs`), as
     /// opposed to `for _ in 0..` (a counted or endless loop, not one per item).
     #[serde(default)]

@@ -88,7 +88,10 @@ in the loop's `while` condition or in the condition, scrutinee or `let` of
 a statement of the loop body, and the loop body has at most three
 statements; a spin with no await is seen only in the `while` and
 `if`-without-`else` forms (a `match` on the try, which may `break` on
-`Empty`, is left alone).
+`Empty`, is left alone). A loop that goes round while a try succeeds
+(`while m.try_read().is_ok()`, or `loop { if m.try_write().is_err() {
+break } … }`) waits for another task to take the lock and is not
+reported.
 "#,
 }
 

@@ -64,6 +64,7 @@ pub fn polled_try(body: &Body, lp: u32) -> Option<Polled<'_>> {
             ControlKind::WhileCond => retries_on_failure(body, c),
             ControlKind::IfCond | ControlKind::MatchScrutinee => {
                 control.parent.is_some_and(|p| body.controls[p as usize].parent == Some(lbody))
+                    && !ends_loop_on_failure(body, lbody, c)
             }
             ControlKind::LoopBody => ctl == lbody,
             _ => false,
@@ -90,6 +91,9 @@ fn retries_on_failure(body: &Body, try_call: &Call) -> bool {
 /// fails: it waits for another task to take the lock, or drains. Its
 /// waiting twin would return at once, so it is no poll of the value.
 pub fn probes_until_taken(body: &Body, lp: u32) -> bool {
+    if body.controls[lp as usize].kind == ControlKind::Loop {
+        return breaks_when_the_try_fails(body, lp);
+    }
     if body.controls[lp as usize].kind != ControlKind::While {
         return false;
     }
@@ -107,6 +111,36 @@ pub fn probes_until_taken(body: &Body, lp: u32) -> bool {
                     && method(t).is_some_and(|(m, _)| matches!(m, "is_ok" | "is_some"))
             })
     })
+}
+
+/// `loop { if m.try_write().is_err() { break } yield_now().await }`: the
+/// probe of [`probes_until_taken`] spelled with `loop`.
+fn breaks_when_the_try_fails(body: &Body, lp: u32) -> bool {
+    let Some(lbody) = body.loop_body_of(lp) else { return false };
+    body.calls
+        .iter()
+        .any(|c| c.in_closure.is_none() && waiting_twin(c).is_some() && ends_loop_on_failure(body, lbody, c))
+}
+
+/// Is `try_call` the whole condition of a statement `if` of the loop body
+/// `lbody`, tested for failure (`.is_err()`, `.is_none()`), with a `then`
+/// block that ends in `break`? Then the loop goes round while the try
+/// succeeds: it waits for the lock to be taken, it does not poll for it.
+fn ends_loop_on_failure(body: &Body, lbody: u32, try_call: &Call) -> bool {
+    let Some(cond) = try_call.ctx else { return false };
+    let cond_ctl = &body.controls[cond as usize];
+    let Some(decider) = cond_ctl.parent else { return false };
+    if cond_ctl.kind != ControlKind::IfCond || body.controls[decider as usize].parent != Some(lbody) {
+        return false;
+    }
+    let whole_condition_fails = body.calls.iter().any(|t| {
+        t.ctx == try_call.ctx
+            && (t.span.lo, t.span.hi) == (cond_ctl.span.lo, cond_ctl.span.hi)
+            && t.span.lo == try_call.span.lo
+            && method(t).is_some_and(|(m, _)| matches!(m, "is_err" | "is_none"))
+    });
+    whole_condition_fails
+        && body.controls.iter().any(|k| k.parent == Some(decider) && k.kind == ControlKind::IfThen && k.breaks)
 }
 
 /// Is the sleep at `ctx` placed to run between tries: a statement of the

@@ -136,6 +136,9 @@ pub struct Lowerer<'w, 'a> {
     /// Blocks begun after the path left the function: the code there is
     /// unreachable, and a branch that ends in one returns.
     returned: HashSet<BlockId>,
+    /// The dead blocks that follow a plain `break`: a branch ending in one
+    /// ends its loop.
+    broke: HashSet<BlockId>,
     /// The expression being awaited (the operand of `.await`, a `select!`
     /// branch's future): a method call there is recorded, since the signal
     /// rules follow it into the crate method it may be.
@@ -185,6 +188,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             env: HashMap::new(),
             captured: Vec::new(),
             returned: HashSet::new(),
+            broke: HashSet::new(),
         };
         this.push_scope(ScopeKind::Block);
         this.items.facts.bodies[idx as usize].params = params.iter().map(|p| p.name.clone()).collect();
@@ -261,6 +265,9 @@ impl<'w, 'a> Lowerer<'w, 'a> {
     fn note_returns(&mut self) {
         if let (Some(id), true) = (self.ctx(), self.returned.contains(&self.cur)) {
             self.controls[id as usize].returns = true;
+        }
+        if let (Some(id), true) = (self.ctx(), self.broke.contains(&self.cur)) {
+            self.controls[id as usize].breaks = true;
         }
     }
 
@@ -373,7 +380,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
 
     fn enter(&mut self, kind: ControlKind, span: Span) {
         let parent = self.ctx();
-        self.controls.push(Control { kind, span, parent, stmts: 0, returns: false, binds_item: false });
+        self.controls.push(Control { kind, span, parent, stmts: 0, returns: false, breaks: false, binds_item: false });
         self.ctx_stack.push(self.controls.len() as u32 - 1);
     }
 
@@ -846,6 +853,9 @@ impl<'w, 'a> Lowerer<'w, 'a> {
                     self.ir.edge(self.cur, exit);
                 }
                 self.diverge();
+                if label.is_none() && b.expr.is_none() {
+                    self.broke.insert(self.cur);
+                }
                 None
             }
             Expr::Continue(c) => {
