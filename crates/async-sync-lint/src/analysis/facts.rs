@@ -317,6 +317,10 @@ pub struct Call {
     pub bound_to: Option<String>,
     /// Single-segment identifiers mentioned in the arguments.
     pub arg_idents: Vec<String>,
+    /// Per argument, in order: the local it hands on (`x`, `&x`,
+    /// `x.clone()`, `Arc::clone(&x)`), when it is one.
+    #[serde(default)]
+    pub arg_locals: Vec<Option<String>>,
     /// The call is the operand of `.await` (`rx.recv().await`).
     #[serde(default)]
     pub awaited: bool,

@@ -94,7 +94,8 @@ One constructor that gives one lock to two structs it builds (`let runner
 argument; then `State { db, runner }`) makes `State.runner.db` the same
 lock as `State.db`. Other aliasing that syntax does not show is not seen:
 two bindings cloned from the same `Arc` in another function, an inner
-constructor with several arguments, locks reached through an index
+constructor with a pattern parameter (`(a, b): (A, B)`), locks reached
+through an index
 (`self.shards[i]`), a method returning the lock, a generic parameter or a
 trait object. Calls are followed only to uniquely named functions of the
 crate: methods on `self` or on a value of a crate type, `Self::f`,

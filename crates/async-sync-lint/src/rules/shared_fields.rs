@@ -24,8 +24,17 @@ pub struct SharedField {
     pub span: Span,
 }
 
-/// (type, constructor name) → the fields it sets from its one parameter.
-type Ctors<'f> = HashMap<(&'f str, &'f str), Vec<&'f str>>;
+/// (type, constructor name) → what it stores.
+type Ctors<'f> = HashMap<(&'f str, &'f str), Ctor<'f>>;
+
+/// A constructor that stores some of its parameters in fields.
+struct Ctor<'f> {
+    /// How many plain-named parameters it has (0 when two constructors
+    /// of that name disagree).
+    params: usize,
+    /// (parameter position, field set from it).
+    stored: Vec<(usize, &'f str)>,
+}
 
 #[derive(Default)]
 pub struct SharedFields {
@@ -44,17 +53,28 @@ impl SharedFields {
                     .extend(s.fields.iter().map(|f| (f.name.as_str(), &f.ty)));
             }
         }
-        // One-argument constructors that store their argument:
-        // `Runner::new(db)` sets `Runner.db`.
+        // Constructors that store an argument: `Runner::new(db)` and
+        // `Runner::new(cfg, db)` set `Runner.db`.
         let mut storing_ctors: Ctors<'_> = HashMap::new();
         for (_, facts) in &index.files {
             for body in &facts.bodies {
-                let (Some(ty), [param]) = (&body.self_ty, body.params.as_slice()) else { continue };
-                let fields: Vec<&str> =
-                    body.field_inits.iter().filter(|i| &i.local == param).map(|i| i.field.as_str()).collect();
+                let Some(ty) = &body.self_ty else { continue };
+                let fields: Vec<(usize, &str)> = body
+                    .params
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(k, param)| {
+                        body.field_inits.iter().filter(move |i| &i.local == param).map(move |i| (k, i.field.as_str()))
+                    })
+                    .collect();
                 if !fields.is_empty() {
                     let name = body.name.rsplit("::").next().unwrap_or(&body.name);
-                    storing_ctors.entry((ty.as_str(), name)).or_default().extend(fields);
+                    let params = body.params.len();
+                    let ctor = storing_ctors.entry((ty.as_str(), name)).or_insert(Ctor { params, stored: Vec::new() });
+                    if ctor.params != params {
+                        ctor.params = 0;
+                    }
+                    ctor.stored.extend(fields);
                 }
             }
         }
@@ -89,14 +109,24 @@ impl SharedFields {
             by_local.entry(init.local.as_str()).or_default().push((ty, init.field.as_str(), init.span));
         }
         for call in &body.calls {
-            let (Callee::Path(segs), [local]) = (&call.callee, call.arg_idents.as_slice()) else { continue };
+            let Callee::Path(segs) = &call.callee else { continue };
             let [.., ty, name] = segs.as_slice() else { continue };
             let Some(ty) = ty_of(ty) else { continue };
-            if call.arg_count != 1 {
-                continue;
-            }
-            for field in storing_ctors.get(&(ty.as_str(), name.as_str())).into_iter().flatten() {
-                by_local.entry(local.as_str()).or_default().push((ty.clone(), field, call.span));
+            let Some(ctor) = storing_ctors.get(&(ty.as_str(), name.as_str())) else { continue };
+            for &(k, field) in &ctor.stored {
+                // One argument: the one local it mentions (`Runner::new(Arc::clone(&db))`).
+                // Several: the local handed on at the parameter's position,
+                // when the call passes as many arguments as the constructor
+                // has plain-named parameters (a pattern parameter shifts
+                // the positions).
+                let local = match (call.arg_count, call.arg_idents.as_slice()) {
+                    (1, [local]) if ctor.params == 1 => Some(local.as_str()),
+                    (n, _) if n >= 2 && n as usize == ctor.params => call.arg_locals.get(k).and_then(|l| l.as_deref()),
+                    _ => None,
+                };
+                if let Some(local) = local {
+                    by_local.entry(local).or_default().push((ty.clone(), field, call.span));
+                }
             }
         }
         let set_here = |owner: &str, field: &str| {

@@ -87,6 +87,24 @@ pub(super) fn pat_names(p: &Pat, out: &mut Vec<(String, Span)>) {
 }
 
 /// Single-segment identifiers used in an expression (a cheap capture set).
+/// The local an argument hands on: `x`, `&x`, `x.clone()`,
+/// `Arc::clone(&x)` (or `Rc::clone`).
+pub(super) fn handed_local(e: &Expr) -> Option<String> {
+    match strip(e) {
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Reference(r) => handed_local(&r.expr),
+        Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => handed_local(&m.receiver),
+        Expr::Call(c) => match (&*c.func, c.args.len()) {
+            (Expr::Path(p), 1) if p.path.segments.len() == 2 && p.path.segments[1].ident == "clone" => {
+                matches!(p.path.segments[0].ident.to_string().as_str(), "Arc" | "Rc")
+                    .then(|| handed_local(&c.args[0]))?
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 pub(super) fn used_idents(e: &Expr) -> HashSet<String> {
     let mut v = IdentCollector::default();
     syn::visit::Visit::visit_expr(&mut v, e);

@@ -128,10 +128,11 @@ pub(super) fn is_interesting_method(name: &str) -> bool {
     )
 }
 
-/// `Runner::new(db)` or `Runner::new(db.clone())`: a constructor of a type
-/// (not one of std's wrappers) given one local. Lock summaries use it to see
-/// one lock handed to two structs (`rules/shared_fields.rs`).
-pub(super) fn is_one_local_constructor(
+/// `Worker::new(db.clone())`, `Worker::new(cfg, Arc::clone(&db))`: a
+/// constructor of a crate type handed a local, which it may store in a
+/// field (the call is recorded so `shared_fields` can see one value stored
+/// in two structs).
+pub(super) fn is_constructor_handing_on_locals(
     path: &[String],
     args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
 ) -> bool {
@@ -141,14 +142,10 @@ pub(super) fn is_one_local_constructor(
         ty.as_str(),
         "Arc" | "Rc" | "Box" | "Pin" | "Mutex" | "RwLock" | "RefCell" | "Cell" | "Vec" | "String" | "Some" | "Ok"
     );
-    let one_local = match args.iter().collect::<Vec<_>>().as_slice() {
-        [syn::Expr::Path(p)] => p.path.get_ident().is_some(),
-        [syn::Expr::MethodCall(m)] => {
-            m.method == "clone" && matches!(&*m.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some())
-        }
-        _ => false,
-    };
-    is_type && !std_wrapper && f.starts_with(|c: char| c.is_lowercase()) && one_local
+    is_type
+        && !std_wrapper
+        && f.starts_with(|c: char| c.is_lowercase())
+        && args.iter().any(|a| super::syntax::handed_local(a).is_some())
 }
 
 pub(super) fn is_interesting_fn(last: &str) -> bool {

@@ -155,7 +155,7 @@ impl Lowerer<'_, '_> {
             let interesting = is_interesting_fn(&last)
                 || self.is_async
                 || is_followable_path(&path)
-                || is_one_local_constructor(&path, &c.args);
+                || is_constructor_handing_on_locals(&path, &c.args);
             let diverges = last == "exit" && path.iter().any(|s| s == "process");
             self.record_call(span, Callee::Path(path), c.args.iter(), interesting);
             if diverges {

@@ -471,8 +471,10 @@ impl<'w, 'a> Lowerer<'w, 'a> {
         let mut arg_count = 0;
         let mut idents = HashSet::new();
         let mut const_duration_nanos = None;
+        let mut arg_locals = Vec::new();
         for a in args {
             arg_count += 1;
+            arg_locals.push(handed_local(a));
             idents.extend(used_idents(a));
             if const_duration_nanos.is_none() {
                 const_duration_nanos = const_duration(a);
@@ -490,6 +492,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             in_loop: self.loop_depth > 0,
             bound_to: None,
             arg_idents,
+            arg_locals,
             awaited: false,
             unwinding: self.unwinding,
             const_duration_nanos,
