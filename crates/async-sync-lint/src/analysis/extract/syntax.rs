@@ -86,7 +86,6 @@ pub(super) fn pat_names(p: &Pat, out: &mut Vec<(String, Span)>) {
     }
 }
 
-/// Single-segment identifiers used in an expression (a cheap capture set).
 /// The local an argument hands on: `x`, `&x`, `x.clone()`,
 /// `Arc::clone(&x)` (or `Rc::clone`).
 pub(super) fn handed_local(e: &Expr) -> Option<String> {
@@ -105,6 +104,7 @@ pub(super) fn handed_local(e: &Expr) -> Option<String> {
     }
 }
 
+/// Single-segment identifiers used in an expression (a cheap capture set).
 pub(super) fn used_idents(e: &Expr) -> HashSet<String> {
     let mut v = IdentCollector::default();
     syn::visit::Visit::visit_expr(&mut v, e);
