@@ -492,6 +492,17 @@ mod tests {
         assert!(!mentions_tokens(b"fn f() { file.read(&mut buf)?; w.write(b\"x\")?; }"));
     }
 
+    /// The names one file makes relevant, sorted.
+    fn relevant_names(src: &str) -> Vec<String> {
+        let file = syn::parse_file(src).unwrap();
+        let facts = crate::analysis::extract::extract(&file, src, 0, crate::input::workspace::Edition::E2021);
+        let mut r = Relevant::default();
+        assert!(grow_relevant(std::iter::once(&facts), &mut r));
+        let mut got: Vec<_> = r.names.into_iter().collect();
+        got.sort();
+        got
+    }
+
     #[test]
     fn relevant_names_follow_declarations() {
         let src = r#"
@@ -501,12 +512,7 @@ struct Plain { x: u32 }
 type Shared = Arc<Outer>;
 pub use parking_lot::RwLock as Lock;
 "#;
-        let file = syn::parse_file(src).unwrap();
-        let facts = crate::analysis::extract::extract(&file, src, 0, crate::input::workspace::Edition::E2021);
-        let mut r = Relevant::default();
-        assert!(grow_relevant(std::iter::once(&facts), &mut r));
-        let mut got: Vec<_> = r.names.into_iter().collect();
-        got.sort();
+        let got = relevant_names(src);
         assert_eq!(got, ["Inner", "Lock", "Outer", "Shared"]);
     }
 
@@ -521,12 +527,7 @@ fn event(m: &M) { let v = Visitor(m.take()); v.visit(); }
 fn pause() { std::thread::sleep(D); }
 fn waits() { pause(); }
 "#;
-        let file = syn::parse_file(src).unwrap();
-        let facts = crate::analysis::extract::extract(&file, src, 0, crate::input::workspace::Edition::E2021);
-        let mut r = Relevant::default();
-        assert!(grow_relevant(std::iter::once(&facts), &mut r));
-        let mut got: Vec<_> = r.names.into_iter().collect();
-        got.sort();
+        let got = relevant_names(src);
         assert_eq!(got, ["Visitor", "pause", "waits"]);
     }
 
