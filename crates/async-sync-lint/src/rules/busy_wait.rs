@@ -291,7 +291,7 @@ fn getter_call(cx: &CrateCx<'_>, body: &Body, ctl: u32) -> Option<Span> {
 /// plain `fn` that makes a state read and nothing else: no await, no
 /// write, no call but state reads, its locks and `unwrap`/`expect`.
 fn is_flag_getter(cx: &CrateCx<'_>, qualified: &str) -> bool {
-    let mut candidates = cx.bodies().map(|b| b.body).filter(|b| b.parent.is_none() && b.name == qualified);
+    let mut candidates = cx.functions_named(qualified).map(|b| b.body);
     let (Some(b), None) = (candidates.next(), candidates.next()) else { return false };
     let reads = b.calls.iter().filter(|c| method(c).is_some_and(|(m, _)| is_state_read_method(m))).count()
         + b.acquisitions.len();

@@ -22,7 +22,7 @@ use crate::analysis::facts::{
 use crate::analysis::index::{CrateIndex, Family, LockKind};
 use crate::diagnostic::Span;
 use crate::rules::shared_fields::SharedFields;
-use crate::rules::CrateCx;
+use crate::rules::{BodyRef, CrateCx};
 
 /// Calls are followed this many levels deep.
 pub const MAX_CALL_DEPTH: usize = 4;
@@ -199,8 +199,7 @@ impl<'i> LockSummary<'i> {
         s
     }
 
-    /// The crate's functions by name, without resolving any acquisition:
-    /// enough for [`Self::resolve_call`] and [`Self::callee`].
+    /// The crate's functions by name, before any acquisition is resolved.
     fn functions(index: &'i CrateIndex<'i>) -> LockSummary<'i> {
         let mut s = LockSummary {
             index,
@@ -606,12 +605,7 @@ impl<'i> LockSummary<'i> {
 pub fn returned_guard_note(cx: &CrateCx<'_>, file: usize, body: &Body, acq: &Acquisition) -> Option<String> {
     let owner = cx.index.place_struct(file, body, &acq.receiver)?;
     let name = format!("{owner}::{}", acq.method);
-    let (cf, callee) = cx
-        .index
-        .files
-        .iter()
-        .enumerate()
-        .find_map(|(fi, (_, f))| f.bodies.iter().find(|b| b.parent.is_none() && b.name == name).map(|b| (fi, b)))?;
+    let BodyRef { fi: cf, body: callee, .. } = cx.functions_named(&name).next()?;
     let taken = callee.acquisitions.iter().find(|a| a.escapes)?;
     let place =
         if cf == file { format!("line {}", taken.span.line) } else { format!("line {} of its file", taken.span.line) };

@@ -136,6 +136,16 @@ impl<'a> CrateCx<'a> {
         })
     }
 
+    /// The package's functions (not closures or async blocks) named
+    /// `qualified` (`Type::method`, or a free function's name), file by
+    /// file in index order.
+    pub fn functions_named<'q>(&self, qualified: &'q str) -> impl Iterator<Item = BodyRef<'a>> + 'q
+    where
+        'a: 'q,
+    {
+        self.bodies().filter(move |b| b.body.parent.is_none() && b.body.name == qualified)
+    }
+
     /// The body `bi` of the package's file `fi`.
     pub fn body(&self, fi: usize, bi: usize) -> &'a Body {
         &self.index.files[fi].1.bodies[bi]
