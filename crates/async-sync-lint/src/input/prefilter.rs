@@ -226,30 +226,49 @@ fn len_bit(len: usize) -> u64 {
 }
 
 /// The token set, built once: a hash set for names found by other means,
-/// and a multi-pattern searcher that finds every occurrence of a token,
-/// prefix or empty-call name in one SIMD-accelerated pass over the bytes.
+/// and multi-pattern searchers that find every occurrence of a token,
+/// prefix or empty-call name in SIMD-accelerated passes over the bytes.
 struct Tokens {
     set: HashSet<&'static [u8], BuildHasherDefault<Fnv>>,
-    finder: aho_corasick::AhoCorasick,
+    /// Each searcher with the index (in [`TOKENS`], [`PREFIXES`],
+    /// [`EMPTY_CALL_TOKENS`] chained) of its first pattern.
+    finders: Vec<(aho_corasick::AhoCorasick, usize)>,
     /// Pattern ids: below `prefix_from` are [`TOKENS`], then [`PREFIXES`],
     /// then [`EMPTY_CALL_TOKENS`] from `empty_call_from`.
     prefix_from: usize,
     empty_call_from: usize,
 }
 
+/// Most patterns one searcher gets. The SIMD (Teddy) prefilter applies to
+/// at most 64 patterns; past that the searcher walks its automaton byte by
+/// byte, and two searchers over the text were measured 3.6× faster than
+/// one over 70 patterns.
+const PATTERNS_PER_SEARCHER: usize = 64;
+
 fn tokens() -> &'static Tokens {
     static SET: std::sync::OnceLock<Tokens> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
         let patterns: Vec<&str> = TOKENS.iter().chain(PREFIXES).chain(EMPTY_CALL_TOKENS).copied().collect();
-        // Leftmost-longest: of the patterns starting at one place, the one
-        // that can be a whole identifier (see `mentions_tokens`).
-        let finder = aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(&patterns)
-            .expect("the token patterns build");
+        // Balanced searchers: a full one is the prefilter's slowest case.
+        let searchers = patterns.len().div_ceil(PATTERNS_PER_SEARCHER);
+        let per = patterns.len().div_ceil(searchers);
+        let finders = patterns
+            .chunks(per)
+            .enumerate()
+            .map(|(i, chunk)| {
+                // Leftmost-longest: of the patterns starting at one place,
+                // the one that can be a whole identifier (see
+                // `mentions_tokens`).
+                let finder = aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .build(chunk)
+                    .expect("the token patterns build");
+                (finder, i * per)
+            })
+            .collect();
         Tokens {
             set: TOKENS.iter().map(|t| t.as_bytes()).collect(),
-            finder,
+            finders,
             prefix_from: TOKENS.len(),
             empty_call_from: TOKENS.len() + PREFIXES.len(),
         }
@@ -263,30 +282,35 @@ fn token_set() -> &'static HashSet<&'static [u8], BuildHasherDefault<Fnv>> {
 /// Does the file mention a name of `V`?
 ///
 /// Same answer as running [`for_each_ident`] and testing each identifier,
-/// but the searcher skips the text between occurrences. An occurrence
+/// but the searchers skip the text between occurrences. An occurrence
 /// counts when it is a whole identifier: the bytes around it are not
 /// identifier bytes (a prefix needs that only before it). Skipping past a
 /// rejected occurrence loses nothing: tokens are made of identifier bytes,
-/// so no whole-identifier occurrence can start inside one.
+/// so no whole-identifier occurrence can start inside one. That holds for
+/// each searcher's share of the patterns, so each searches on its own.
 pub fn mentions_tokens(bytes: &[u8]) -> bool {
     let t = tokens();
     // A BOM is not part of the first identifier (`\u{feff}async fn …`).
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    t.finder.find_iter(bytes).any(|m| {
-        let before_ok = m.start() == 0 || !is_ident_continue(bytes[m.start() - 1]);
-        if !before_ok {
-            return false;
-        }
-        let id = m.pattern().as_usize();
-        let after_ok = !matches!(bytes.get(m.end()), Some(&b) if is_ident_continue(b));
-        if id < t.prefix_from {
-            after_ok
-        } else if id < t.empty_call_from {
-            true
-        } else {
-            after_ok && is_empty_call(&bytes[m.end()..])
-        }
-    })
+    t.finders
+        .iter()
+        .any(|(finder, first)| finder.find_iter(bytes).any(|m| is_mention(t, bytes, m, first + m.pattern().as_usize())))
+}
+
+/// Is the occurrence `m` of pattern `id` a mention (see [`mentions_tokens`])?
+fn is_mention(t: &Tokens, bytes: &[u8], m: aho_corasick::Match, id: usize) -> bool {
+    let before_ok = m.start() == 0 || !is_ident_continue(bytes[m.start() - 1]);
+    if !before_ok {
+        return false;
+    }
+    let after_ok = !matches!(bytes.get(m.end()), Some(&b) if is_ident_continue(b));
+    if id < t.prefix_from {
+        after_ok
+    } else if id < t.empty_call_from {
+        true
+    } else {
+        after_ok && is_empty_call(&bytes[m.end()..])
+    }
 }
 
 /// The reference answer of [`mentions_tokens`], identifier by identifier:
