@@ -513,6 +513,11 @@ pub struct LocalDecl {
     pub name: String,
     pub span: Span,
     pub origin: LocalOrigin,
+    /// The single-name identifiers the initializer mentions, sorted
+    /// (`let next = seen + 1` → `seen`): a value computed from another
+    /// local carries what that local held.
+    #[serde(default)]
+    pub from: Vec<String>,
 }
 
 /// A `use` import: `alias` names `path` in `module`.

@@ -82,9 +82,11 @@ initialisation; a `compare_exchange` loop or `fetch_update`.
 
 ## Known problems
 Dependencies are found from names: the write must mention the name the read
-was bound to, or sit inside the `if`/`while`/`match` whose condition made the
-read, or follow an early-exit check of the same key. A value passed through
-intermediate `let`s is not followed. A `compare_exchange` whose expected value
+was bound to (or a `let` computed from it between the read and the write,
+`let next = seen + 1`), or sit inside the `if`/`while`/`match` whose condition
+made the read, or follow an early-exit check of the same key. A value passed
+through an assignment (`x = seen + 1`), a pattern or a helper's result is not
+followed. A `compare_exchange` whose expected value
 is the stale read is treated as a re-check (it fails if the value changed).
 The old value an atomic read-modify-write returns (`fetch_add`, `swap`, a
 `compare_exchange`) is a read like `load`'s, except when the write after
@@ -524,7 +526,7 @@ fn awaits_between<'b>(body: &'b Body, r: &'b Op, w: &'b Op) -> impl Iterator<Ite
 
 fn dependency(body: &Body, r: &Op, w: &Op) -> Option<Dep> {
     if let Some(b) = &r.bound {
-        if w.idents.contains(b) {
+        if derived_locals(body, b, r.span.hi, w.span.lo).iter().any(|(d, _)| w.idents.iter().any(|i| i == d)) {
             return Some(Dep::Data);
         }
     }
@@ -557,6 +559,22 @@ fn dependency(body: &Body, r: &Op, w: &Op) -> Option<Dep> {
         return Some(Dep::EarlyExit);
     }
     None
+}
+
+/// `read` and the locals computed from it by `let`s between the read and
+/// the write (`let next = seen + 1;`): the write of any of them writes
+/// the stale value.
+/// Each with the `let`'s name span (none for the read's own binding).
+fn derived_locals<'b>(body: &'b Body, read: &'b str, after: u32, before: u32) -> Vec<(&'b str, Option<Span>)> {
+    let mut names = vec![(read, None)];
+    let between = body.locals.iter().filter(|l| l.span.lo >= after && l.span.hi <= before);
+    for local in between {
+        let known = |n: &str| names.iter().any(|(d, _)| *d == n);
+        if local.from.iter().any(|f| known(f)) && !known(&local.name) {
+            names.push((&local.name, Some(local.span)));
+        }
+    }
+    names
 }
 
 /// The innermost condition or scrutinee the read is part of, and the
@@ -623,6 +641,16 @@ fn finding(file: u32, body: &Body, r: &Op, w: &Op, dep: Dep, aw: u32) -> Finding
         .with_primary_label(write_label)
         .with_label(r.span, read_label)
         .with_label(body.awaits[aw as usize].span, "another task can change it here");
+    if let (Dep::Data, Some(read)) = (dep, &r.bound) {
+        // The `let`s the written value passes through (a derived local the
+        // write does not mention is left out; one level is enough to show
+        // how the value got there).
+        for (name, span) in derived_locals(body, read, r.span.hi, w.span.lo) {
+            if let (Some(span), true) = (span, w.idents.iter().any(|i| i == name)) {
+                f = f.with_label(span, format!("`{name}` computed from the value read"));
+            }
+        }
+    }
     for h in helps(r, w, dep) {
         f = f.with_help(h);
     }

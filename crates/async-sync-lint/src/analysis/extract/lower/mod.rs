@@ -631,7 +631,10 @@ impl<'w, 'a> Lowerer<'w, 'a> {
         if let Pat::Ident(id) = pat {
             let span = self.items.spans.of(id.ident.span());
             bind_span = Some(span);
-            self.locals.push(LocalDecl { name: id.ident.to_string(), span, origin: origin.clone() });
+            let mut from: Vec<String> =
+                local.init.as_ref().map(|i| used_idents(&i.expr).into_iter().collect()).unwrap_or_default();
+            from.sort_unstable();
+            self.locals.push(LocalDecl { name: id.ident.to_string(), span, origin: origin.clone(), from });
         }
         let slots: Vec<SlotId> = names
             .into_iter()
