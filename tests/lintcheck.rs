@@ -20,17 +20,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use async_sync_lint::diagnostic::{engine_codes, Level};
-use async_sync_lint::driver::{self, RunOptions};
-use async_sync_lint::engine::EngineOptions;
-use async_sync_lint::input::discover::DiscoverOptions;
 use async_sync_lint::rules;
 
 #[path = "support/files.rs"]
 mod files;
+#[path = "support/pinned.rs"]
+mod pinned;
+
+use pinned::{blessing, percent, read_tsv, repo, Key, Pinned};
+
+const LINTCHECK: Pinned = Pinned { dir: "lintcheck", root: "lintcheck-crates", env: "ASL_LINTCHECK" };
 
 const FINDINGS_HEADER: &str = "crate\tversion\tfile\tline\trule\tmessage";
 const VERDICTS_HEADER: &str = "crate\tversion\tfile\tline\trule\tmessage\tverdict\treason";
@@ -43,64 +46,9 @@ const MIN_LINES: usize = 1_500_000;
 const DOC_START: &str = "<!-- lintcheck:start -->\n";
 const DOC_END: &str = "<!-- lintcheck:end -->";
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn blessing() -> bool {
-    std::env::var_os("BLESS").is_some() && std::env::var_os("CI").is_none()
-}
-
-/// One finding: what identifies it across runs. Lines are stable because the
-/// crates are pinned; only a change of the linter moves a key.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Key {
-    krate: String,
-    version: String,
-    file: String,
-    line: u32,
-    rule: String,
-    message: String,
-}
-
-impl Key {
-    fn tsv(&self) -> String {
-        format!("{}\t{}\t{}\t{}\t{}\t{}", self.krate, self.version, self.file, self.line, self.rule, self.message)
-    }
-
-    fn parse(fields: &[&str], where_: &str) -> Key {
-        let line = fields[3].parse().unwrap_or_else(|_| panic!("{where_}: line `{}` is not a number", fields[3]));
-        Key {
-            krate: fields[0].to_string(),
-            version: fields[1].to_string(),
-            file: fields[2].to_string(),
-            line,
-            rule: fields[4].to_string(),
-            message: fields[5].to_string(),
-        }
-    }
-}
-
 struct Verdict {
     verdict: String,
     reason: String,
-}
-
-/// Reads a TSV file: its header must be `header`, every row has as many
-/// fields. Returns the rows' fields with their line numbers.
-fn read_tsv(path: &Path, header: &str) -> Vec<(usize, Vec<String>)> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines();
-    assert_eq!(lines.next(), Some(header), "{}: the first line must be the header", path.display());
-    let width = header.split('\t').count();
-    lines
-        .enumerate()
-        .map(|(i, line)| {
-            let fields: Vec<String> = line.split('\t').map(str::to_string).collect();
-            assert_eq!(fields.len(), width, "{}:{}: expected {width} tab-separated fields", path.display(), i + 2);
-            (i + 2, fields)
-        })
-        .collect()
 }
 
 fn recorded_findings() -> Vec<Key> {
@@ -132,104 +80,16 @@ fn recorded_verdicts() -> BTreeMap<Key, Verdict> {
     out
 }
 
-/// `crate-name version` pairs: the direct dependencies of the lintcheck
-/// manifest, read from its lock file.
+/// `crate-name version` pairs: the crates the lintcheck lints.
 fn pinned_crates() -> Vec<(String, String)> {
-    let lock = std::fs::read_to_string(repo().join("lintcheck/Cargo.lock")).expect("lintcheck/Cargo.lock");
-    let mut packages: Vec<(String, String, Vec<String>)> = Vec::new();
-    let mut in_deps = false;
-    for line in lock.lines() {
-        let line = line.trim();
-        if line == "[[package]]" {
-            packages.push((String::new(), String::new(), Vec::new()));
-            in_deps = false;
-        } else if let (Some(p), Some(v)) = (packages.last_mut(), line.strip_prefix("name = ")) {
-            p.0 = v.trim_matches('"').to_string();
-        } else if let (Some(p), Some(v)) = (packages.last_mut(), line.strip_prefix("version = ")) {
-            p.1 = v.trim_matches('"').to_string();
-        } else if line == "dependencies = [" {
-            in_deps = true;
-        } else if line == "]" {
-            in_deps = false;
-        } else if let (true, Some(p)) = (in_deps, packages.last_mut()) {
-            p.2.push(line.trim_end_matches(',').trim_matches('"').to_string());
-        }
-    }
-    let root = packages.iter().find(|p| p.0 == "lintcheck-crates").expect("the lock has the lintcheck-crates root");
-    root.2
-        .iter()
-        .map(|dep| match dep.split_once(' ') {
-            // `name version` when the lock holds several versions of it.
-            Some((name, version)) => (name.to_string(), version.to_string()),
-            None => {
-                let p = packages.iter().find(|p| &p.0 == dep).expect("a dependency is a locked package");
-                (p.0.clone(), p.1.clone())
-            }
-        })
-        .collect()
-}
-
-fn sources() -> Option<PathBuf> {
-    let from_env = std::env::var_os("ASL_LINTCHECK").map(PathBuf::from);
-    let from_file = std::fs::read_to_string(repo().join("target/lintcheck.path")).ok().map(|s| PathBuf::from(s.trim()));
-    from_env.or(from_file).filter(|p| p.is_dir())
-}
-
-/// Lints every pinned crate (every target, default levels) and returns the
-/// findings keyed by crate and path inside it, sorted.
-fn lint_pinned_crates(src: &Path) -> Vec<Key> {
-    let crates = pinned_crates();
-    let dirs: Vec<(String, &str, &str)> =
-        crates.iter().map(|(n, v)| (format!("{n}-{v}"), n.as_str(), v.as_str())).collect();
-    let missing: Vec<&str> = dirs.iter().filter(|d| !src.join(&d.0).is_dir()).map(|d| d.0.as_str()).collect();
-    assert!(missing.is_empty(), "not fetched (run lintcheck/fetch.sh): {missing:?}");
-    let opts = RunOptions {
-        discover: DiscoverOptions {
-            paths: dirs.iter().map(|d| src.join(&d.0)).collect(),
-            cwd: src.to_path_buf(),
-            ..Default::default()
-        },
-        level_flags: Vec::new(),
-        engine: EngineOptions::default(),
-    };
-    let report = driver::run(&opts).expect("the lintcheck crates lint");
-    let mut keys: Vec<Key> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let display = &report.workspace.files[f.file as usize].display;
-            let (dir, file) = display.split_once('/').unwrap_or_else(|| panic!("`{display}` is inside a crate"));
-            let (_, krate, version) = dirs.iter().find(|d| d.0 == dir).unwrap_or_else(|| panic!("`{dir}` is pinned"));
-            Key {
-                krate: krate.to_string(),
-                version: version.to_string(),
-                file: file.to_string(),
-                line: f.primary.line,
-                rule: f.rule.clone(),
-                // A TSV field: no tabs, one line.
-                message: f.message.replace(['\t', '\n', '\r'], " "),
-            }
-        })
-        .collect();
-    keys.sort();
-    // Findings with one key (same line, rule and message) share a row and
-    // its verdict.
-    keys.dedup();
-    keys
+    LINTCHECK.crates()
 }
 
 #[test]
 fn findings_equal_the_reviewed_findings() {
-    let Some(src) = sources() else {
-        assert!(std::env::var_os("CI").is_none(), "CI must provide the lintcheck crates (scripts/test fetches them)");
-        eprintln!("NOTE: ************************************************************");
-        eprintln!("NOTE: lintcheck SKIPPED: the crates are not fetched.");
-        eprintln!("NOTE: run scripts/test, or scripts/lintcheck, to fetch them.");
-        eprintln!("NOTE: ************************************************************");
-        return;
-    };
+    let Some(src) = LINTCHECK.sources_or_skip("lintcheck") else { return };
     let start = Instant::now();
-    let now = lint_pinned_crates(&src);
+    let now = LINTCHECK.lint(&src);
     eprintln!("lintcheck: {} crates linted in {:.1?}, {} findings", pinned_crates().len(), start.elapsed(), now.len());
     let internal: Vec<String> = now
         .iter()
@@ -423,15 +283,6 @@ fn tallies(verdicts: &BTreeMap<Key, Verdict>) -> Vec<Tally> {
         out[i].counts[slot] += 1;
     }
     out
-}
-
-/// `part` of `whole` in percent with `decimals` digits, or a dash for none.
-fn percent(part: usize, whole: usize, decimals: usize) -> String {
-    if whole == 0 {
-        "–".to_string()
-    } else {
-        format!("{:.*} %", decimals, 100.0 * part as f64 / whole as f64)
-    }
 }
 
 fn precision_table(verdicts: &BTreeMap<Key, Verdict>) -> String {
