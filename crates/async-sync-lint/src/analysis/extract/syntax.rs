@@ -111,6 +111,30 @@ pub(super) fn used_idents(e: &Expr) -> HashSet<String> {
     v.0
 }
 
+/// An expression that only computes a value from its parts: operators,
+/// field and index access, calls, `?`. No `.await`, branch, loop, block,
+/// closure or macro, whose result may come from elsewhere than the names
+/// it mentions (`match load().await { Ok(v) => v, Err(_) if old.is_empty() => … }`).
+pub(super) fn is_plain_value(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Binary(b) => is_plain_value(&b.left) && is_plain_value(&b.right),
+        Expr::Unary(u) => is_plain_value(&u.expr),
+        Expr::Paren(p) => is_plain_value(&p.expr),
+        Expr::Group(g) => is_plain_value(&g.expr),
+        Expr::Cast(c) => is_plain_value(&c.expr),
+        Expr::Field(f) => is_plain_value(&f.base),
+        Expr::Reference(r) => is_plain_value(&r.expr),
+        Expr::Try(t) => is_plain_value(&t.expr),
+        Expr::Index(i) => is_plain_value(&i.expr) && is_plain_value(&i.index),
+        Expr::MethodCall(m) => is_plain_value(&m.receiver) && m.args.iter().all(is_plain_value),
+        Expr::Call(c) => is_plain_value(&c.func) && c.args.iter().all(is_plain_value),
+        Expr::Tuple(t) => t.elems.iter().all(is_plain_value),
+        Expr::Array(a) => a.elems.iter().all(is_plain_value),
+        _ => false,
+    }
+}
+
 pub(super) fn used_idents_block(b: &Block) -> HashSet<String> {
     let mut v = IdentCollector::default();
     syn::visit::Visit::visit_block(&mut v, b);

@@ -584,6 +584,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
         let mut value = None;
         let mut origin = LocalOrigin::Unknown;
         let acqs_before = self.acqs.len();
+        let mut init_acqs_end = acqs_before;
         if let Some(init) = &local.init {
             value = match self.extended_base(&init.expr) {
                 // `let r = &mut *m.lock().unwrap();`: the guard temporary
@@ -592,6 +593,8 @@ impl<'w, 'a> Lowerer<'w, 'a> {
                 None => self.lower_expr(&init.expr),
             };
             origin = self.origin_of(&init.expr);
+            // The `else` block's acquisitions are not the binding's value.
+            init_acqs_end = self.acqs.len();
             if let Some((_, diverge)) = &init.diverge {
                 // let-else: the initializer's temporaries drop before the
                 // `else` block, which must leave (break, continue, return).
@@ -621,7 +624,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
                     c.bound_to = Some(first_name.clone());
                 }
             }
-            for a in &mut self.acqs[acqs_before..] {
+            for a in &mut self.acqs[acqs_before..init_acqs_end] {
                 if a.holder == Holder::Temporary && a.value_bound_to.is_none() {
                     a.value_bound_to = Some(first_name.clone());
                 }
@@ -631,8 +634,12 @@ impl<'w, 'a> Lowerer<'w, 'a> {
         if let Pat::Ident(id) = pat {
             let span = self.items.spans.of(id.ident.span());
             bind_span = Some(span);
-            let mut from: Vec<String> =
-                local.init.as_ref().map(|i| used_idents(&i.expr).into_iter().collect()).unwrap_or_default();
+            let mut from: Vec<String> = local
+                .init
+                .as_ref()
+                .filter(|i| i.diverge.is_none() && is_plain_value(&i.expr))
+                .map(|i| used_idents(&i.expr).into_iter().collect())
+                .unwrap_or_default();
             from.sort_unstable();
             self.locals.push(LocalDecl { name: id.ident.to_string(), span, origin: origin.clone(), from });
         }
