@@ -43,10 +43,23 @@ fn glob_candidates(glob: &[String], name: &str) -> Option<Vec<String>> {
 /// lock crate's module (`use tokio::sync::*`), or from another module of
 /// the file (`use super::*`, `use self::inner::*`), where it is that
 /// module's own import or, again, one of its globs.
-fn glob_import(facts: &FileFacts, module: &[String], name: &str, depth: u32) -> Option<Vec<String>> {
-    if depth > 8 {
+fn glob_import(facts: &FileFacts, module: &[String], name: &str) -> Option<Vec<String>> {
+    glob_import_from(facts, module, name, &mut Vec::new())
+}
+
+/// [`glob_import`], not entering a module twice: globs can form cycles
+/// (`use super::*` in a child whose parent globs the child), and walking
+/// every path through them cost 3 % of a lint on the corpus.
+fn glob_import_from(
+    facts: &FileFacts,
+    module: &[String],
+    name: &str,
+    seen: &mut Vec<Vec<String>>,
+) -> Option<Vec<String>> {
+    if seen.iter().any(|m| m == module) {
         return None;
     }
+    seen.push(module.to_vec());
     for g in facts.imports.iter().filter(|i| i.alias == "*" && i.module == module) {
         let mut target = module.to_vec();
         let mut rest = g.path.as_slice();
@@ -72,7 +85,7 @@ fn glob_import(facts: &FileFacts, module: &[String], name: &str, depth: u32) -> 
         if let Some(imp) = facts.imports.iter().rev().find(|i| i.alias == name && i.module == target) {
             return Some(imp.path.clone());
         }
-        if let Some(p) = glob_import(facts, &target, name, depth + 1) {
+        if let Some(p) = glob_import_from(facts, &target, name, seen) {
             return Some(p);
         }
     }
@@ -538,7 +551,7 @@ impl<'f> CrateIndex<'f> {
         let found = loop {
             let here = match lookup(scope) {
                 Some(imp) => Some(imp.path.clone()),
-                None => glob_import(facts, scope, first, 0),
+                None => glob_import(facts, scope, first),
             };
             match scope.split_last() {
                 Some((last, parent)) if here.is_none() && last.starts_with('{') => scope = parent,
@@ -586,5 +599,16 @@ mod tests {
         assert_eq!(kind_of_path(&segs("tokio::sync::mpsc::Receiver")), None);
         assert_eq!(kind_of_path(&segs("Mutex")), None);
         assert_eq!(kind_of_path(&segs("parking_lot::RwLock")), Some(LockKind::ParkingLotRwLock));
+    }
+
+    #[test]
+    fn glob_imports_are_followed_through_a_cycle_once() {
+        // `a` globs its parent, which globs `a` and `b`; `b` imports the name.
+        let text = "use self::a::*;\nuse self::b::*;\nmod a { use super::*; }\nmod b { use parking_lot::Mutex; }\n";
+        let file = syn::parse_file(text).expect("parses");
+        let facts = crate::analysis::extract::extract(&file, text, 0, crate::input::workspace::Edition::E2021);
+        let in_a = [String::from("a")];
+        assert_eq!(glob_import(&facts, &in_a, "Mutex"), Some(segs("parking_lot::Mutex")));
+        assert_eq!(glob_import(&facts, &in_a, "Condvar"), None);
     }
 }
