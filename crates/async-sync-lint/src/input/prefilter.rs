@@ -17,7 +17,8 @@
 //! - `R(crate)` is the fixpoint, over the parsed files of the crate, of the
 //!   names of declarations whose types mention `V ∪ R`: structs with such a
 //!   field, aliases, statics, `Deref` impls (by self type), methods (by self
-//!   type) whose return type does, and `pub use` aliases whose path does.
+//!   type, or trait for a trait's method) whose return type does, and `pub
+//!   use` aliases whose path does.
 //!
 //! Why that is enough:
 //! - Bodies: a skipped file has no `async`/`await`/`select`/`join`, so every
@@ -338,7 +339,7 @@ fn type_mentions(ty: &TypeRepr, r: &NameSet) -> bool {
             segments.iter().any(|s| is_relevant(s, r)) || args.iter().any(|a| type_mentions(a, r))
         }
         TypeRepr::Ref(t) | TypeRepr::Slice(t) => type_mentions(t, r),
-        TypeRepr::Tuple(ts) => ts.iter().any(|t| type_mentions(t, r)),
+        TypeRepr::Tuple(ts) | TypeRepr::Bounded(ts) => ts.iter().any(|t| type_mentions(t, r)),
         TypeRepr::Opaque => false,
     }
 }

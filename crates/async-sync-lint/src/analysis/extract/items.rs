@@ -7,7 +7,7 @@ use syn::{FnArg, ImplItem, Item, Pat, ReturnType, Signature, TraitItem, UseTree,
 use super::known_guards::KnownGuards;
 use super::lower::{may_acquire, Lowered, Lowerer, Param};
 use super::spans::SpanMap;
-use super::types::type_repr;
+use super::types::{bounded_params, type_repr, with_params_bounded};
 use crate::analysis::facts::*;
 use crate::input::workspace::Edition;
 
@@ -95,11 +95,16 @@ impl<'a> ItemWalker<'a> {
                 Item::Impl(i) => {
                     for it in &i.items {
                         if let ImplItem::Fn(f) = it {
-                            if let ReturnType::Type(_, t) = &f.sig.output {
-                                if is_guard_repr(&type_repr(t), &self.guard_structs) {
-                                    self.guard_fns.insert(f.sig.ident.to_string());
-                                }
-                            }
+                            self.prescan_fn(&f.sig);
+                        }
+                    }
+                }
+                // Without a default body too: `store.state()` on a `dyn
+                // Storage` returns what the trait says.
+                Item::Trait(t) => {
+                    for it in &t.items {
+                        if let TraitItem::Fn(f) = it {
+                            self.prescan_fn(&f.sig);
                         }
                     }
                 }
@@ -109,6 +114,14 @@ impl<'a> ItemWalker<'a> {
                     }
                 }
                 _ => {}
+            }
+        }
+    }
+
+    fn prescan_fn(&mut self, sig: &Signature) {
+        if let ReturnType::Type(_, t) = &sig.output {
+            if is_guard_repr(&type_repr(t), &self.guard_structs) {
+                self.guard_fns.insert(sig.ident.to_string());
             }
         }
     }
@@ -205,7 +218,7 @@ impl<'a> ItemWalker<'a> {
                 self.in_test += u32::from(test);
                 self.in_should_panic += u32::from(should_panic);
                 let idx = self.facts.bodies.len();
-                self.function(&f.sig, &f.block, None, false);
+                self.function(&f.sig, &f.block, None, None, false);
                 self.mark_runtime_entry(idx, &f.sig, &f.attrs);
                 self.in_should_panic -= u32::from(should_panic);
                 self.in_test -= u32::from(test);
@@ -223,7 +236,7 @@ impl<'a> ItemWalker<'a> {
                             self.in_test += u32::from(test);
                             self.in_should_panic += u32::from(should_panic);
                             let idx = self.facts.bodies.len();
-                            self.function(&f.sig, &f.block, self_ty.clone(), false);
+                            self.function(&f.sig, &f.block, self_ty.clone(), Some(&i.generics), false);
                             self.mark_runtime_entry(idx, &f.sig, &f.attrs);
                             self.in_should_panic -= u32::from(should_panic);
                             self.in_test -= u32::from(test);
@@ -239,11 +252,16 @@ impl<'a> ItemWalker<'a> {
                 }
             }
             Item::Trait(t) => {
+                self.facts.traits.push(TraitDef { module: self.module.clone(), name: t.ident.to_string() });
                 let self_ty = Some(t.ident.to_string());
                 for it in &t.items {
                     if let TraitItem::Fn(f) = it {
-                        if let Some(block) = &f.default {
-                            self.function(&f.sig, block, self_ty.clone(), true);
+                        match &f.default {
+                            Some(block) => self.function(&f.sig, block, self_ty.clone(), Some(&t.generics), true),
+                            None => {
+                                let sig = self.signature(&f.sig, self_ty.clone(), true);
+                                self.facts.fns.push(sig);
+                            }
                         }
                     }
                 }
@@ -347,10 +365,10 @@ impl<'a> ItemWalker<'a> {
         }
     }
 
-    fn function(&mut self, sig: &Signature, block: &syn::Block, self_ty: Option<String>, _in_trait: bool) {
-        self.facts.fns.push(FnSig {
+    fn signature(&self, sig: &Signature, self_ty: Option<String>, in_trait: bool) -> FnSig {
+        FnSig {
             module: self.module.clone(),
-            self_ty: self_ty.clone(),
+            self_ty,
             name: sig.ident.to_string(),
             ret: match &sig.output {
                 ReturnType::Type(_, t) => Some(type_repr(t)),
@@ -358,7 +376,28 @@ impl<'a> ItemWalker<'a> {
             },
             is_async: sig.asyncness.is_some(),
             has_receiver: sig.receiver().is_some(),
-        });
+            in_trait,
+            line: self.spans.of(sig.ident.span()).line,
+        }
+    }
+
+    /// A function with a body; `outer` are the generics of its `impl` or
+    /// trait (a method's own come from `sig`).
+    fn function(
+        &mut self,
+        sig: &Signature,
+        block: &syn::Block,
+        self_ty: Option<String>,
+        outer: Option<&syn::Generics>,
+        in_trait: bool,
+    ) {
+        let sig_facts = self.signature(sig, self_ty.clone(), in_trait);
+        self.facts.fns.push(sig_facts);
+        // `fn f<S: Storage>(store: &S)`: `store` is known by its bounds.
+        let mut bounded = bounded_params(&sig.generics);
+        if let Some(g) = outer {
+            bounded.extend(bounded_params(g));
+        }
         let mut params = Vec::new();
         let mut mut_self = false;
         for input in &sig.inputs {
@@ -370,7 +409,7 @@ impl<'a> ItemWalker<'a> {
                     if let Pat::Ident(id) = &*pt.pat {
                         params.push(Param {
                             name: id.ident.to_string(),
-                            origin: LocalOrigin::Declared(type_repr(&pt.ty)),
+                            origin: LocalOrigin::Declared(with_params_bounded(type_repr(&pt.ty), &bounded)),
                         });
                     }
                 }

@@ -54,6 +54,12 @@ pub(super) enum Ty<'i> {
         def: &'i StructDef,
         args: Vec<Ty<'i>>,
     },
+    /// A trait of this crate, for a value known only by it (`&dyn
+    /// Storage`, `impl Storage`, `S: Storage`, `self` in a default method).
+    Trait {
+        file: usize,
+        def: &'i TraitDef,
+    },
     /// Any other type, kept for element lookups.
     Other(TypeRepr, usize, Vec<String>),
     Unknown,
@@ -171,6 +177,22 @@ impl<'f> CrateIndex<'f> {
                     None => Ty::Unknown,
                 }
             }
+            (Projection::Method(m), Ty::Trait { file, def }) => {
+                let Some(cands) = self.methods.get(&(def.name.as_str(), m.as_str())) else { return Ty::Unknown };
+                let cands: Vec<_> = cands.iter().filter(|(_, s)| s.in_trait).copied().collect();
+                let ctx = WrittenIn { file, module: &def.module };
+                match self.pick(ctx, &cands, &Want::Any, |s| &s.module) {
+                    // `Self` in a trait is the implementor: unknown here.
+                    Some((file, sig)) => match &sig.ret {
+                        Some(TypeRepr::Path { segments, .. }) if segments.first().is_some_and(|s| s == "Self") => {
+                            Ty::Unknown
+                        }
+                        Some(ret) => self.type_ty(WrittenIn { file, module: &sig.module }, ret, 0),
+                        None => Ty::Unknown,
+                    },
+                    None => Ty::Unknown,
+                }
+            }
             (Projection::Method(m), Ty::Struct { file, def, .. }) => {
                 let Some(cands) = self.methods.get(&(def.name.as_str(), m.as_str())) else { return Ty::Unknown };
                 let ctx = WrittenIn { file, module: &def.module };
@@ -271,8 +293,25 @@ impl<'f> CrateIndex<'f> {
                 }
                 Ty::Other(ty.clone(), ctx.file, ctx.module.to_vec())
             }
+            // The first bound that is a trait of the crate (`dyn Storage +
+            // Send`); bounds only from elsewhere keep the type some type
+            // (`T: BorrowMut<U>`: its `borrow_mut` is no `RefCell`'s).
+            TypeRepr::Bounded(bounds) => bounds
+                .iter()
+                .find_map(|b| self.trait_ty(ctx, b))
+                .unwrap_or_else(|| Ty::Other(ty.clone(), ctx.file, ctx.module.to_vec())),
             _ => Ty::Unknown,
         }
+    }
+
+    /// The crate's trait a bound names (`Storage`, `crate::store::Storage`).
+    fn trait_ty(&self, ctx: WrittenIn<'_>, bound: &TypeRepr) -> Option<Ty<'f>> {
+        let TypeRepr::Path { segments, .. } = bound else { return None };
+        let canonical = self.canonical_path(ctx, segments, 0);
+        let want = self.want_of(ctx, &canonical)?;
+        let cands = self.traits.get(canonical.last()?.as_str())?;
+        let (file, def) = self.pick(ctx, cands, &want, |t| &t.module)?;
+        Some(Ty::Trait { file, def })
     }
 }
 
