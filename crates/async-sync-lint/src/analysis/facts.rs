@@ -458,6 +458,11 @@ pub struct Body {
     pub span: Span,
     /// Type of `self` for methods (the `impl` target's last segment).
     pub self_ty: Option<String>,
+    /// The `impl` target's type arguments when the impl bounds them
+    /// (`impl<S: Storage> Service<S>` → `[Bounded([Storage])]`): what the
+    /// fields of `self` typed with them are. Empty otherwise.
+    #[serde(default)]
+    pub self_args: Vec<TypeRepr>,
     /// Takes `&mut self`: exclusive access.
     pub mut_self: bool,
     /// Inline module path inside the file (`mod a { mod b { … } }`).

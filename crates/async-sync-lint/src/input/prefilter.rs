@@ -17,8 +17,9 @@
 //! - `R(crate)` is the fixpoint, over the parsed files of the crate, of the
 //!   names of declarations whose types mention `V ∪ R`: structs with such a
 //!   field, aliases, statics, `Deref` impls (by self type), methods (by self
-//!   type, or trait for a trait's method) whose return type does, and `pub
-//!   use` aliases whose path does.
+//!   type, or trait for a trait's method) whose return type does, `impl`s
+//!   (by self type) whose bounded type arguments do (`impl<S: Storage>
+//!   Engine<S>`), and `pub use` aliases whose path does.
 //!
 //! Why that is enough:
 //! - Bodies: a skipped file has no `async`/`await`/`select`/`join`, so every
@@ -403,6 +404,13 @@ pub fn grow_relevant<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone, rel
                 }
             }
             for b in &f.bodies {
+                // `impl<S: Storage> Engine<S>`: the fields of `Engine` typed
+                // `S` are a `Storage` in these methods.
+                if let Some(t) = &b.self_ty {
+                    if !r.contains(t) && b.self_args.iter().any(|a| type_mentions(a, r)) {
+                        added.push(t.clone());
+                    }
+                }
                 let name = b.name.rsplit("::").next().unwrap_or(&b.name);
                 if !blocking.contains(name) && crate::rules::blocking_summary::may_block(b, &|n| blocking.contains(n)) {
                     added_blocking.push(name.to_string());

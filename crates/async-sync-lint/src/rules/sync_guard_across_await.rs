@@ -69,7 +69,8 @@ guard (directly, in an `Option` or `Result`, or in a struct with a guard
 field) is followed wherever in the crate it is declared; the finding's note
 says where it takes the lock. So is a trait method declared to return one,
 on a receiver known by that trait (`&dyn Storage`, `Arc<dyn Storage>`,
-`impl Storage`, `S: Storage`, `self` in a default method); the note says
+`impl Storage`, `S: Storage`, a field `store: S` in `impl<S: Storage>
+Engine<S>`, `self` in a default method); the note says
 where the trait declares it. On a receiver whose type syntax does not show,
 a method's name alone acquires nothing. A method declared in another crate
 (an extension trait on a lock, such as `HandyRwLock::wl`, used from another

@@ -218,13 +218,13 @@ impl<'a> ItemWalker<'a> {
                 self.in_test += u32::from(test);
                 self.in_should_panic += u32::from(should_panic);
                 let idx = self.facts.bodies.len();
-                self.function(&f.sig, &f.block, None, None, false);
+                self.function(&f.sig, &f.block, &Owner::default());
                 self.mark_runtime_entry(idx, &f.sig, &f.attrs);
                 self.in_should_panic -= u32::from(should_panic);
                 self.in_test -= u32::from(test);
             }
             Item::Impl(i) => {
-                let self_ty = type_repr(&i.self_ty).last_segment().map(str::to_string);
+                let owner = Owner::of_impl(i);
                 let impl_is_test = is_cfg_test(&i.attrs);
                 let is_deref =
                     i.trait_.as_ref().is_some_and(|(_, p, _)| p.segments.last().is_some_and(|s| s.ident == "Deref"));
@@ -236,13 +236,13 @@ impl<'a> ItemWalker<'a> {
                             self.in_test += u32::from(test);
                             self.in_should_panic += u32::from(should_panic);
                             let idx = self.facts.bodies.len();
-                            self.function(&f.sig, &f.block, self_ty.clone(), Some(&i.generics), false);
+                            self.function(&f.sig, &f.block, &owner);
                             self.mark_runtime_entry(idx, &f.sig, &f.attrs);
                             self.in_should_panic -= u32::from(should_panic);
                             self.in_test -= u32::from(test);
                         }
                         ImplItem::Type(t) if is_deref && t.ident == "Target" => {
-                            if let Some(st) = &self_ty {
+                            if let Some(st) = &owner.self_ty {
                                 self.facts.derefs.push(DerefImpl { self_ty: st.clone(), target: type_repr(&t.ty) });
                             }
                         }
@@ -253,13 +253,18 @@ impl<'a> ItemWalker<'a> {
             }
             Item::Trait(t) => {
                 self.facts.traits.push(TraitDef { module: self.module.clone(), name: t.ident.to_string() });
-                let self_ty = Some(t.ident.to_string());
+                let owner = Owner {
+                    self_ty: Some(t.ident.to_string()),
+                    bounded: bounded_params(&t.generics),
+                    in_trait: true,
+                    self_args: Vec::new(),
+                };
                 for it in &t.items {
                     if let TraitItem::Fn(f) = it {
                         match &f.default {
-                            Some(block) => self.function(&f.sig, block, self_ty.clone(), Some(&t.generics), true),
+                            Some(block) => self.function(&f.sig, block, &owner),
                             None => {
-                                let sig = self.signature(&f.sig, self_ty.clone(), true);
+                                let sig = self.signature(&f.sig, owner.self_ty.clone(), true);
                                 self.facts.fns.push(sig);
                             }
                         }
@@ -381,23 +386,14 @@ impl<'a> ItemWalker<'a> {
         }
     }
 
-    /// A function with a body; `outer` are the generics of its `impl` or
-    /// trait (a method's own come from `sig`).
-    fn function(
-        &mut self,
-        sig: &Signature,
-        block: &syn::Block,
-        self_ty: Option<String>,
-        outer: Option<&syn::Generics>,
-        in_trait: bool,
-    ) {
-        let sig_facts = self.signature(sig, self_ty.clone(), in_trait);
+    /// A function with a body, of `owner` (an `impl`, a trait, or none).
+    fn function(&mut self, sig: &Signature, block: &syn::Block, owner: &Owner) {
+        let self_ty = owner.self_ty.clone();
+        let sig_facts = self.signature(sig, self_ty.clone(), owner.in_trait);
         self.facts.fns.push(sig_facts);
         // `fn f<S: Storage>(store: &S)`: `store` is known by its bounds.
         let mut bounded = bounded_params(&sig.generics);
-        if let Some(g) = outer {
-            bounded.extend(bounded_params(g));
-        }
+        bounded.extend(owner.bounded.iter().cloned());
         let mut params = Vec::new();
         let mut mut_self = false;
         for input in &sig.inputs {
@@ -430,6 +426,7 @@ impl<'a> ItemWalker<'a> {
             name,
             span,
             self_ty,
+            self_args: owner.self_args.clone(),
             mut_self,
             parent: None,
             passed_to: None,
@@ -465,12 +462,36 @@ impl ItemWalker<'_> {
     }
 }
 
+/// What a function's body knows of the item it is declared in.
+#[derive(Default)]
+struct Owner {
+    /// The `impl` target's or the trait's name.
+    self_ty: Option<String>,
+    /// The bounded generic parameters of the `impl` or trait.
+    bounded: Vec<(String, TypeRepr)>,
+    in_trait: bool,
+    /// See `Body::self_args`.
+    self_args: Vec<TypeRepr>,
+}
+
+impl Owner {
+    fn of_impl(i: &syn::ItemImpl) -> Owner {
+        let bounded = bounded_params(&i.generics);
+        let self_args = match with_params_bounded(type_repr(&i.self_ty), &bounded) {
+            TypeRepr::Path { args, .. } if args.iter().any(|a| matches!(a, TypeRepr::Bounded(_))) => args,
+            _ => Vec::new(),
+        };
+        Owner { self_ty: type_repr(&i.self_ty).last_segment().map(str::to_string), bounded, in_trait: false, self_args }
+    }
+}
+
 /// What a new body starts with.
 pub struct BodyHeader {
     pub kind: BodyKind,
     pub name: String,
     pub span: crate::diagnostic::Span,
     pub self_ty: Option<String>,
+    pub self_args: Vec<TypeRepr>,
     pub mut_self: bool,
     pub parent: Option<u32>,
     pub passed_to: Option<String>,
@@ -489,6 +510,7 @@ impl ItemWalker<'_> {
             name: h.name.clone(),
             span: h.span,
             self_ty: h.self_ty.clone(),
+            self_args: h.self_args.clone(),
             mut_self: h.mut_self,
             module: self.module.clone(),
             parent: h.parent,

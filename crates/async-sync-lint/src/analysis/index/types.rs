@@ -118,7 +118,17 @@ impl<'f> CrateIndex<'f> {
             }
         };
         let (mut ty, certainty, mut decl) = match &place.root {
-            PlaceRoot::SelfValue => (self.self_struct(ctx, body.self_ty.as_deref()?)?, Certainty::Declared, None),
+            PlaceRoot::SelfValue => {
+                let ty = match self.self_struct(ctx, body.self_ty.as_deref()?)? {
+                    // `impl<S: Storage> Service<S>`: `self.store: S` is a `Storage`.
+                    Ty::Struct { file, def, args } if args.is_empty() && !body.self_args.is_empty() => {
+                        let args = body.self_args.iter().map(|a| self.type_ty(ctx, a, 0)).collect();
+                        Ty::Struct { file, def, args }
+                    }
+                    t => t,
+                };
+                (ty, Certainty::Declared, None)
+            }
             PlaceRoot::Local { origin, name } => match origin {
                 LocalOrigin::Declared(t) => {
                     (self.type_ty(ctx, &self_ty(t), 0), Certainty::Declared, Some(DeclStep::Local(name.clone())))
