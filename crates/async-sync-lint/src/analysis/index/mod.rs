@@ -304,6 +304,9 @@ impl<'f> CrateIndex<'f> {
             for s in &f.structs {
                 self.module_names.extend(s.module.iter().cloned());
             }
+            for t in &f.traits {
+                self.module_names.extend(t.module.iter().cloned());
+            }
             for b in &f.bodies {
                 self.module_names.extend(b.module.iter().cloned());
             }
