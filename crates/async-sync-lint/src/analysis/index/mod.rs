@@ -404,7 +404,7 @@ impl<'f> CrateIndex<'f> {
         // `self` in a trait's default method.
         if let Some(cands) = self.traits.get(name) {
             let (file, def) = self.pick(ctx, cands, &Want::Any, |t| &t.module)?;
-            return Some(Ty::Trait { file, def });
+            return Some(Ty::Traits(vec![(file, def)]));
         }
         // `impl Shared` for `type Shared = Client<Arc<Mutex<Conn>>>`: the
         // generic struct with its parameters made concrete.
@@ -535,7 +535,7 @@ impl<'f> CrateIndex<'f> {
                 if matches!(acq.receiver.root, PlaceRoot::SelfValue | PlaceRoot::Local { .. } | PlaceRoot::Path(_))
                     && !matches!(
                         self.place_ty(ctx, body, &acq.receiver, 0),
-                        Some((Ty::Other(..) | Ty::Trait { .. }, _, _))
+                        Some((Ty::Other(..) | Ty::Traits(_), _, _))
                     ) =>
             {
                 LockKind::RefCell
@@ -560,15 +560,19 @@ impl<'f> CrateIndex<'f> {
     /// of a crate struct or trait, if it has any.
     fn method_candidates(&self, ctx: WrittenIn<'_>, body: &Body, acq: &Acquisition) -> Option<Declared<'f>> {
         let (ty, certainty, _) = self.place_ty(ctx, body, &acq.receiver, 0)?;
-        let (owner, in_trait) = match &ty {
-            Ty::Struct { def, .. } => (def.name.as_str(), false),
-            Ty::Trait { def, .. } => (def.name.as_str(), true),
-            _ => return None,
-        };
-        let cands = self.methods.get(&(owner, acq.method.as_str()))?;
-        // A struct and a trait of one name: the method of the right one.
-        let cands = cands.iter().filter(|(_, s)| s.in_trait == in_trait).copied().collect::<Vec<_>>();
-        (!cands.is_empty()).then_some(Declared { owner, cands, certainty })
+        match &ty {
+            Ty::Struct { def, .. } => {
+                let cands = self.methods.get(&(def.name.as_str(), acq.method.as_str()))?;
+                // A struct and a trait of one name: the struct's method.
+                let cands = cands.iter().filter(|(_, s)| !s.in_trait).copied().collect::<Vec<_>>();
+                (!cands.is_empty()).then_some(Declared { owner: def.name.as_str(), cands, certainty })
+            }
+            Ty::Traits(traits) => {
+                let found = self.trait_method(traits, &acq.method)?;
+                Some(Declared { owner: found.def.name.as_str(), cands: found.cands, certainty })
+            }
+            _ => None,
+        }
     }
 
     /// Rewrites the first segment through the file's imports (renames,

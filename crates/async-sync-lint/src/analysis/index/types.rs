@@ -54,12 +54,10 @@ pub(super) enum Ty<'i> {
         def: &'i StructDef,
         args: Vec<Ty<'i>>,
     },
-    /// A trait of this crate, for a value known only by it (`&dyn
-    /// Storage`, `impl Storage`, `S: Storage`, `self` in a default method).
-    Trait {
-        file: usize,
-        def: &'i TraitDef,
-    },
+    /// The traits of this crate a value is known by (`&dyn Storage`,
+    /// `impl Storage + Metrics`, `S: Storage`, `self` in a default
+    /// method), in the order written; never empty.
+    Traits(Vec<(usize, &'i TraitDef)>),
     /// Any other type, kept for element lookups.
     Other(TypeRepr, usize, Vec<String>),
     Unknown,
@@ -187,11 +185,10 @@ impl<'f> CrateIndex<'f> {
                     None => Ty::Unknown,
                 }
             }
-            (Projection::Method(m), Ty::Trait { file, def }) => {
-                let Some(cands) = self.methods.get(&(def.name.as_str(), m.as_str())) else { return Ty::Unknown };
-                let cands: Vec<_> = cands.iter().filter(|(_, s)| s.in_trait).copied().collect();
-                let ctx = WrittenIn { file, module: &def.module };
-                match self.pick(ctx, &cands, &Want::Any, |s| &s.module) {
+            (Projection::Method(m), Ty::Traits(traits)) => {
+                let Some(found) = self.trait_method(&traits, m) else { return Ty::Unknown };
+                let ctx = WrittenIn { file: found.file, module: &found.def.module };
+                match self.pick(ctx, &found.cands, &Want::Any, |s| &s.module) {
                     // `Self` in a trait is the implementor: unknown here.
                     Some((file, sig)) => match &sig.ret {
                         Some(TypeRepr::Path { segments, .. }) if segments.first().is_some_and(|s| s == "Self") => {
@@ -303,26 +300,47 @@ impl<'f> CrateIndex<'f> {
                 }
                 Ty::Other(ty.clone(), ctx.file, ctx.module.to_vec())
             }
-            // The first bound that is a trait of the crate (`dyn Storage +
+            // The bounds that are traits of the crate (`dyn Storage +
             // Send`); bounds only from elsewhere keep the type some type
             // (`T: BorrowMut<U>`: its `borrow_mut` is no `RefCell`'s).
-            TypeRepr::Bounded(bounds) => bounds
-                .iter()
-                .find_map(|b| self.trait_ty(ctx, b))
-                .unwrap_or_else(|| Ty::Other(ty.clone(), ctx.file, ctx.module.to_vec())),
+            TypeRepr::Bounded(bounds) => {
+                let traits: Vec<_> = bounds.iter().filter_map(|b| self.crate_trait(ctx, b)).collect();
+                if traits.is_empty() {
+                    Ty::Other(ty.clone(), ctx.file, ctx.module.to_vec())
+                } else {
+                    Ty::Traits(traits)
+                }
+            }
             _ => Ty::Unknown,
         }
     }
 
     /// The crate's trait a bound names (`Storage`, `crate::store::Storage`).
-    fn trait_ty(&self, ctx: WrittenIn<'_>, bound: &TypeRepr) -> Option<Ty<'f>> {
+    fn crate_trait(&self, ctx: WrittenIn<'_>, bound: &TypeRepr) -> Option<(usize, &'f TraitDef)> {
         let TypeRepr::Path { segments, .. } = bound else { return None };
         let canonical = self.canonical_path(ctx, segments, 0);
         let want = self.want_of(ctx, &canonical)?;
         let cands = self.traits.get(canonical.last()?.as_str())?;
-        let (file, def) = self.pick(ctx, cands, &want, |t| &t.module)?;
-        Some(Ty::Trait { file, def })
+        self.pick(ctx, cands, &want, |t| &t.module)
     }
+
+    /// The first of `traits` that declares `method`, with the declarations.
+    pub(super) fn trait_method(&self, traits: &[(usize, &'f TraitDef)], method: &str) -> Option<TraitMethod<'f>> {
+        traits.iter().find_map(|&(file, def)| {
+            let cands = self.methods.get(&(def.name.as_str(), method))?;
+            let cands: Vec<_> = cands.iter().filter(|(_, s)| s.in_trait).copied().collect();
+            (!cands.is_empty()).then_some(TraitMethod { file, def, cands })
+        })
+    }
+}
+
+/// A method as the crate's traits declare it (see `trait_method`).
+pub(super) struct TraitMethod<'f> {
+    /// The trait, and the file declaring it.
+    pub file: usize,
+    pub def: &'f TraitDef,
+    /// The method's declarations (one, unless trait names repeat).
+    pub cands: Vec<(usize, &'f FnSig)>,
 }
 
 /// How many aliases (`let b = a;`) a declared type is followed through.
