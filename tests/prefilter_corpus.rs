@@ -118,6 +118,27 @@ fn prefilter_parses_a_struct_whose_impl_bounds_its_parameter() {
     );
 }
 
+/// A struct holding a `Box<dyn Backend>`, `Backend` a subtrait of a trait
+/// whose method returns a guard: the file declaring the struct mentions no
+/// lock and not that trait.
+#[test]
+fn prefilter_parses_a_struct_holding_a_subtrait_object() {
+    assert_one_finding_and_only_plain_skipped(
+        "subtrait",
+        &[
+            (
+                "lib.rs",
+                "mod service;\nmod plain;\nuse service::Service;\n\
+                 pub trait Storage {\n    fn state(&self) -> parking_lot::MutexGuard<'_, u32>;\n}\n\
+                 pub trait Backend: Storage {}\n\
+                 pub async fn f(s: &Service) {\n    let g = s.backend.state();\n    tick().await;\n    drop(g);\n}\n\
+                 async fn tick() {}\n",
+            ),
+            ("service.rs", "pub struct Service {\n    pub backend: Box<dyn crate::Backend>,\n}\n"),
+        ],
+    );
+}
+
 /// The prefilter's fast token search gives, on every corpus file, the
 /// answer of the plain identifier-by-identifier scan.
 #[test]

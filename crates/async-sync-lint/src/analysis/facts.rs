@@ -603,6 +603,10 @@ pub struct FnSig {
 pub struct TraitDef {
     pub module: Vec<String>,
     pub name: String,
+    /// `trait Backend: Storage + Send`: the supertraits' paths, whose
+    /// methods a `dyn Backend` has too.
+    #[serde(default)]
+    pub supertraits: Vec<TypeRepr>,
 }
 
 /// `impl Deref for X { type Target = T; }`: newtypes seen through.

@@ -17,7 +17,8 @@
 //! - `R(crate)` is the fixpoint, over the parsed files of the crate, of the
 //!   names of declarations whose types mention `V ∪ R`: structs with such a
 //!   field, aliases, statics, `Deref` impls (by self type), methods (by self
-//!   type, or trait for a trait's method) whose return type does, `impl`s
+//!   type, or trait for a trait's method) whose return type does, traits
+//!   whose supertraits do (`trait Backend: Storage`), `impl`s
 //!   (by self type) whose bounded type arguments do (`impl<S: Storage>
 //!   Engine<S>`), and `pub use` aliases whose path does.
 //!
@@ -387,6 +388,11 @@ pub fn grow_relevant<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone, rel
                     if !r.contains(t) && type_mentions(ret, r) {
                         added.push(t.clone());
                     }
+                }
+            }
+            for t in &f.traits {
+                if !r.contains(&t.name) && t.supertraits.iter().any(|s| type_mentions(s, r)) {
+                    added.push(t.name.clone());
                 }
             }
             for d in &f.derefs {

@@ -68,7 +68,7 @@ helper (`consume(guard)`) is treated as released. A method that returns a
 guard (directly, in an `Option` or `Result`, or in a struct with a guard
 field) is followed wherever in the crate it is declared; the finding's note
 says where it takes the lock. So is a trait method declared to return one,
-on a receiver known by that trait (`&dyn Storage`, `Arc<dyn Storage>`,
+on a receiver known by that trait or a subtrait (`&dyn Storage`, `Arc<dyn Storage>`,
 `impl Storage`, `S: Storage`, a field `store: S` in `impl<S: Storage>
 Engine<S>`, `self` in a default method); the note says
 where the trait declares it. On a receiver whose type syntax does not show,

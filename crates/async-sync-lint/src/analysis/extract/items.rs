@@ -7,7 +7,7 @@ use syn::{FnArg, ImplItem, Item, Pat, ReturnType, Signature, TraitItem, UseTree,
 use super::known_guards::KnownGuards;
 use super::lower::{may_acquire, Lowered, Lowerer, Param};
 use super::spans::SpanMap;
-use super::types::{bounded_params, type_repr, with_params_bounded};
+use super::types::{bounded, bounded_params, type_repr, with_params_bounded};
 use crate::analysis::facts::*;
 use crate::input::workspace::Edition;
 
@@ -252,7 +252,15 @@ impl<'a> ItemWalker<'a> {
                 }
             }
             Item::Trait(t) => {
-                self.facts.traits.push(TraitDef { module: self.module.clone(), name: t.ident.to_string() });
+                let supertraits = match bounded(&t.supertraits) {
+                    TypeRepr::Bounded(paths) => paths,
+                    _ => Vec::new(),
+                };
+                self.facts.traits.push(TraitDef {
+                    module: self.module.clone(),
+                    name: t.ident.to_string(),
+                    supertraits,
+                });
                 let owner = Owner {
                     self_ty: Some(t.ident.to_string()),
                     bounded: bounded_params(&t.generics),

@@ -324,12 +324,27 @@ impl<'f> CrateIndex<'f> {
         self.pick(ctx, cands, &want, |t| &t.module)
     }
 
-    /// The first of `traits` that declares `method`, with the declarations.
+    /// The first of `traits` that declares `method`, with the declarations;
+    /// a trait's supertraits (`trait Backend: Storage`) after the trait.
     pub(super) fn trait_method(&self, traits: &[(usize, &'f TraitDef)], method: &str) -> Option<TraitMethod<'f>> {
+        self.trait_method_at(traits, method, 0)
+    }
+
+    fn trait_method_at(&self, traits: &[(usize, &'f TraitDef)], method: &str, depth: u32) -> Option<TraitMethod<'f>> {
+        if depth > 4 {
+            return None;
+        }
         traits.iter().find_map(|&(file, def)| {
-            let cands = self.methods.get(&(def.name.as_str(), method))?;
-            let cands: Vec<_> = cands.iter().filter(|(_, s)| s.in_trait).copied().collect();
-            (!cands.is_empty()).then_some(TraitMethod { file, def, cands })
+            let cands = self
+                .methods
+                .get(&(def.name.as_str(), method))
+                .map_or_else(Vec::new, |c| c.iter().filter(|(_, s)| s.in_trait).copied().collect::<Vec<_>>());
+            if !cands.is_empty() {
+                return Some(TraitMethod { file, def, cands });
+            }
+            let ctx = WrittenIn { file, module: &def.module };
+            let supers: Vec<_> = def.supertraits.iter().filter_map(|b| self.crate_trait(ctx, b)).collect();
+            self.trait_method_at(&supers, method, depth + 1)
         })
     }
 }
