@@ -55,37 +55,88 @@ fn prefilter_changes_no_finding_on_the_corpus() {
     eprintln!("prefilter: {skipped} files skipped, {} findings identical", with.len());
 }
 
-/// A file with no token of its own is parsed when it declares a type on a
-/// lock chain: `Outer` (no lock named in its file) holds `Inner` (a
-/// `parking_lot::Mutex`, whose `.lock()` only resolves through the declared
-/// types: without `outer.rs` there is no finding).
-#[test]
-fn prefilter_parses_files_on_a_lock_chain() {
+/// A package of `files` (paths under `src/`, with a `plain.rs` no rule
+/// needs) linted with and without the prefilter: the one finding, the same
+/// both ways, and `plain.rs` alone left unparsed.
+fn assert_one_finding_and_only_plain_skipped(name: &str, files: &[(&str, &str)]) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(
-        root.join("Cargo.toml"),
-        "[package]\nname = \"chain\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("src/lib.rs"),
-        "mod inner;\nmod outer;\nmod plain;\nuse outer::Outer;\n\
-         pub async fn f(o: &Outer) {\n    let g = o.inner.m.lock();\n    tick().await;\n    drop(g);\n}\n\
-         async fn tick() {}\n",
-    )
-    .unwrap();
-    std::fs::write(root.join("src/inner.rs"), "pub struct Inner {\n    pub m: parking_lot::Mutex<u32>,\n}\n").unwrap();
-    std::fs::write(root.join("src/outer.rs"), "pub struct Outer {\n    pub inner: crate::inner::Inner,\n}\n").unwrap();
+    let manifest = format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n");
+    std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
+    for (path, text) in files {
+        std::fs::write(root.join("src").join(path), text).unwrap();
+    }
     std::fs::write(root.join("src/plain.rs"), "pub struct Point {\n    pub x: f64,\n}\n").unwrap();
     let (with, skipped) = findings(root, true);
     let (without, _) = findings(root, false);
     assert_eq!(with, without);
     assert_eq!(with.len(), 1, "{with:?}");
     assert!(with[0].contains("sync-guard-across-await"), "{with:?}");
-    // Only `plain.rs` is left unparsed.
     assert_eq!(skipped, 1);
+}
+
+/// A file with no token of its own is parsed when it declares a type on a
+/// lock chain: `Outer` (no lock named in its file) holds `Inner` (a
+/// `parking_lot::Mutex`, whose `.lock()` only resolves through the declared
+/// types: without `outer.rs` there is no finding).
+#[test]
+fn prefilter_parses_files_on_a_lock_chain() {
+    assert_one_finding_and_only_plain_skipped(
+        "chain",
+        &[
+            (
+                "lib.rs",
+                "mod inner;\nmod outer;\nmod plain;\nuse outer::Outer;\n\
+                 pub async fn f(o: &Outer) {\n    let g = o.inner.m.lock();\n    tick().await;\n    drop(g);\n}\n\
+                 async fn tick() {}\n",
+            ),
+            ("inner.rs", "pub struct Inner {\n    pub m: parking_lot::Mutex<u32>,\n}\n"),
+            ("outer.rs", "pub struct Outer {\n    pub inner: crate::inner::Inner,\n}\n"),
+        ],
+    );
+}
+
+/// A trait method returning a guard, called on a field typed with a generic
+/// parameter the `impl` bounds by the trait: the file declaring the struct
+/// mentions no lock and no trait, yet its field is on the chain.
+#[test]
+fn prefilter_parses_a_struct_whose_impl_bounds_its_parameter() {
+    assert_one_finding_and_only_plain_skipped(
+        "bounded",
+        &[
+            (
+                "lib.rs",
+                "mod engine;\nmod plain;\nuse engine::Engine;\n\
+                 pub trait Storage {\n    fn state(&self) -> parking_lot::MutexGuard<'_, u32>;\n}\n\
+                 impl<S: Storage> Engine<S> {\n    pub async fn f(&self) {\n        let g = self.store.state();\n        \
+                 tick().await;\n        drop(g);\n    }\n}\n\
+                 async fn tick() {}\n",
+            ),
+            ("engine.rs", "pub struct Engine<S> {\n    pub store: S,\n}\n"),
+        ],
+    );
+}
+
+/// A struct holding a `Box<dyn Backend>`, `Backend` a subtrait of a trait
+/// whose method returns a guard: the file declaring the struct mentions no
+/// lock and not that trait.
+#[test]
+fn prefilter_parses_a_struct_holding_a_subtrait_object() {
+    assert_one_finding_and_only_plain_skipped(
+        "subtrait",
+        &[
+            (
+                "lib.rs",
+                "mod service;\nmod plain;\nuse service::Service;\n\
+                 pub trait Storage {\n    fn state(&self) -> parking_lot::MutexGuard<'_, u32>;\n}\n\
+                 pub trait Backend: Storage {}\n\
+                 pub async fn f(s: &Service) {\n    let g = s.backend.state();\n    tick().await;\n    drop(g);\n}\n\
+                 async fn tick() {}\n",
+            ),
+            ("service.rs", "pub struct Service {\n    pub backend: Box<dyn crate::Backend>,\n}\n"),
+        ],
+    );
 }
 
 /// The prefilter's fast token search gives, on every corpus file, the

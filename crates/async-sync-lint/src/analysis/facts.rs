@@ -19,7 +19,11 @@ pub enum TypeRepr {
     Tuple(Vec<TypeRepr>),
     /// `[T]`, `[T; N]`.
     Slice(Box<TypeRepr>),
-    /// `impl Trait`, `dyn Trait`, `fn(..)`, macros: nothing to see through.
+    /// `dyn Storage + Send`, `impl Storage`, or a generic parameter
+    /// bounded `S: Storage`: a type known only by the traits it
+    /// implements (their paths; lifetimes and `?Sized` left out).
+    Bounded(Vec<TypeRepr>),
+    /// `fn(..)`, macros, `_`: nothing to see through.
     Opaque,
 }
 
@@ -454,6 +458,11 @@ pub struct Body {
     pub span: Span,
     /// Type of `self` for methods (the `impl` target's last segment).
     pub self_ty: Option<String>,
+    /// The `impl` target's type arguments when the impl bounds them
+    /// (`impl<S: Storage> Service<S>` → `[Bounded([Storage])]`): what the
+    /// fields of `self` typed with them are. Empty otherwise.
+    #[serde(default)]
+    pub self_args: Vec<TypeRepr>,
     /// Takes `&mut self`: exclusive access.
     pub mut_self: bool,
     /// Inline module path inside the file (`mod a { mod b { … } }`).
@@ -584,6 +593,25 @@ pub struct FnSig {
     /// it; `MutexGuard::map(this, f)` cannot be called as `.map(`.
     #[serde(default)]
     pub has_receiver: bool,
+    /// Declared in a trait (`self_ty` is the trait), with or without a
+    /// default body.
+    #[serde(default)]
+    pub in_trait: bool,
+    /// The line of the function's name.
+    #[serde(default)]
+    pub line: u32,
+}
+
+/// A trait the file declares: `Bounded` types and `self` in its default
+/// methods resolve to it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TraitDef {
+    pub module: Vec<String>,
+    pub name: String,
+    /// `trait Backend: Storage + Send`: the supertraits' paths, whose
+    /// methods a `dyn Backend` has too.
+    #[serde(default)]
+    pub supertraits: Vec<TypeRepr>,
 }
 
 /// `impl Deref for X { type Target = T; }`: newtypes seen through.
@@ -619,6 +647,8 @@ pub struct FileFacts {
     pub aliases: Vec<TypeAlias>,
     pub statics: Vec<StaticDef>,
     pub fns: Vec<FnSig>,
+    #[serde(default)]
+    pub traits: Vec<TraitDef>,
     pub derefs: Vec<DerefImpl>,
     pub bodies: Vec<Body>,
     /// Names locked inside `macro_rules!` definitions (`$self.db.lock()` →

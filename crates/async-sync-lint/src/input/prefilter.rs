@@ -17,7 +17,10 @@
 //! - `R(crate)` is the fixpoint, over the parsed files of the crate, of the
 //!   names of declarations whose types mention `V ∪ R`: structs with such a
 //!   field, aliases, statics, `Deref` impls (by self type), methods (by self
-//!   type) whose return type does, and `pub use` aliases whose path does.
+//!   type, or trait for a trait's method) whose return type does, traits
+//!   whose supertraits do (`trait Backend: Storage`), `impl`s
+//!   (by self type) whose bounded type arguments do (`impl<S: Storage>
+//!   Engine<S>`), and `pub use` aliases whose path does.
 //!
 //! Why that is enough:
 //! - Bodies: a skipped file has no `async`/`await`/`select`/`join`, so every
@@ -362,7 +365,7 @@ fn type_mentions(ty: &TypeRepr, r: &NameSet) -> bool {
             segments.iter().any(|s| is_relevant(s, r)) || args.iter().any(|a| type_mentions(a, r))
         }
         TypeRepr::Ref(t) | TypeRepr::Slice(t) => type_mentions(t, r),
-        TypeRepr::Tuple(ts) => ts.iter().any(|t| type_mentions(t, r)),
+        TypeRepr::Tuple(ts) | TypeRepr::Bounded(ts) => ts.iter().any(|t| type_mentions(t, r)),
         TypeRepr::Opaque => false,
     }
 }
@@ -411,6 +414,11 @@ pub fn grow_relevant<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone, rel
                     }
                 }
             }
+            for t in &f.traits {
+                if !r.contains(&t.name) && t.supertraits.iter().any(|s| type_mentions(s, r)) {
+                    added.push(t.name.clone());
+                }
+            }
             for d in &f.derefs {
                 if !r.contains(&d.self_ty) && type_mentions(&d.target, r) {
                     added.push(d.self_ty.clone());
@@ -426,6 +434,13 @@ pub fn grow_relevant<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone, rel
                 }
             }
             for b in &f.bodies {
+                // `impl<S: Storage> Engine<S>`: the fields of `Engine` typed
+                // `S` are a `Storage` in these methods.
+                if let Some(t) = &b.self_ty {
+                    if !r.contains(t) && b.self_args.iter().any(|a| type_mentions(a, r)) {
+                        added.push(t.clone());
+                    }
+                }
                 let name = b.name.rsplit("::").next().unwrap_or(&b.name);
                 if !blocking.contains(name) && crate::rules::blocking_summary::may_block(b, &|n| blocking.contains(n)) {
                     added_blocking.push(name.to_string());

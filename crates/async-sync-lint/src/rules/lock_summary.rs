@@ -601,15 +601,27 @@ impl<'i> LockSummary<'i> {
 
 /// For a guard handed back by a method of the crate (`self.read_tx()`):
 /// a note saying where that method takes it, so the finding shows how the
-/// lock got here.
+/// lock got here. A trait method without a body (`store.state()` on a
+/// `&dyn Storage`) takes whichever lock its implementation does: the note
+/// says where the trait declares it.
 pub fn returned_guard_note(cx: &CrateCx<'_>, file: usize, body: &Body, acq: &Acquisition) -> Option<String> {
-    let owner = cx.index.place_struct(file, body, &acq.receiver)?;
-    let name = format!("{owner}::{}", acq.method);
-    let BodyRef { fi: cf, body: callee, .. } = cx.functions_named(&name).next()?;
+    let method = cx.index.guard_method(file, body, acq)?;
+    let name = format!("{}::{}", method.owner, acq.method);
+    let line_of =
+        |f: usize, line: u32| if f == file { format!("line {line}") } else { format!("line {line} of its file") };
+    let Some(BodyRef { fi: cf, body: callee, .. }) = cx.functions_named(&name).next() else {
+        return method
+            .sig
+            .in_trait
+            .then(|| format!("`{name}` is declared to return a guard ({})", line_of(method.file, method.sig.line)));
+    };
     let taken = callee.acquisitions.iter().find(|a| a.escapes)?;
-    let place =
-        if cf == file { format!("line {}", taken.span.line) } else { format!("line {} of its file", taken.span.line) };
-    Some(format!("`{name}` returns the guard it takes at {place} (`{}.{}()`)", taken.receiver.text, taken.method))
+    Some(format!(
+        "`{name}` returns the guard it takes at {} (`{}.{}()`)",
+        line_of(cf, taken.span.line),
+        taken.receiver.text,
+        taken.method
+    ))
 }
 
 /// `spawn(lock.read())`: an async lock's future, not awaited here but moved

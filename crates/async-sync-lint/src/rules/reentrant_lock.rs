@@ -102,7 +102,9 @@ crate: methods on `self` or on a value of a crate type, `Self::f`,
 `Type::f`, free functions (a free function given a single argument is
 matched to that argument); trait dispatch and closures stored for later are
 not followed. A guard-returning method is seen when it is declared in the
-file that calls it. Two reads of one DashMap are not reported (reading two
+file that calls it. A guard from a trait method on a receiver known only by
+the trait (`store.state()` for `store: &dyn Storage`) names no lock: the
+implementation decides which, even when the crate has one. Two reads of one DashMap are not reported (reading two
 keys in one expression is everywhere; it blocks only when a writer queues
 on that shard in between).
 "#,

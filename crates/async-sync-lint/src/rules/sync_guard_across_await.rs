@@ -67,8 +67,14 @@ or a trait object stays unknown and is not reported. A guard moved into a
 helper (`consume(guard)`) is treated as released. A method that returns a
 guard (directly, in an `Option` or `Result`, or in a struct with a guard
 field) is followed wherever in the crate it is declared; the finding's note
-says where it takes the lock. A method declared in a trait, or in another
-crate, is not. A DashMap reference stays
+says where it takes the lock. So is a trait method declared to return one,
+on a receiver known by that trait or a subtrait (`&dyn Storage`, `Arc<dyn Storage>`,
+`impl Storage`, `S: Storage`, a field `store: S` in `impl<S: Storage>
+Engine<S>`, `self` in a default method); the note says
+where the trait declares it. On a receiver whose type syntax does not show,
+a method's name alone acquires nothing. A method declared in another crate
+(an extension trait on a lock, such as `HandyRwLock::wl`, used from another
+crate of the workspace) is not followed. A DashMap reference stays
 held through `ok_or`, `?` and the entry API's `or_insert_with`/`or_default`.
 "#,
 }

@@ -7,7 +7,7 @@ use syn::{FnArg, ImplItem, Item, Pat, ReturnType, Signature, TraitItem, UseTree,
 use super::known_guards::KnownGuards;
 use super::lower::{may_acquire, Lowered, Lowerer, Param};
 use super::spans::SpanMap;
-use super::types::type_repr;
+use super::types::{bounded, bounded_params, type_repr, with_params_bounded};
 use crate::analysis::facts::*;
 use crate::input::workspace::Edition;
 
@@ -95,11 +95,16 @@ impl<'a> ItemWalker<'a> {
                 Item::Impl(i) => {
                     for it in &i.items {
                         if let ImplItem::Fn(f) = it {
-                            if let ReturnType::Type(_, t) = &f.sig.output {
-                                if is_guard_repr(&type_repr(t), &self.guard_structs) {
-                                    self.guard_fns.insert(f.sig.ident.to_string());
-                                }
-                            }
+                            self.prescan_fn(&f.sig);
+                        }
+                    }
+                }
+                // Without a default body too: `store.state()` on a `dyn
+                // Storage` returns what the trait says.
+                Item::Trait(t) => {
+                    for it in &t.items {
+                        if let TraitItem::Fn(f) = it {
+                            self.prescan_fn(&f.sig);
                         }
                     }
                 }
@@ -109,6 +114,14 @@ impl<'a> ItemWalker<'a> {
                     }
                 }
                 _ => {}
+            }
+        }
+    }
+
+    fn prescan_fn(&mut self, sig: &Signature) {
+        if let ReturnType::Type(_, t) = &sig.output {
+            if is_guard_repr(&type_repr(t), &self.guard_structs) {
+                self.guard_fns.insert(sig.ident.to_string());
             }
         }
     }
@@ -205,13 +218,13 @@ impl<'a> ItemWalker<'a> {
                 self.in_test += u32::from(test);
                 self.in_should_panic += u32::from(should_panic);
                 let idx = self.facts.bodies.len();
-                self.function(&f.sig, &f.block, None, false);
+                self.function(&f.sig, &f.block, &Owner::default());
                 self.mark_runtime_entry(idx, &f.sig, &f.attrs);
                 self.in_should_panic -= u32::from(should_panic);
                 self.in_test -= u32::from(test);
             }
             Item::Impl(i) => {
-                let self_ty = type_repr(&i.self_ty).last_segment().map(str::to_string);
+                let owner = Owner::of_impl(i);
                 let impl_is_test = is_cfg_test(&i.attrs);
                 let is_deref =
                     i.trait_.as_ref().is_some_and(|(_, p, _)| p.segments.last().is_some_and(|s| s.ident == "Deref"));
@@ -223,13 +236,13 @@ impl<'a> ItemWalker<'a> {
                             self.in_test += u32::from(test);
                             self.in_should_panic += u32::from(should_panic);
                             let idx = self.facts.bodies.len();
-                            self.function(&f.sig, &f.block, self_ty.clone(), false);
+                            self.function(&f.sig, &f.block, &owner);
                             self.mark_runtime_entry(idx, &f.sig, &f.attrs);
                             self.in_should_panic -= u32::from(should_panic);
                             self.in_test -= u32::from(test);
                         }
                         ImplItem::Type(t) if is_deref && t.ident == "Target" => {
-                            if let Some(st) = &self_ty {
+                            if let Some(st) = &owner.self_ty {
                                 self.facts.derefs.push(DerefImpl { self_ty: st.clone(), target: type_repr(&t.ty) });
                             }
                         }
@@ -239,11 +252,29 @@ impl<'a> ItemWalker<'a> {
                 }
             }
             Item::Trait(t) => {
-                let self_ty = Some(t.ident.to_string());
+                let supertraits = match bounded(&t.supertraits) {
+                    TypeRepr::Bounded(paths) => paths,
+                    _ => Vec::new(),
+                };
+                self.facts.traits.push(TraitDef {
+                    module: self.module.clone(),
+                    name: t.ident.to_string(),
+                    supertraits,
+                });
+                let owner = Owner {
+                    self_ty: Some(t.ident.to_string()),
+                    bounded: bounded_params(&t.generics),
+                    in_trait: true,
+                    self_args: Vec::new(),
+                };
                 for it in &t.items {
                     if let TraitItem::Fn(f) = it {
-                        if let Some(block) = &f.default {
-                            self.function(&f.sig, block, self_ty.clone(), true);
+                        match &f.default {
+                            Some(block) => self.function(&f.sig, block, &owner),
+                            None => {
+                                let sig = self.signature(&f.sig, owner.self_ty.clone(), true);
+                                self.facts.fns.push(sig);
+                            }
                         }
                     }
                 }
@@ -348,10 +379,10 @@ impl<'a> ItemWalker<'a> {
         }
     }
 
-    fn function(&mut self, sig: &Signature, block: &syn::Block, self_ty: Option<String>, _in_trait: bool) {
-        self.facts.fns.push(FnSig {
+    fn signature(&self, sig: &Signature, self_ty: Option<String>, in_trait: bool) -> FnSig {
+        FnSig {
             module: self.module.clone(),
-            self_ty: self_ty.clone(),
+            self_ty,
             name: sig.ident.to_string(),
             ret: match &sig.output {
                 ReturnType::Type(_, t) => Some(type_repr(t)),
@@ -359,7 +390,19 @@ impl<'a> ItemWalker<'a> {
             },
             is_async: sig.asyncness.is_some(),
             has_receiver: sig.receiver().is_some(),
-        });
+            in_trait,
+            line: self.spans.of(sig.ident.span()).line,
+        }
+    }
+
+    /// A function with a body, of `owner` (an `impl`, a trait, or none).
+    fn function(&mut self, sig: &Signature, block: &syn::Block, owner: &Owner) {
+        let self_ty = owner.self_ty.clone();
+        let sig_facts = self.signature(sig, self_ty.clone(), owner.in_trait);
+        self.facts.fns.push(sig_facts);
+        // `fn f<S: Storage>(store: &S)`: `store` is known by its bounds.
+        let mut bounded = bounded_params(&sig.generics);
+        bounded.extend(owner.bounded.iter().cloned());
         let mut params = Vec::new();
         let mut mut_self = false;
         for input in &sig.inputs {
@@ -371,7 +414,7 @@ impl<'a> ItemWalker<'a> {
                     if let Pat::Ident(id) = &*pt.pat {
                         params.push(Param {
                             name: id.ident.to_string(),
-                            origin: LocalOrigin::Declared(type_repr(&pt.ty)),
+                            origin: LocalOrigin::Declared(with_params_bounded(type_repr(&pt.ty), &bounded)),
                         });
                     }
                 }
@@ -392,6 +435,7 @@ impl<'a> ItemWalker<'a> {
             name,
             span,
             self_ty,
+            self_args: owner.self_args.clone(),
             mut_self,
             parent: None,
             passed_to: None,
@@ -427,12 +471,36 @@ impl ItemWalker<'_> {
     }
 }
 
+/// What a function's body knows of the item it is declared in.
+#[derive(Default)]
+struct Owner {
+    /// The `impl` target's or the trait's name.
+    self_ty: Option<String>,
+    /// The bounded generic parameters of the `impl` or trait.
+    bounded: Vec<(String, TypeRepr)>,
+    in_trait: bool,
+    /// See `Body::self_args`.
+    self_args: Vec<TypeRepr>,
+}
+
+impl Owner {
+    fn of_impl(i: &syn::ItemImpl) -> Owner {
+        let bounded = bounded_params(&i.generics);
+        let self_args = match with_params_bounded(type_repr(&i.self_ty), &bounded) {
+            TypeRepr::Path { args, .. } if args.iter().any(|a| matches!(a, TypeRepr::Bounded(_))) => args,
+            _ => Vec::new(),
+        };
+        Owner { self_ty: type_repr(&i.self_ty).last_segment().map(str::to_string), bounded, in_trait: false, self_args }
+    }
+}
+
 /// What a new body starts with.
 pub struct BodyHeader {
     pub kind: BodyKind,
     pub name: String,
     pub span: crate::diagnostic::Span,
     pub self_ty: Option<String>,
+    pub self_args: Vec<TypeRepr>,
     pub mut_self: bool,
     pub parent: Option<u32>,
     pub passed_to: Option<String>,
@@ -451,6 +519,7 @@ impl ItemWalker<'_> {
             name: h.name.clone(),
             span: h.span,
             self_ty: h.self_ty.clone(),
+            self_args: h.self_args.clone(),
             mut_self: h.mut_self,
             module: self.module.clone(),
             parent: h.parent,

@@ -26,6 +26,32 @@ pub enum Certainty {
     Declared,
 }
 
+/// A method of the crate a call resolves to (see `guard_method`).
+#[derive(Clone, Copy, Debug)]
+pub struct CalledMethod<'f> {
+    /// The struct or trait declaring it, by name.
+    pub owner: &'f str,
+    /// The file it is declared in.
+    pub file: usize,
+    pub sig: &'f FnSig,
+    /// How sure the receiver's type is.
+    pub certainty: Certainty,
+}
+
+/// The declarations a method call may name, before the module pick.
+struct Declared<'f> {
+    owner: &'f str,
+    cands: Vec<(usize, &'f FnSig)>,
+    certainty: Certainty,
+}
+
+impl<'f> Declared<'f> {
+    fn pick(&self, ix: &CrateIndex<'f>, ctx: WrittenIn<'_>) -> Option<CalledMethod<'f>> {
+        let (file, sig) = ix.pick(ctx, &self.cands, &Want::Any, |s| &s.module)?;
+        Some(CalledMethod { owner: self.owner, file, sig, certainty: self.certainty })
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Resolved {
     pub kind: LockKind,
@@ -159,6 +185,7 @@ pub struct CrateIndex<'f> {
     aliases: HashMap<&'f str, Vec<(usize, &'f TypeAlias)>>,
     statics: HashMap<&'f str, Vec<(usize, &'f StaticDef)>>,
     methods: HashMap<(&'f str, &'f str), Vec<(usize, &'f FnSig)>>,
+    traits: HashMap<&'f str, Vec<(usize, &'f TraitDef)>>,
     derefs: HashMap<&'f str, Vec<(usize, &'f DerefImpl)>>,
     /// `pub use` re-exports anywhere in the crate, by local name.
     reexports: HashMap<&'f str, Vec<&'f Import>>,
@@ -188,6 +215,7 @@ impl<'f> CrateIndex<'f> {
             aliases: HashMap::new(),
             statics: HashMap::new(),
             methods: HashMap::new(),
+            traits: HashMap::new(),
             derefs: HashMap::new(),
             reexports: HashMap::new(),
             file_modules: Vec::new(),
@@ -208,6 +236,9 @@ impl<'f> CrateIndex<'f> {
                 if let Some(t) = &s.self_ty {
                     ix.methods.entry((t.as_str(), s.name.as_str())).or_default().push((i, s));
                 }
+            }
+            for t in &f.traits {
+                ix.traits.entry(t.name.as_str()).or_default().push((i, t));
             }
             for d in &f.derefs {
                 ix.derefs.entry(d.self_ty.as_str()).or_default().push((i, d));
@@ -285,6 +316,9 @@ impl<'f> CrateIndex<'f> {
         for (_, f) in &self.files {
             for s in &f.structs {
                 self.module_names.extend(s.module.iter().cloned());
+            }
+            for t in &f.traits {
+                self.module_names.extend(t.module.iter().cloned());
             }
             for b in &f.bodies {
                 self.module_names.extend(b.module.iter().cloned());
@@ -379,6 +413,11 @@ impl<'f> CrateIndex<'f> {
         if let Some(cands) = self.structs.get(name) {
             let (file, def) = self.pick(ctx, cands, &Want::Any, |s| &s.module)?;
             return Some(Ty::Struct { file, def, args: Vec::new() });
+        }
+        // `self` in a trait's default method.
+        if let Some(cands) = self.traits.get(name) {
+            let (file, def) = self.pick(ctx, cands, &Want::Any, |t| &t.module)?;
+            return Some(Ty::Traits(vec![(file, def)]));
         }
         // `impl Shared` for `type Shared = Client<Arc<Mutex<Conn>>>`: the
         // generic struct with its parameters made concrete.
@@ -483,18 +522,16 @@ impl<'f> CrateIndex<'f> {
         // A method of the crate declared to return a guard
         // (`fn state(&self) -> MutexGuard<'_, State>`).
         let ctx = WrittenIn { file, module: &body.module };
-        if let Some((Ty::Struct { def, .. }, certainty, _)) = self.place_ty(ctx, body, &acq.receiver, 0) {
-            if let Some(cands) = self.methods.get(&(def.name.as_str(), acq.method.as_str())) {
-                let (f, sig) = self.pick(ctx, cands, &Want::Any, |s| &s.module)?;
-                // `self.wait_for(guard).await` on a plain `fn` returning a
-                // future struct: the await consumes what it returns.
-                if acq.shape.awaited && !sig.is_async {
-                    return None;
-                }
-                let ret = sig.ret.as_ref()?;
-                let kind = self.guard_kind_of(WrittenIn { file: f, module: &sig.module }, ret, 0)?;
-                return Some(Resolved { kind, certainty });
+        if let Some(declared) = self.method_candidates(ctx, body, acq) {
+            let m = declared.pick(self, ctx)?;
+            // `self.wait_for(guard).await` on a plain `fn` returning a
+            // future struct: the await consumes what it returns.
+            if acq.shape.awaited && !m.sig.is_async {
+                return None;
             }
+            let ret = m.sig.ret.as_ref()?;
+            let kind = self.guard_kind_of(WrittenIn { file: m.file, module: &m.sig.module }, ret, 0)?;
+            return Some(Resolved { kind, certainty: m.certainty });
         }
         // Last resort, the call shape. `.lock().unwrap()` only type-checks
         // on a `LockResult`, i.e. a std lock.
@@ -509,13 +546,46 @@ impl<'f> CrateIndex<'f> {
             // BorrowMut<U>` (or any other type) it is the std trait's `&mut`.
             "borrow_mut"
                 if matches!(acq.receiver.root, PlaceRoot::SelfValue | PlaceRoot::Local { .. } | PlaceRoot::Path(_))
-                    && !matches!(self.place_ty(ctx, body, &acq.receiver, 0), Some((Ty::Other(..), _, _))) =>
+                    && !matches!(
+                        self.place_ty(ctx, body, &acq.receiver, 0),
+                        Some((Ty::Other(..) | Ty::Traits(_), _, _))
+                    ) =>
             {
                 LockKind::RefCell
             }
             _ => return None,
         };
         Some(Resolved { kind, certainty: Certainty::CallShape })
+    }
+
+    /// The method of the crate an acquisition calls when it is not a lock's
+    /// own (`store.state()`, `fn state(&self) -> MutexGuard<'_, State>`):
+    /// a method of the receiver's struct, or of the trait the receiver is
+    /// known by (`&dyn Storage`, `impl Storage`, `S: Storage`, `self` in a
+    /// default method). A receiver of unknown type has none: a name alone
+    /// never makes a call an acquisition.
+    pub fn guard_method(&self, file: usize, body: &Body, acq: &Acquisition) -> Option<CalledMethod<'f>> {
+        let ctx = WrittenIn { file, module: &body.module };
+        self.method_candidates(ctx, body, acq)?.pick(self, ctx)
+    }
+
+    /// The declarations of the method an acquisition calls on a receiver
+    /// of a crate struct or trait, if it has any.
+    fn method_candidates(&self, ctx: WrittenIn<'_>, body: &Body, acq: &Acquisition) -> Option<Declared<'f>> {
+        let (ty, certainty, _) = self.place_ty(ctx, body, &acq.receiver, 0)?;
+        match &ty {
+            Ty::Struct { def, .. } => {
+                let cands = self.methods.get(&(def.name.as_str(), acq.method.as_str()))?;
+                // A struct and a trait of one name: the struct's method.
+                let cands = cands.iter().filter(|(_, s)| !s.in_trait).copied().collect::<Vec<_>>();
+                (!cands.is_empty()).then_some(Declared { owner: def.name.as_str(), cands, certainty })
+            }
+            Ty::Traits(traits) => {
+                let found = self.trait_method(traits, &acq.method)?;
+                Some(Declared { owner: found.def.name.as_str(), cands: found.cands, certainty })
+            }
+            _ => None,
+        }
     }
 
     /// Rewrites the first segment through the file's imports (renames,

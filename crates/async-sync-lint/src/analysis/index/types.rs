@@ -54,6 +54,10 @@ pub(super) enum Ty<'i> {
         def: &'i StructDef,
         args: Vec<Ty<'i>>,
     },
+    /// The traits of this crate a value is known by (`&dyn Storage`,
+    /// `impl Storage + Metrics`, `S: Storage`, `self` in a default
+    /// method), in the order written; never empty.
+    Traits(Vec<(usize, &'i TraitDef)>),
     /// Any other type, kept for element lookups.
     Other(TypeRepr, usize, Vec<String>),
     Unknown,
@@ -112,7 +116,17 @@ impl<'f> CrateIndex<'f> {
             }
         };
         let (mut ty, certainty, mut decl) = match &place.root {
-            PlaceRoot::SelfValue => (self.self_struct(ctx, body.self_ty.as_deref()?)?, Certainty::Declared, None),
+            PlaceRoot::SelfValue => {
+                let ty = match self.self_struct(ctx, body.self_ty.as_deref()?)? {
+                    // `impl<S: Storage> Service<S>`: `self.store: S` is a `Storage`.
+                    Ty::Struct { file, def, args } if args.is_empty() && !body.self_args.is_empty() => {
+                        let args = body.self_args.iter().map(|a| self.type_ty(ctx, a, 0)).collect();
+                        Ty::Struct { file, def, args }
+                    }
+                    t => t,
+                };
+                (ty, Certainty::Declared, None)
+            }
             PlaceRoot::Local { origin, name } => match origin {
                 LocalOrigin::Declared(t) => {
                     (self.type_ty(ctx, &self_ty(t), 0), Certainty::Declared, Some(DeclStep::Local(name.clone())))
@@ -168,6 +182,21 @@ impl<'f> CrateIndex<'f> {
                 // A newtype with `Deref`: the field is on the target.
                 match self.deref_target(&def.name) {
                     Some(target) => self.project(target, proj, depth + 1),
+                    None => Ty::Unknown,
+                }
+            }
+            (Projection::Method(m), Ty::Traits(traits)) => {
+                let Some(found) = self.trait_method(&traits, m) else { return Ty::Unknown };
+                let ctx = WrittenIn { file: found.file, module: &found.def.module };
+                match self.pick(ctx, &found.cands, &Want::Any, |s| &s.module) {
+                    // `Self` in a trait is the implementor: unknown here.
+                    Some((file, sig)) => match &sig.ret {
+                        Some(TypeRepr::Path { segments, .. }) if segments.first().is_some_and(|s| s == "Self") => {
+                            Ty::Unknown
+                        }
+                        Some(ret) => self.type_ty(WrittenIn { file, module: &sig.module }, ret, 0),
+                        None => Ty::Unknown,
+                    },
                     None => Ty::Unknown,
                 }
             }
@@ -271,9 +300,62 @@ impl<'f> CrateIndex<'f> {
                 }
                 Ty::Other(ty.clone(), ctx.file, ctx.module.to_vec())
             }
+            // The bounds that are traits of the crate (`dyn Storage +
+            // Send`); bounds only from elsewhere keep the type some type
+            // (`T: BorrowMut<U>`: its `borrow_mut` is no `RefCell`'s).
+            TypeRepr::Bounded(bounds) => {
+                let traits: Vec<_> = bounds.iter().filter_map(|b| self.crate_trait(ctx, b)).collect();
+                if traits.is_empty() {
+                    Ty::Other(ty.clone(), ctx.file, ctx.module.to_vec())
+                } else {
+                    Ty::Traits(traits)
+                }
+            }
             _ => Ty::Unknown,
         }
     }
+
+    /// The crate's trait a bound names (`Storage`, `crate::store::Storage`).
+    fn crate_trait(&self, ctx: WrittenIn<'_>, bound: &TypeRepr) -> Option<(usize, &'f TraitDef)> {
+        let TypeRepr::Path { segments, .. } = bound else { return None };
+        let canonical = self.canonical_path(ctx, segments, 0);
+        let want = self.want_of(ctx, &canonical)?;
+        let cands = self.traits.get(canonical.last()?.as_str())?;
+        self.pick(ctx, cands, &want, |t| &t.module)
+    }
+
+    /// The first of `traits` that declares `method`, with the declarations;
+    /// a trait's supertraits (`trait Backend: Storage`) after the trait.
+    pub(super) fn trait_method(&self, traits: &[(usize, &'f TraitDef)], method: &str) -> Option<TraitMethod<'f>> {
+        self.trait_method_at(traits, method, 0)
+    }
+
+    fn trait_method_at(&self, traits: &[(usize, &'f TraitDef)], method: &str, depth: u32) -> Option<TraitMethod<'f>> {
+        if depth > 4 {
+            return None;
+        }
+        traits.iter().find_map(|&(file, def)| {
+            let cands = self
+                .methods
+                .get(&(def.name.as_str(), method))
+                .map_or_else(Vec::new, |c| c.iter().filter(|(_, s)| s.in_trait).copied().collect::<Vec<_>>());
+            if !cands.is_empty() {
+                return Some(TraitMethod { file, def, cands });
+            }
+            let ctx = WrittenIn { file, module: &def.module };
+            let supers: Vec<_> = def.supertraits.iter().filter_map(|b| self.crate_trait(ctx, b)).collect();
+            self.trait_method_at(&supers, method, depth + 1)
+        })
+    }
+}
+
+/// A method as the crate's traits declare it (see `trait_method`).
+pub(super) struct TraitMethod<'f> {
+    /// The trait, and the file declaring it.
+    pub file: usize,
+    pub def: &'f TraitDef,
+    /// The method's declarations (one, unless trait names repeat).
+    pub cands: Vec<(usize, &'f FnSig)>,
 }
 
 /// How many aliases (`let b = a;`) a declared type is followed through.

@@ -126,6 +126,7 @@ impl Lowerer<'_, '_> {
             name: "async block".to_string(),
             span,
             self_ty: self.header_self_ty.clone(),
+            self_args: self.header_self_args.clone(),
             mut_self: self.mut_self,
             parent: Some(self.idx),
             passed_to: self.arg_of.clone().filter(|c| !c.is_empty()),

@@ -86,6 +86,7 @@ pub struct Lowerer<'w, 'a> {
     idx: u32,
     parent: Option<u32>,
     header_self_ty: Option<String>,
+    header_self_args: Vec<TypeRepr>,
     /// The body is async: every path call is recorded (blocking-in-async).
     is_async: bool,
     mut_self: bool,
@@ -156,6 +157,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             idx,
             parent: header.parent,
             header_self_ty: header.self_ty,
+            header_self_args: header.self_args,
             is_async: header.kind.is_async(),
             mut_self: header.mut_self,
             is_test: header.is_test,
