@@ -20,6 +20,9 @@ pub struct KnownGuards {
     pub structs: HashSet<String>,
     /// `fn db(&self) -> RwLockReadGuard<'_, Db>`, `fn tx(&self) -> ReadTx<'_>`.
     pub methods: HashSet<String>,
+    /// Functions without a receiver: `fn get() -> RwLockWriteGuard<'static,
+    /// Data>`, `fn global() -> MutexGuard<'static, Registry>`.
+    pub functions: HashSet<String>,
 }
 
 impl KnownGuards {
@@ -46,6 +49,10 @@ impl KnownGuards {
             if sig.has_receiver && returns_guard {
                 known.methods.insert(sig.name.clone());
             }
+            // Path calls: `data::get()`, `Registry::global()`.
+            if !sig.has_receiver && returns_guard {
+                known.functions.insert(sig.name.clone());
+            }
         }
         known
     }
@@ -56,6 +63,43 @@ impl KnownGuards {
         let own = KnownGuards::declared_in(std::iter::once(file));
         self.methods.iter().filter(|m| !own.methods.contains(*m) && !is_acquire_method(m)).cloned().collect()
     }
+
+    /// The guard-returning functions `file` does not declare itself.
+    pub fn functions_unknown_to(&self, file: &FileFacts) -> NameSet {
+        let own = KnownGuards::declared_in(std::iter::once(file));
+        self.functions.iter().filter(|f| !own.functions.contains(*f)).cloned().collect()
+    }
+}
+
+/// Does `text` call one of `names` by path (`name(`, `a::name(`,
+/// `name::<T>(`), not as a method (`.name(`) nor declare it (`fn name(`)?
+/// Comments and strings count too: a false yes only costs a second look.
+pub fn calls_any_function(text: &str, names: &NameSet) -> bool {
+    let bytes = text.as_bytes();
+    let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_ident(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_ident(bytes[i]) {
+            i += 1;
+        }
+        if !names.contains(&text[start..i]) {
+            continue;
+        }
+        let before = text[..start].trim_end();
+        if before.ends_with('.') || before.ends_with("fn") && !before.ends_with("::fn") {
+            continue;
+        }
+        let rest = text[i..].trim_start();
+        if rest.starts_with('(') || rest.starts_with("::<") {
+            return true;
+        }
+    }
+    false
 }
 
 /// Does `text` call one of `names` as a method (`.name(`, `.name::<T>(`)?
@@ -101,5 +145,16 @@ mod tests {
         assert!(!calls_any_method("let db = open(); db.close();", &names));
         assert!(!calls_any_method("use crate::db; self.dbx();", &names));
         assert!(!calls_any_method("x.db", &names));
+    }
+
+    #[test]
+    fn a_path_call_is_a_call_and_a_method_or_declaration_is_not() {
+        let names: NameSet = ["get".to_string()].into_iter().collect();
+        assert!(calls_any_function("let g = data::get();", &names));
+        assert!(calls_any_function("let g = get ();", &names));
+        assert!(calls_any_function("Registry::get::<u8>()", &names));
+        assert!(!calls_any_function("let g = map.get(&k);", &names));
+        assert!(!calls_any_function("pub fn get() -> u8 { 0 }", &names));
+        assert!(!calls_any_function("use crate::data::get; let forget = 1; forget();", &names));
     }
 }
