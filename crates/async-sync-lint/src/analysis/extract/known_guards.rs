@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use crate::analysis::facts::FileFacts;
+use crate::analysis::facts::{FileFacts, TypeRepr};
 use crate::input::prefilter::NameSet;
 
 use super::items::is_guard_repr;
@@ -41,6 +41,12 @@ impl KnownGuards {
                 break;
             }
         }
+        let own_types: HashSet<&str> = files
+            .clone()
+            .flat_map(|f| &f.structs)
+            .map(|s| s.name.as_str())
+            .filter(|n| !known.structs.contains(*n))
+            .collect();
         for sig in files.flat_map(|f| &f.fns) {
             let returns_guard = sig.ret.as_ref().is_some_and(|t| is_guard_repr(t, &known.structs));
             // Only what method syntax can call: `MutexGuard::map(this, f)`
@@ -49,8 +55,10 @@ impl KnownGuards {
             if sig.has_receiver && returns_guard {
                 known.methods.insert(sig.name.clone());
             }
-            // Path calls: `data::get()`, `Registry::global()`.
-            if !sig.has_receiver && returns_guard {
+            // Path calls: `data::get()`, `Registry::global()`. A crate type
+            // of a guard's name (`struct Ref`) is not one, and every file
+            // calling a `fn decode(k) -> Ref` would be extracted again.
+            if !sig.has_receiver && returns_guard && !sig.ret.as_ref().is_some_and(|t| names_own_type(t, &own_types)) {
                 known.functions.insert(sig.name.clone());
             }
         }
@@ -68,6 +76,17 @@ impl KnownGuards {
     pub fn functions_unknown_to(&self, file: &FileFacts) -> NameSet {
         let own = KnownGuards::declared_in(std::iter::once(file));
         self.functions.iter().filter(|f| !own.functions.contains(*f)).cloned().collect()
+    }
+}
+
+/// Is the type (seen through `Option`, `Result`, `Box`) a struct the crate
+/// declares without a guard in it, though named like one?
+fn names_own_type(t: &TypeRepr, own_types: &HashSet<&str>) -> bool {
+    let TypeRepr::Path { segments, args } = t else { return false };
+    match segments.last().map(String::as_str) {
+        Some("Option" | "Result" | "Box") => args.first().is_some_and(|a| names_own_type(a, own_types)),
+        Some(name) => own_types.contains(name),
+        None => false,
     }
 }
 
