@@ -702,15 +702,17 @@ fn extract_knowing_other_files(cx: &RunCx<'_>, files: &[usize], runs: &mut [File
         Slot::Skipped => None,
     });
     let known = KnownGuards::declared_in(parsed);
-    if known.methods.is_empty() {
+    if known.methods.is_empty() && known.functions.is_empty() {
         return;
     }
     let again: Vec<(usize, FileOutcome)> = (0..runs.len())
         .into_par_iter()
         .filter_map(|j| {
             let Slot::Done(o) = &runs[j].slot else { return None };
-            let unknown = known.unknown_to(o.facts.as_ref()?);
-            if unknown.is_empty() {
+            let facts = o.facts.as_ref()?;
+            let unknown = known.unknown_to(facts);
+            let unknown_fns = known.functions_unknown_to(facts);
+            if unknown.is_empty() && unknown_fns.is_empty() {
                 return None;
             }
             let f = &cx.ws.files[files[j]];
@@ -718,7 +720,9 @@ fn extract_knowing_other_files(cx: &RunCx<'_>, files: &[usize], runs: &mut [File
                 Some(t) => t.to_string(),
                 None => String::from_utf8(std::fs::read(&f.path).ok()?).ok()?,
             };
-            if !crate::analysis::extract::calls_any_method(&text, &unknown) {
+            if !crate::analysis::extract::calls_any_method(&text, &unknown)
+                && !crate::analysis::extract::calls_any_function(&text, &unknown_fns)
+            {
                 return None;
             }
             let again = analyze_bytes(text.into_bytes(), f.edition, files[j] as FileId, &known);

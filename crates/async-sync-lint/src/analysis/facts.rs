@@ -303,6 +303,11 @@ pub struct Acquisition {
     /// write a name that keeps the guard alive).
     #[serde(default)]
     pub wildcard_span: Option<Span>,
+    /// For a path call of a crate function declared to return a guard
+    /// (`data::get()`, `Registry::global()`): the path as written. The
+    /// receiver is then unknown, and the index resolves the function.
+    #[serde(default)]
+    pub callee: Option<Vec<String>>,
 }
 
 /// Any call in a body, for rules about what is called where.

@@ -363,8 +363,12 @@ fn guard_kind(cx: &CrateCx<'_>, fi: usize, body: &Body, g: u32) -> Option<StateK
             Family::Cell => Some(StateKind::RefCell),
             _ => None,
         },
-        // Unresolved: only the unambiguous lock shapes.
-        None if cx.index.resolve_place(fi, body, &acq.receiver).is_none() && !acq.shape.has_args => {
+        // Unresolved: only the unambiguous lock shapes (a method call, not
+        // a crate function that happens to be named `lock`).
+        None if acq.callee.is_none()
+            && cx.index.resolve_place(fi, body, &acq.receiver).is_none()
+            && !acq.shape.has_args =>
+        {
             match acq.method.as_str() {
                 "lock" => Some(StateKind::Lock { is_async: acq.shape.awaited }),
                 "read" | "write" if acq.shape.awaited => Some(StateKind::Lock { is_async: true }),

@@ -72,7 +72,11 @@ on a receiver known by that trait or a subtrait (`&dyn Storage`, `Arc<dyn Storag
 `impl Storage`, `S: Storage`, a field `store: S` in `impl<S: Storage>
 Engine<S>`, `self` in a default method); the note says
 where the trait declares it. On a receiver whose type syntax does not show,
-a method's name alone acquires nothing. A method declared in another crate
+a method's name alone acquires nothing. So is a function without a receiver
+called by path (`data::get()`, `Registry::global()`), resolved through
+imports, `crate::`/`super::` and module files; a name declared in several
+modules and called from none of them is not followed, and no note says
+where such a getter locks. A method declared in another crate
 (an extension trait on a lock, such as `HandyRwLock::wl`, used from another
 crate of the workspace) is not followed. A DashMap reference stays
 held through `ok_or`, `?` and the entry API's `or_insert_with`/`or_default`.

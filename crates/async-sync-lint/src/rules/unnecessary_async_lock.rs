@@ -118,10 +118,14 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     for BodyRef { fi, bi, body, .. } in cx.bodies() {
         for acq in &body.acquisitions {
             let Some(resolved) = ix.resolve_acquisition(fi, body, acq) else { continue };
-            // A guard handed back by a crate method (`self.write_tx()`)
-            // counts where the method takes it: its acquisition there
-            // escapes, which needs an async lock.
-            if resolved.kind.family() != Family::Async || !resolved.kind.is_guard_method(&acq.method) {
+            // A guard handed back by a crate method (`self.write_tx()`) or
+            // function (`lock(id).await`, whatever its name) counts where
+            // it is taken: its acquisition there escapes, which needs an
+            // async lock.
+            if resolved.kind.family() != Family::Async
+                || !resolved.kind.is_guard_method(&acq.method)
+                || acq.callee.is_some()
+            {
                 continue;
             }
             let needed = needs_async(acq);

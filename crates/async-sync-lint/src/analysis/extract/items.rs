@@ -27,6 +27,10 @@ pub struct ItemWalker<'a> {
     /// Methods of this file declared to return a guard type
     /// (`fn state(&self) -> MutexGuard<'_, State>`): calling one acquires.
     pub guard_fns: std::collections::HashSet<String>,
+    /// Functions without a receiver declared to return a guard (`fn get()
+    /// -> RwLockWriteGuard<'static, Data>`, `Registry::global()`), of this
+    /// file or others: a path call to one of these names may acquire.
+    pub guard_path_fns: std::collections::HashSet<String>,
     /// Structs of this file with a guard-typed field (`struct ReadTx<'a> {
     /// guard: MutexGuard<'a, Db> }`): returning one returns the guard.
     guard_structs: std::collections::HashSet<String>,
@@ -48,6 +52,7 @@ impl<'a> ItemWalker<'a> {
             in_test: 0,
             in_should_panic: 0,
             guard_fns: Default::default(),
+            guard_path_fns: Default::default(),
             guard_structs: Default::default(),
             lowered: Default::default(),
             ir_dumps: None,
@@ -63,6 +68,7 @@ impl<'a> ItemWalker<'a> {
     pub fn know(&mut self, known: &KnownGuards) {
         self.guard_structs.extend(known.structs.iter().cloned());
         self.guard_fns.extend(known.methods.iter().cloned());
+        self.guard_path_fns.extend(known.functions.iter().cloned());
     }
 
     /// Before any body is walked: which methods of this file return guards
@@ -108,6 +114,13 @@ impl<'a> ItemWalker<'a> {
                         }
                     }
                 }
+                Item::Fn(f) => {
+                    if let ReturnType::Type(_, t) = &f.sig.output {
+                        if is_guard_repr(&type_repr(t), &self.guard_structs) {
+                            self.guard_path_fns.insert(f.sig.ident.to_string());
+                        }
+                    }
+                }
                 Item::Mod(m) => {
                     if let Some((_, items)) = &m.content {
                         self.prescan_fns(items);
@@ -122,6 +135,9 @@ impl<'a> ItemWalker<'a> {
         if let ReturnType::Type(_, t) = &sig.output {
             if is_guard_repr(&type_repr(t), &self.guard_structs) {
                 self.guard_fns.insert(sig.ident.to_string());
+                if sig.receiver().is_none() {
+                    self.guard_path_fns.insert(sig.ident.to_string());
+                }
             }
         }
     }
@@ -442,7 +458,7 @@ impl<'a> ItemWalker<'a> {
             is_test: self.in_test > 0,
             unwinding: (self.in_should_panic > 0).then_some(Unwinding::ShouldPanic),
         };
-        let track_calls = may_acquire(block, &self.guard_fns);
+        let track_calls = may_acquire(block, &self.guard_fns, &self.guard_path_fns);
         // `use` items in the function's block name things for it alone: the
         // function is a scope of its own inside the module, where they are
         // recorded and where its paths are resolved first.

@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use crate::analysis::facts::FileFacts;
+use crate::analysis::facts::{FileFacts, TypeRepr};
 use crate::input::prefilter::NameSet;
 
 use super::items::is_guard_repr;
@@ -20,6 +20,9 @@ pub struct KnownGuards {
     pub structs: HashSet<String>,
     /// `fn db(&self) -> RwLockReadGuard<'_, Db>`, `fn tx(&self) -> ReadTx<'_>`.
     pub methods: HashSet<String>,
+    /// Functions without a receiver: `fn get() -> RwLockWriteGuard<'static,
+    /// Data>`, `fn global() -> MutexGuard<'static, Registry>`.
+    pub functions: HashSet<String>,
 }
 
 impl KnownGuards {
@@ -38,6 +41,12 @@ impl KnownGuards {
                 break;
             }
         }
+        let own_types: HashSet<&str> = files
+            .clone()
+            .flat_map(|f| &f.structs)
+            .map(|s| s.name.as_str())
+            .filter(|n| !known.structs.contains(*n))
+            .collect();
         for sig in files.flat_map(|f| &f.fns) {
             let returns_guard = sig.ret.as_ref().is_some_and(|t| is_guard_repr(t, &known.structs));
             // Only what method syntax can call: `MutexGuard::map(this, f)`
@@ -45,6 +54,12 @@ impl KnownGuards {
             // iterator cost a sixth of the lint).
             if sig.has_receiver && returns_guard {
                 known.methods.insert(sig.name.clone());
+            }
+            // Path calls: `data::get()`, `Registry::global()`. A crate type
+            // of a guard's name (`struct Ref`) is not one, and every file
+            // calling a `fn decode(k) -> Ref` would be extracted again.
+            if !sig.has_receiver && returns_guard && !sig.ret.as_ref().is_some_and(|t| names_own_type(t, &own_types)) {
+                known.functions.insert(sig.name.clone());
             }
         }
         known
@@ -56,6 +71,54 @@ impl KnownGuards {
         let own = KnownGuards::declared_in(std::iter::once(file));
         self.methods.iter().filter(|m| !own.methods.contains(*m) && !is_acquire_method(m)).cloned().collect()
     }
+
+    /// The guard-returning functions `file` does not declare itself.
+    pub fn functions_unknown_to(&self, file: &FileFacts) -> NameSet {
+        let own = KnownGuards::declared_in(std::iter::once(file));
+        self.functions.iter().filter(|f| !own.functions.contains(*f)).cloned().collect()
+    }
+}
+
+/// Is the type (seen through `Option`, `Result`, `Box`) a struct the crate
+/// declares without a guard in it, though named like one?
+fn names_own_type(t: &TypeRepr, own_types: &HashSet<&str>) -> bool {
+    let TypeRepr::Path { segments, args } = t else { return false };
+    match segments.last().map(String::as_str) {
+        Some("Option" | "Result" | "Box") => args.first().is_some_and(|a| names_own_type(a, own_types)),
+        Some(name) => own_types.contains(name),
+        None => false,
+    }
+}
+
+/// Does `text` call one of `names` by path (`name(`, `a::name(`,
+/// `name::<T>(`), not as a method (`.name(`) nor declare it (`fn name(`)?
+/// Comments and strings count too: a false yes only costs a second look.
+pub fn calls_any_function(text: &str, names: &NameSet) -> bool {
+    let bytes = text.as_bytes();
+    let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_ident(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_ident(bytes[i]) {
+            i += 1;
+        }
+        if !names.contains(&text[start..i]) {
+            continue;
+        }
+        let before = text[..start].trim_end();
+        if before.ends_with('.') || before.ends_with("fn") && !before.ends_with("::fn") {
+            continue;
+        }
+        let rest = text[i..].trim_start();
+        if rest.starts_with('(') || rest.starts_with("::<") {
+            return true;
+        }
+    }
+    false
 }
 
 /// Does `text` call one of `names` as a method (`.name(`, `.name::<T>(`)?
@@ -101,5 +164,16 @@ mod tests {
         assert!(!calls_any_method("let db = open(); db.close();", &names));
         assert!(!calls_any_method("use crate::db; self.dbx();", &names));
         assert!(!calls_any_method("x.db", &names));
+    }
+
+    #[test]
+    fn a_path_call_is_a_call_and_a_method_or_declaration_is_not() {
+        let names: NameSet = ["get".to_string()].into_iter().collect();
+        assert!(calls_any_function("let g = data::get();", &names));
+        assert!(calls_any_function("let g = get ();", &names));
+        assert!(calls_any_function("Registry::get::<u8>()", &names));
+        assert!(!calls_any_function("let g = map.get(&k);", &names));
+        assert!(!calls_any_function("pub fn get() -> u8 { 0 }", &names));
+        assert!(!calls_any_function("use crate::data::get; let forget = 1; forget();", &names));
     }
 }

@@ -19,7 +19,7 @@ use crate::input::source::LineIndex;
 use crate::input::workspace::Edition;
 
 pub use items::is_guard_type_name;
-pub use known_guards::{calls_any_method, KnownGuards};
+pub use known_guards::{calls_any_function, calls_any_method, KnownGuards};
 pub use types::type_repr;
 pub use vocab::runs_closure_now;
 

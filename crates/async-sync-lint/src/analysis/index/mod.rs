@@ -186,6 +186,8 @@ pub struct CrateIndex<'f> {
     statics: HashMap<&'f str, Vec<(usize, &'f StaticDef)>>,
     methods: HashMap<(&'f str, &'f str), Vec<(usize, &'f FnSig)>>,
     traits: HashMap<&'f str, Vec<(usize, &'f TraitDef)>>,
+    /// Functions outside any `impl`, by name.
+    free_fns: HashMap<&'f str, Vec<(usize, &'f FnSig)>>,
     derefs: HashMap<&'f str, Vec<(usize, &'f DerefImpl)>>,
     /// `pub use` re-exports anywhere in the crate, by local name.
     reexports: HashMap<&'f str, Vec<&'f Import>>,
@@ -216,6 +218,7 @@ impl<'f> CrateIndex<'f> {
             statics: HashMap::new(),
             methods: HashMap::new(),
             traits: HashMap::new(),
+            free_fns: HashMap::new(),
             derefs: HashMap::new(),
             reexports: HashMap::new(),
             file_modules: Vec::new(),
@@ -233,8 +236,9 @@ impl<'f> CrateIndex<'f> {
                 ix.statics.entry(s.name.as_str()).or_default().push((i, s));
             }
             for s in &f.fns {
-                if let Some(t) = &s.self_ty {
-                    ix.methods.entry((t.as_str(), s.name.as_str())).or_default().push((i, s));
+                match &s.self_ty {
+                    Some(t) => ix.methods.entry((t.as_str(), s.name.as_str())).or_default().push((i, s)),
+                    None => ix.free_fns.entry(s.name.as_str()).or_default().push((i, s)),
                 }
             }
             for t in &f.traits {
@@ -516,6 +520,9 @@ impl<'f> CrateIndex<'f> {
 
     /// Resolves an acquisition: by receiver type, else by call shape.
     pub fn resolve_acquisition(&self, file: usize, body: &Body, acq: &Acquisition) -> Option<Resolved> {
+        if let Some(path) = &acq.callee {
+            return self.resolve_guard_fn_call(file, body, path, acq.shape.awaited);
+        }
         if let Some(r) = self.resolve_place(file, body, &acq.receiver) {
             return r.kind.is_guard_method(&acq.method).then_some(r);
         }
@@ -586,6 +593,38 @@ impl<'f> CrateIndex<'f> {
             }
             _ => None,
         }
+    }
+
+    /// A path call (`data::get()`, `Registry::global()`, `Self::global()`)
+    /// of a function of the crate declared to return a guard: the kind of
+    /// that guard. The path must name one function (through imports,
+    /// `crate::`/`super::` and module files); a name several modules
+    /// declare, seen from none of them, names none.
+    fn resolve_guard_fn_call(&self, file: usize, body: &Body, path: &[String], awaited: bool) -> Option<Resolved> {
+        let ctx = WrittenIn { file, module: &body.module };
+        let canon = self.canonical_path(ctx, path, 0);
+        let (name, owner) = match canon.as_slice() {
+            [.., owner, name] if owner == "Self" => (name, body.self_ty.as_deref()),
+            [.., owner, name] if owner.starts_with(|c: char| c.is_ascii_uppercase()) => (name, Some(owner.as_str())),
+            [.., name] => (name, None),
+            [] => return None,
+        };
+        let (f, sig) = match owner {
+            Some(ty) => self.pick(ctx, self.methods.get(&(ty, name.as_str()))?, &Want::Any, |s| &s.module)?,
+            None => {
+                if !self.is_crate_path(&canon) {
+                    return None;
+                }
+                let want = self.want_of(ctx, &canon)?;
+                self.pick(ctx, self.free_fns.get(name.as_str())?, &want, |s| &s.module)?
+            }
+        };
+        // An `async fn` returns a future: awaited, it is the guard.
+        if awaited != sig.is_async {
+            return None;
+        }
+        let kind = self.guard_kind_of(WrittenIn { file: f, module: &sig.module }, sig.ret.as_ref()?, 0)?;
+        Some(Resolved { kind, certainty: Certainty::Declared })
     }
 
     /// Rewrites the first segment through the file's imports (renames,

@@ -60,6 +60,15 @@ impl Lowerer<'_, '_> {
         self.arg_of = saved;
     }
 
+    /// The arguments of a guard-returning path call, then the call itself
+    /// (so that it does not hold the guard it makes).
+    pub(super) fn guard_fn_call_parts(&mut self, c: &syn::ExprCall, path: &[String], span: Span) {
+        let saved = self.arg_of.replace(path.join("::"));
+        self.consume_all(c.args.iter());
+        self.arg_of = saved;
+        self.record_call(span, Callee::Path(path.to_vec()), c.args.iter(), true);
+    }
+
     pub(super) fn method_call(&mut self, e: &Expr, mc: &syn::ExprMethodCall) -> Option<SlotId> {
         let name = mc.method.to_string();
         if self.is_acquire(&name) {
@@ -109,6 +118,11 @@ impl Lowerer<'_, '_> {
     }
 
     pub(super) fn call(&mut self, e: &Expr, c: &syn::ExprCall) -> Option<SlotId> {
+        if let Some(path) = self.guard_fn_path(c) {
+            let span = self.span_expr(e);
+            self.guard_fn_call_parts(c, &path, span);
+            return Some(self.acquire_by_path(c, path, span, false));
+        }
         self.lower_expr(&c.func);
         let path = match &*c.func {
             Expr::Path(p) if p.qself.is_none() => Some(path_segments(&p.path)),

@@ -52,6 +52,15 @@ pub struct Lowered {
     pub interesting_calls: Vec<bool>,
 }
 
+/// What an acquisition records of the call that makes it.
+struct AcquireCall {
+    method_span: Span,
+    method: String,
+    receiver: Place,
+    has_args: bool,
+    callee: Option<Vec<String>>,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ScopeKind {
     Block,
@@ -427,6 +436,29 @@ impl<'w, 'a> Lowerer<'w, 'a> {
     }
 
     fn acquire(&mut self, mc: &syn::ExprMethodCall, span: Span, awaited: bool) -> SlotId {
+        let made = AcquireCall {
+            method_span: self.items.spans.of(mc.method.span()),
+            method: mc.method.to_string(),
+            receiver: self.place(&mc.receiver),
+            has_args: !mc.args.is_empty(),
+            callee: None,
+        };
+        self.acquire_by(made, span, awaited)
+    }
+
+    /// `data::get()`: a crate function declared to return a guard.
+    fn acquire_by_path(&mut self, c: &syn::ExprCall, path: Vec<String>, span: Span, awaited: bool) -> SlotId {
+        let made = AcquireCall {
+            method_span: self.span_expr(&c.func),
+            method: path.last().cloned().unwrap_or_default(),
+            receiver: Place { root: PlaceRoot::Unknown, projections: Vec::new(), text: self.text(span) },
+            has_args: !c.args.is_empty(),
+            callee: Some(path),
+        };
+        self.acquire_by(made, span, awaited)
+    }
+
+    fn acquire_by(&mut self, made: AcquireCall, span: Span, awaited: bool) -> SlotId {
         let key = (span.lo, span.hi);
         let id = match self.acq_by_span.get(&key) {
             Some(&id) => id,
@@ -434,10 +466,10 @@ impl<'w, 'a> Lowerer<'w, 'a> {
                 let id = self.acqs.len() as u32;
                 self.acqs.push(Acquisition {
                     span,
-                    method_span: self.items.spans.of(mc.method.span()),
-                    method: mc.method.to_string(),
-                    receiver: self.place(&mc.receiver),
-                    shape: CallShape { awaited, unwrapped: false, has_args: !mc.args.is_empty() },
+                    method_span: made.method_span,
+                    method: made.method,
+                    receiver: made.receiver,
+                    shape: CallShape { awaited, unwrapped: false, has_args: made.has_args },
                     holder: Holder::Temporary,
                     temp_scope: self.temp_kind(),
                     held_at: Vec::new(),
@@ -449,6 +481,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
                     uses: 0,
                     ctx: self.ctx(),
                     wildcard_span: None,
+                    callee: made.callee,
                 });
                 self.acq_by_span.insert(key, id);
                 id
@@ -717,6 +750,14 @@ impl<'w, 'a> Lowerer<'w, 'a> {
                         let span = self.span_expr(e);
                         self.record_await(self.items.spans.of(a.await_token.span), AwaitKind::Await);
                         return Some(self.acquire(mc, span, true));
+                    }
+                }
+                if let Expr::Call(c) = strip(&a.base) {
+                    if let Some(path) = self.guard_fn_path(c) {
+                        let span = self.span_expr(e);
+                        self.guard_fn_call_parts(c, &path, self.span_expr(strip(&a.base)));
+                        self.record_await(self.items.spans.of(a.await_token.span), AwaitKind::Await);
+                        return Some(self.acquire_by_path(c, path, span, true));
                     }
                 }
                 let base = self.span_expr(strip(&a.base));

@@ -134,6 +134,21 @@ impl Lowerer<'_, '_> {
         is_acquire_method(name) || self.items.guard_fns.contains(name)
     }
 
+    /// `data::get()`, `Registry::global()`: a path call of a function of the
+    /// crate declared to return a guard (by name here; the index resolves
+    /// the path). A local closure of that name is not it.
+    pub(super) fn guard_fn_path(&self, c: &syn::ExprCall) -> Option<Vec<String>> {
+        let Expr::Path(p) = &*c.func else { return None };
+        let last = p.path.segments.last()?;
+        if p.qself.is_some() || !self.items.guard_path_fns.contains(&last.ident.to_string()) {
+            return None;
+        }
+        if p.path.segments.len() == 1 && self.origin_of_name(&last.ident.to_string()).is_some() {
+            return None;
+        }
+        Some(path_segments(&p.path))
+    }
+
     /// `Ty { field: local }`, `Ty { local }`, `Ty { field: local.clone() }`.
     pub(super) fn note_field_inits(&mut self, s: &syn::ExprStruct) {
         let Some(ty) = s.path.segments.last().map(|seg| seg.ident.to_string()) else { return };
@@ -176,10 +191,12 @@ impl Lowerer<'_, '_> {
     pub(super) fn guard_value_span(&self, e: &Expr) -> Option<Span> {
         match strip(e) {
             Expr::MethodCall(m) if self.is_acquire(&m.method.to_string()) => Some(self.span_expr(strip(e))),
+            Expr::Call(c) if self.guard_fn_path(c).is_some() => Some(self.span_expr(strip(e))),
             Expr::MethodCall(m) if is_guard_adapter(&m.method.to_string()) => self.guard_value_span(&m.receiver),
             Expr::Try(t) => self.guard_value_span(&t.expr),
             Expr::Await(a) => match strip(&a.base) {
                 Expr::MethodCall(m) if self.is_acquire(&m.method.to_string()) => Some(self.span_expr(strip(e))),
+                Expr::Call(c) if self.guard_fn_path(c).is_some() => Some(self.span_expr(strip(e))),
                 _ => None,
             },
             _ => None,

@@ -12,14 +12,15 @@ use super::*;
 /// in code or in macro arguments)? If not, no guard can be live in it or in
 /// the bodies nested in it, and calls made for no other reason need not be
 /// recorded.
-pub fn may_acquire(block: &Block, guard_fns: &HashSet<String>) -> bool {
+pub fn may_acquire(block: &Block, guard_fns: &HashSet<String>, guard_path_fns: &HashSet<String>) -> bool {
     struct Finder<'g> {
         guard_fns: &'g HashSet<String>,
+        guard_path_fns: &'g HashSet<String>,
         found: bool,
     }
     impl Finder<'_> {
         fn name(&mut self, name: String) {
-            if is_acquire_method(&name) || self.guard_fns.contains(&name) {
+            if is_acquire_method(&name) || self.guard_fns.contains(&name) || self.guard_path_fns.contains(&name) {
                 self.found = true;
             }
         }
@@ -43,6 +44,16 @@ pub fn may_acquire(block: &Block, guard_fns: &HashSet<String>) -> bool {
                 syn::visit::visit_expr_method_call(self, m);
             }
         }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func {
+                if p.path.segments.last().is_some_and(|s| self.guard_path_fns.contains(&s.ident.to_string())) {
+                    self.found = true;
+                }
+            }
+            if !self.found {
+                syn::visit::visit_expr_call(self, c);
+            }
+        }
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
             self.tokens(m.tokens.clone());
         }
@@ -50,7 +61,7 @@ pub fn may_acquire(block: &Block, guard_fns: &HashSet<String>) -> bool {
             // Items nested in the body are functions of their own.
         }
     }
-    let mut f = Finder { guard_fns, found: false };
+    let mut f = Finder { guard_fns, guard_path_fns, found: false };
     syn::visit::Visit::visit_block(&mut f, block);
     f.found
 }
