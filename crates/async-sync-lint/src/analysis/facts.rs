@@ -355,7 +355,24 @@ pub struct Call {
     /// (`p.set_on_finished(wrap(move || ..))` → `.set_on_finished`).
     #[serde(default)]
     pub closure_wrapped_for: Option<String>,
+    /// For a method that ends a chain of calls, where the chain starts
+    /// (`Command::new("git").arg("-v").output()` starts at the call
+    /// `Command::new`; `cmd.arg("-v").output()` at the local `cmd`).
+    /// Recorded for the few methods a rule asks it of (see
+    /// `extract::vocab::records_chain_start`).
+    #[serde(default)]
+    pub chain_start: Option<ChainStart>,
     pub ctx: Option<u32>,
+}
+
+/// Where a chain of method calls starts (see [`Call::chain_start`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ChainStart {
+    /// A path call: `Command::new(..)`.
+    Call(Vec<String>),
+    /// A place, reached through at least one method call with arguments
+    /// (`cmd.arg(..)`, `self.cmd.args(..)`).
+    Place(Place),
 }
 
 /// Code whose panic is expected or caught, so a panic there is the point

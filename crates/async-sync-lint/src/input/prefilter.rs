@@ -146,6 +146,10 @@ pub const TOKENS: &[&str] = &[
     "blocking_send",
     "blocking_read",
     "blocking_write",
+    // std's process types: `Command::new(..).output()`, `child.wait()`
+    // block until the child exits.
+    "Command",
+    "Child",
 ];
 
 /// Methods that resolve by call shape alone when called with no argument

@@ -4,20 +4,24 @@ use crate::analysis::facts::{Body, Call, Callee, ControlKind, Holder, Unwinding}
 use crate::analysis::index::WrittenIn;
 use crate::diagnostic::FileId;
 use crate::diagnostic::Finding;
+use crate::rules::blocking_process::waits_for_child;
 use crate::rules::blocking_summary::{BlockingPath, BlockingSummary};
 use crate::rules::{BodyRef, CrateCx};
 
 crate::declare_rule! {
     name: "blocking-in-async",
     level: Warn,
-    summary: "a blocking call (`thread::sleep`, `Condvar::wait`, std `recv`, `block_on`, `blocking_lock` …) inside an async body",
+    summary: "a blocking call (`thread::sleep`, `Condvar::wait`, std `recv`, `block_on`, `blocking_lock`, std `Command::output` …) inside an async body",
     docs: r#"## What it does
 Finds calls that block the thread inside an async fn, block or closure:
 `std::thread::sleep`, std `Condvar::wait*`, std `mpsc::Receiver::recv` /
 `recv_timeout`, `std::sync::Barrier::wait`, `futures::executor::block_on`,
 `Runtime::block_on` / `Handle::block_on`, tokio's `blocking_lock`,
 `blocking_read`, `blocking_write`, `blocking_recv`, `blocking_send`,
-`std::io::stdin().read_line` and `reqwest::blocking`. Calls inside a closure
+`std::io::stdin().read_line`, `reqwest::blocking`, and running a child
+process to completion with std's `Command` (`.output()`, `.status()`, and
+`wait()` / `wait_with_output()` on a `Child` from std's `.spawn()`;
+spawning alone returns at once and is not reported). Calls inside a closure
 given to `spawn_blocking`, `block_in_place` or a thread (`thread::spawn`,
 `Builder::spawn`, a scope's `spawn`) are where blocking belongs and are not
 reported. More paths can be added with the `blocking-paths` option (below),
@@ -43,7 +47,9 @@ given to `JoinSet::spawn_blocking(_on)`, nested in a thread's closure, or
 registered as a signal handler (`ctrlc::set_handler`) run off the executor
 too, and so do closures given to the crate's own `spawn_blocking` wrapper
 (a function that hands its closure argument to `spawn_blocking` or a
-thread, itself or through up to three such functions), and an async block
+thread, itself or through up to three such functions), a closure bound by
+a `let` and then handed by name to `spawn_blocking` or a thread
+(`let run = move || cmd.output(); spawn_blocking(run)`), and an async block
 run by a `Handle::block_on` made inside a thread's closure. A `recv()`
 polled as a future (a `select!` branch, an argument of `timeout(..)`) is
 an async channel's and is not reported.
@@ -99,7 +105,9 @@ async fn retry() {
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
 ```
-For work that must block, use `tokio::task::spawn_blocking`.
+For work that must block, use `tokio::task::spawn_blocking`. For a child
+process, use `tokio::process::Command` and `.await` its `output()`,
+`status()` or `wait()`.
 
 ## Known problems
 A closure written in an async body is taken to run there only when it is
@@ -112,6 +120,16 @@ later, and its blocking calls are not reported (nor the rare helper that
 does run its closure at once under such a name). An async block given to
 a macro the crate defines (one that runs it in a forked child, say) is
 checked as if it ran on the executor.
+A child process is taken to be std's only when the syntax says so: the
+call chain starts at `std::process::Command::new` as written or as the
+file's `use` resolves it, or at a binding or field declared (or built with
+`Command::new`) as std's `Command` or `Child`, or at a binding made by such
+a `spawn()`. tokio's, async-process's, async-std's and smol's `Command`
+have the same method names but return futures; an awaited call is never
+std's. A `Command` imported by a glob (`use std::process::*`), one with no
+import in sight, or a binding made by an `if` or `match`
+(`let cmd = match path { Some(p) => Command::new(p), .. }`) is not
+recognised, and neither is a `Command` wrapped by another crate's builder.
 `recv()` is reported only when the receiver is declared as a std or
 crossbeam channel, or the file imports `std::sync::mpsc` and no async
 channel; `Condvar::wait` is recognised by its guard argument or the declared
@@ -155,6 +173,7 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
             if call.in_closure.as_deref().is_some_and(is_offloaded)
                 || in_offloaded_closure(body, call)
                 || in_stored_closure(call)
+                || in_bound_closure_offloaded(body, call)
                 || helpers.in_closure_given_to_offloading_fn(body, call)
             {
                 continue;
@@ -341,6 +360,39 @@ pub(crate) fn in_offloaded_closure(body: &Body, call: &Call) -> bool {
         })
 }
 
+/// `let run = move || Command::new("jeprof").output();
+/// spawn_blocking(run).await`: a closure bound by a `let` (given to no
+/// call where it is written) and then handed by name to a call that runs
+/// it off the executor.
+fn in_bound_closure_offloaded(body: &Body, call: &Call) -> bool {
+    // Bytes between the name and the closure: ` = move `, a short type.
+    const MAX_GAP: u32 = 24;
+    if call.in_closure.as_deref() != Some("") {
+        return false;
+    }
+    let Some(closure) = body.control_chain(call.ctx).find(|c| c.kind == ControlKind::Closure) else {
+        return false;
+    };
+    let Some(local) = body
+        .locals
+        .iter()
+        .filter(|l| l.span.hi <= closure.span.lo)
+        .max_by_key(|l| l.span.lo)
+        .filter(|l| closure.span.lo - l.span.hi <= MAX_GAP)
+    else {
+        return false;
+    };
+    body.calls.iter().any(|c| {
+        (c.span.hi <= closure.span.lo || closure.span.hi <= c.span.lo)
+            && c.arg_locals.iter().flatten().any(|a| a == &local.name)
+            && match &c.callee {
+                Callee::Path(p) => p.last().is_some_and(|l| is_offloaded(l)),
+                Callee::Method { name, .. } => is_offloaded(name),
+                Callee::Macro(_) => false,
+            }
+    })
+}
+
 /// `thread::spawn(move || handle.block_on(async { … }))`: an async block
 /// run by a `block_on` made on a thread of its own (or the blocking pool)
 /// runs on that thread, not on a worker of the runtime.
@@ -473,7 +525,8 @@ pub(crate) fn blocking(cx: &CrateCx<'_>, fi: usize, body: &Body, call: &Call) ->
                     format!("`{recv_text}.read_line(..)`"),
                     "read stdin with `tokio::io::stdin()` and `AsyncBufReadExt::read_line(..).await`, or in `spawn_blocking`".into(),
                 )),
-                _ => None,
+                // `.output()`, `.status()`, `child.wait()` on std's types.
+                _ => waits_for_child(cx, fi, body, call),
             }
         }
         Callee::Macro(_) => None,

@@ -124,6 +124,8 @@ pub fn may_block(body: &Body, relevant: &dyn Fn(&str) -> bool) -> bool {
                     || name.starts_with("wait")
                     || name.starts_with("recv")
                     || matches!(name.as_str(), "block_on" | "read_line")
+                    // A std child run to completion (`wait*` above).
+                    || (c.arg_count == 0 && matches!(name.as_str(), "output" | "status"))
                     || (on_self && relevant(name))
             }
             Callee::Macro(_) => false,

@@ -10,6 +10,7 @@ use crate::diagnostic::{FileId, Finding, Level, Span};
 use crate::rules::lock_summary::LockSummary;
 
 pub mod blocking_in_async;
+pub mod blocking_process;
 pub mod blocking_summary;
 pub mod busy_wait;
 pub mod dropped_guard;

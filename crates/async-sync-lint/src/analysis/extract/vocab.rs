@@ -125,7 +125,19 @@ pub(super) fn is_interesting_method(name: &str) -> bool {
             | "spawn_blocking_on"
             | "is_err"
             | "is_none"
+            // `blocking-in-async`: running a std child to completion.
+            | "output"
+            | "status"
+            | "wait_with_output"
     )
+}
+
+/// Methods whose call records where its receiver's chain starts
+/// (`Call::chain_start`): those that run or wait for a child process, so
+/// `blocking-in-async` can tell std's `Command::new(..).output()` from
+/// another library's.
+pub(super) fn records_chain_start(name: &str) -> bool {
+    matches!(name, "output" | "status" | "wait" | "wait_with_output" | "spawn")
 }
 
 /// `Worker::new(db.clone())`, `Worker::new(cfg, Arc::clone(&db))`: a

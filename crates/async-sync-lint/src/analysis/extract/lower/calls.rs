@@ -103,6 +103,12 @@ impl Lowerer<'_, '_> {
         if interesting || self.track_calls {
             let receiver = Some(self.place(&mc.receiver));
             self.record_call(span, Callee::Method { receiver, name: name.clone() }, mc.args.iter(), interesting);
+            if records_chain_start(&name) {
+                let start = self.chain_start(&mc.receiver);
+                if let Some(c) = self.call_at(span) {
+                    c.chain_start = start;
+                }
+            }
         }
         let recv = recv?;
         if is_guard_adapter(&name) {

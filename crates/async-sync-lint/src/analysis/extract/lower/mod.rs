@@ -534,6 +534,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
             test_only: self.cfg_test > 0,
             as_future: false,
             closure_wrapped_for: self.closure_wrapped_for.clone(),
+            chain_start: None,
             ctx: self.ctx(),
         });
         self.interesting_calls.push(interesting);

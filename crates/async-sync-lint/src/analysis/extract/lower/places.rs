@@ -74,6 +74,32 @@ impl Lowerer<'_, '_> {
         PlaceRoot::Path(path_segments(path))
     }
 
+    /// Where the method chain `receiver` ends starts: a path call
+    /// (`Command::new(..).arg(..)`), or a place reached through a method
+    /// call with arguments (`cmd.arg(..)`). A plain place (`cmd`, `child`)
+    /// is the receiver itself and gives `None`, as does an awaited link.
+    pub(super) fn chain_start(&self, receiver: &Expr) -> Option<ChainStart> {
+        let mut cur = receiver;
+        let mut through_call = false;
+        loop {
+            match cur {
+                Expr::MethodCall(m) => {
+                    through_call |= !m.args.is_empty();
+                    cur = &m.receiver;
+                }
+                Expr::Try(t) => cur = &t.expr,
+                Expr::Paren(p) => cur = &p.expr,
+                Expr::Group(g) => cur = &g.expr,
+                Expr::Call(c) => {
+                    let Expr::Path(p) = &*c.func else { return None };
+                    return (p.qself.is_none()).then(|| ChainStart::Call(path_segments(&p.path)));
+                }
+                Expr::Path(_) | Expr::Field(_) if through_call => return Some(ChainStart::Place(self.place(cur))),
+                _ => return None,
+            }
+        }
+    }
+
     /// What a `let` initializer tells about the value's type.
     pub(super) fn origin_of(&self, e: &Expr) -> LocalOrigin {
         match e {
