@@ -605,6 +605,9 @@ impl<'i> LockSummary<'i> {
 /// `&dyn Storage`) takes whichever lock its implementation does: the note
 /// says where the trait declares it.
 pub fn returned_guard_note(cx: &CrateCx<'_>, file: usize, body: &Body, acq: &Acquisition) -> Option<String> {
+    if acq.callee.is_some() {
+        return returned_by_function_note(cx, file, body, acq);
+    }
     let method = cx.index.guard_method(file, body, acq)?;
     let name = format!("{}::{}", method.owner, acq.method);
     let line_of =
@@ -622,6 +625,30 @@ pub fn returned_guard_note(cx: &CrateCx<'_>, file: usize, body: &Body, acq: &Acq
         taken.receiver.text,
         taken.method
     ))
+}
+
+/// [`returned_guard_note`] for a path call of a function (`data::get()`,
+/// `Registry::global()`): where that function takes the guard, or where it
+/// is declared to return one.
+fn returned_by_function_note(cx: &CrateCx<'_>, file: usize, body: &Body, acq: &Acquisition) -> Option<String> {
+    let (f, sig) = cx.index.guard_fn(file, body, acq)?;
+    let written = acq.callee.as_ref()?.join("::");
+    let line_of = |line: u32| if f == file { format!("line {line}") } else { format!("line {line} of its file") };
+    let qualified = match &sig.self_ty {
+        Some(ty) => format!("{ty}::{}", sig.name),
+        None => sig.name.clone(),
+    };
+    let callee = cx.functions_named(&qualified).find(|b| b.fi == f && b.body.module == sig.module);
+    let taken = callee.and_then(|b| b.body.acquisitions.iter().find(|a| a.escapes));
+    Some(match taken {
+        Some(t) => format!(
+            "`{written}()` returns the guard it takes at {} (`{}.{}()`)",
+            line_of(t.span.line),
+            t.receiver.text,
+            t.method
+        ),
+        None => format!("`{written}()` is declared to return a guard ({})", line_of(sig.line)),
+    })
 }
 
 /// `spawn(lock.read())`: an async lock's future, not awaited here but moved

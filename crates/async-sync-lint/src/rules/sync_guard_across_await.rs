@@ -75,8 +75,9 @@ where the trait declares it. On a receiver whose type syntax does not show,
 a method's name alone acquires nothing. So is a function without a receiver
 called by path (`data::get()`, `Registry::global()`), resolved through
 imports, `crate::`/`super::` and module files; a name declared in several
-modules and called from none of them is not followed, and no note says
-where such a getter locks. A method declared in another crate
+modules and called from none of them is not followed; the note says where
+the function takes the guard (or where it is declared to return one). A
+method declared in another crate
 (an extension trait on a lock, such as `HandyRwLock::wl`, used from another
 crate of the workspace) is not followed. A DashMap reference stays
 held through `ok_or`, `?` and the entry API's `or_insert_with`/`or_default`.

@@ -601,6 +601,18 @@ impl<'f> CrateIndex<'f> {
     /// `crate::`/`super::` and module files); a name several modules
     /// declare, seen from none of them, names none.
     fn resolve_guard_fn_call(&self, file: usize, body: &Body, path: &[String], awaited: bool) -> Option<Resolved> {
+        let (f, sig) = self.guard_fn_called(file, body, path, awaited)?;
+        let kind = self.guard_kind_of(WrittenIn { file: f, module: &sig.module }, sig.ret.as_ref()?, 0)?;
+        Some(Resolved { kind, certainty: Certainty::Declared })
+    }
+
+    /// The function a guard-returning path call names (see
+    /// [`Self::resolve_guard_fn_call`]): its file and signature.
+    pub fn guard_fn(&self, file: usize, body: &Body, acq: &Acquisition) -> Option<(usize, &'f FnSig)> {
+        self.guard_fn_called(file, body, acq.callee.as_ref()?, acq.shape.awaited)
+    }
+
+    fn guard_fn_called(&self, file: usize, body: &Body, path: &[String], awaited: bool) -> Option<(usize, &'f FnSig)> {
         let ctx = WrittenIn { file, module: &body.module };
         let canon = self.canonical_path(ctx, path, 0);
         let (name, owner) = match canon.as_slice() {
@@ -620,11 +632,7 @@ impl<'f> CrateIndex<'f> {
             }
         };
         // An `async fn` returns a future: awaited, it is the guard.
-        if awaited != sig.is_async {
-            return None;
-        }
-        let kind = self.guard_kind_of(WrittenIn { file: f, module: &sig.module }, sig.ret.as_ref()?, 0)?;
-        Some(Resolved { kind, certainty: Certainty::Declared })
+        (awaited == sig.is_async).then_some((f, sig))
     }
 
     /// Rewrites the first segment through the file's imports (renames,
