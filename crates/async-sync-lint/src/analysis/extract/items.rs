@@ -598,8 +598,8 @@ pub fn is_guard_type_name(name: &str) -> bool {
 /// `name.lock(`, `name.read(`, `name.write(` (and their `try_`/`_owned`
 /// forms) anywhere in a macro definition's text, comments and strings left
 /// out: the receiver's last name. Read from the source with the lexer:
-/// walking the macro's token trees copied and stringified every identifier,
-/// a sixth of extraction on crates with large macros.
+/// walking the macro's token trees copied and stringified every identifier
+/// (0.3 % of a lint's instructions on every 6th package of the corpus).
 fn macro_locks(text: &str) -> Vec<String> {
     use crate::input::lex::{tokens, Kind};
     let mut out = Vec::new();

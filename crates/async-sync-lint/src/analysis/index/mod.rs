@@ -75,7 +75,8 @@ fn glob_import(facts: &FileFacts, module: &[String], name: &str) -> Option<Vec<S
 
 /// [`glob_import`], not entering a module twice: globs can form cycles
 /// (`use super::*` in a child whose parent globs the child), and walking
-/// every path through them cost 3 % of a lint on the corpus.
+/// every path through them is exponential in the depth (it was cut at 8;
+/// 0.3 % of a lint's instructions on every 6th package of the corpus).
 fn glob_import_from(
     facts: &FileFacts,
     module: &[String],
