@@ -450,6 +450,11 @@ pub struct Control {
     /// opposed to `for _ in 0..` (a counted or endless loop, not one per item).
     #[serde(default)]
     pub binds_item: bool,
+    /// For a `Closure` that is a `let` initializer (`let run = move || …;`):
+    /// the name it is bound to, so a later `spawn_blocking(run)` can be
+    /// tied to it.
+    #[serde(default)]
+    pub bound_to: Option<String>,
 }
 
 /// An assignment `place = value` or `place op= value`.

@@ -365,26 +365,18 @@ pub(crate) fn in_offloaded_closure(body: &Body, call: &Call) -> bool {
 /// call where it is written) and then handed by name to a call that runs
 /// it off the executor.
 fn in_bound_closure_offloaded(body: &Body, call: &Call) -> bool {
-    // Bytes between the name and the closure: ` = move `, a short type.
-    const MAX_GAP: u32 = 24;
     if call.in_closure.as_deref() != Some("") {
         return false;
     }
     let Some(closure) = body.control_chain(call.ctx).find(|c| c.kind == ControlKind::Closure) else {
         return false;
     };
-    let Some(local) = body
-        .locals
-        .iter()
-        .filter(|l| l.span.hi <= closure.span.lo)
-        .max_by_key(|l| l.span.lo)
-        .filter(|l| closure.span.lo - l.span.hi <= MAX_GAP)
-    else {
+    let Some(bound) = &closure.bound_to else {
         return false;
     };
     body.calls.iter().any(|c| {
         (c.span.hi <= closure.span.lo || closure.span.hi <= c.span.lo)
-            && c.arg_locals.iter().flatten().any(|a| a == &local.name)
+            && c.arg_locals.iter().flatten().any(|a| a == bound)
             && match &c.callee {
                 Callee::Path(p) => p.last().is_some_and(|l| is_offloaded(l)),
                 Callee::Method { name, .. } => is_offloaded(name),

@@ -391,7 +391,16 @@ impl<'w, 'a> Lowerer<'w, 'a> {
 
     fn enter(&mut self, kind: ControlKind, span: Span) {
         let parent = self.ctx();
-        self.controls.push(Control { kind, span, parent, stmts: 0, returns: false, breaks: false, binds_item: false });
+        self.controls.push(Control {
+            kind,
+            span,
+            parent,
+            stmts: 0,
+            returns: false,
+            breaks: false,
+            binds_item: false,
+            bound_to: None,
+        });
         self.ctx_stack.push(self.controls.len() as u32 - 1);
     }
 
@@ -621,6 +630,7 @@ impl<'w, 'a> Lowerer<'w, 'a> {
         let mut origin = LocalOrigin::Unknown;
         let acqs_before = self.acqs.len();
         let mut init_acqs_end = acqs_before;
+        let controls_before = self.controls.len();
         if let Some(init) = &local.init {
             value = match self.extended_base(&init.expr) {
                 // `let r = &mut *m.lock().unwrap();`: the guard temporary
@@ -670,6 +680,13 @@ impl<'w, 'a> Lowerer<'w, 'a> {
         if let Pat::Ident(id) = pat {
             let span = self.items.spans.of(id.ident.span());
             bind_span = Some(span);
+            // `let run = move || …;`: the first control the initializer
+            // opened is that closure (controls are pushed in source order).
+            if local.init.as_ref().is_some_and(|i| matches!(strip(&i.expr), Expr::Closure(_))) {
+                if let Some(c) = self.controls[controls_before..].iter_mut().find(|c| c.kind == ControlKind::Closure) {
+                    c.bound_to = Some(id.ident.to_string());
+                }
+            }
             let mut from: Vec<String> = local
                 .init
                 .as_ref()
