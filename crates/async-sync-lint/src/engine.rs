@@ -710,8 +710,7 @@ fn extract_knowing_other_files(cx: &RunCx<'_>, files: &[usize], runs: &mut [File
         .filter_map(|j| {
             let Slot::Done(o) = &runs[j].slot else { return None };
             let facts = o.facts.as_ref()?;
-            let unknown = known.unknown_to(facts);
-            let unknown_fns = known.functions_unknown_to(facts);
+            let (unknown, unknown_fns) = known.unknown_to(facts);
             if unknown.is_empty() && unknown_fns.is_empty() {
                 return None;
             }

@@ -66,16 +66,14 @@ impl KnownGuards {
     }
 
     /// The guard-returning methods `file` does not know by itself (acquire
-    /// methods such as `lock` are known everywhere).
-    pub fn unknown_to(&self, file: &FileFacts) -> NameSet {
+    /// methods such as `lock` are known everywhere), and the guard-returning
+    /// functions it does not declare itself.
+    pub fn unknown_to(&self, file: &FileFacts) -> (NameSet, NameSet) {
         let own = KnownGuards::declared_in(std::iter::once(file));
-        self.methods.iter().filter(|m| !own.methods.contains(*m) && !is_acquire_method(m)).cloned().collect()
-    }
-
-    /// The guard-returning functions `file` does not declare itself.
-    pub fn functions_unknown_to(&self, file: &FileFacts) -> NameSet {
-        let own = KnownGuards::declared_in(std::iter::once(file));
-        self.functions.iter().filter(|f| !own.functions.contains(*f)).cloned().collect()
+        let methods =
+            self.methods.iter().filter(|m| !own.methods.contains(*m) && !is_acquire_method(m)).cloned().collect();
+        let functions = self.functions.iter().filter(|f| !own.functions.contains(*f)).cloned().collect();
+        (methods, functions)
     }
 }
 
