@@ -18,6 +18,17 @@ pub(super) fn strip(e: &Expr) -> &Expr {
     }
 }
 
+/// The value a place expression projects from, through derefs, fields
+/// and indexes (`*g`, `g.f`, `g[0]` → `g`), parentheses stripped.
+pub(super) fn projection_base(e: &Expr) -> &Expr {
+    match strip(e) {
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => projection_base(&u.expr),
+        Expr::Field(f) => projection_base(&f.base),
+        Expr::Index(i) => projection_base(&i.expr),
+        base => base,
+    }
+}
+
 /// Does a condition contain `let` (an `if let`/`while let`, or a let chain)?
 pub(super) fn has_let(e: &Expr) -> bool {
     match e {

@@ -199,15 +199,7 @@ impl Lowerer<'_, '_> {
 
     pub(super) fn record_write(&mut self, whole: &Expr, left: &Expr, right: &Expr, compound: bool) {
         let span = self.span_expr(whole);
-        let mut base = strip(left);
-        loop {
-            match base {
-                Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => base = strip(&u.expr),
-                Expr::Field(f) => base = strip(&f.base),
-                Expr::Index(i) => base = strip(&i.expr),
-                _ => break,
-            }
-        }
+        let base = projection_base(left);
         let through = match base {
             Expr::Path(p) if p.path.segments.len() == 1 => match self.lookup(&p.path.segments[0].ident.to_string()) {
                 Some((slot, _)) => Through::Slot(slot),

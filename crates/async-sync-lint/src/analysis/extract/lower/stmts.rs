@@ -175,15 +175,7 @@ impl Lowerer<'_, '_> {
     /// expression whose temporary a `let` extends, if any.
     pub(super) fn extended_base<'e>(&self, init: &'e Expr) -> Option<&'e Expr> {
         let Expr::Reference(r) = strip(init) else { return None };
-        let mut cur = strip(&r.expr);
-        loop {
-            match cur {
-                Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => cur = strip(&u.expr),
-                Expr::Field(f) => cur = strip(&f.base),
-                Expr::Index(i) => cur = strip(&i.expr),
-                _ => break,
-            }
-        }
+        let cur = projection_base(&r.expr);
         self.guard_value_span(cur).map(|_| cur)
     }
 
