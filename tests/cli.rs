@@ -346,6 +346,24 @@ fn a_suppression_under_forbid_is_overridden_not_unused() {
     assert!(!text.contains("allows nothing"), "{text}");
 }
 
+#[test]
+fn a_clippy_allow_suppresses_unless_the_configuration_says_otherwise() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "held.rs", &format!("#[allow(clippy::await_holding_lock)]\n{HELD}"));
+    let honoured = run(&["held.rs", "--message-format", "short"], dir.path());
+    assert!(!stdout(&honoured).contains("sync-guard-across-await"), "{}", stdout(&honoured));
+
+    write(dir.path(), "async-sync-lint.toml", "honour-clippy-allows = false\n");
+    let reported = run(&["held.rs", "--message-format", "short"], dir.path());
+    assert!(stdout(&reported).contains("warning[sync-guard-across-await]"), "{}", stdout(&reported));
+    let settings = run(&["--show-settings"], dir.path());
+    assert!(stdout(&settings).contains("honour-clippy-allows = false"), "{}", stdout(&settings));
+
+    write(dir.path(), "async-sync-lint.toml", "honour-clippy-allows = \"no\"\n");
+    let bad = run(&["held.rs"], dir.path());
+    assert!(stderr(&bad).contains("`honour-clippy-allows` must be `true` or `false`, found a string"), "{}", stderr(&bad));
+}
+
 /// A workspace in a monorepo's `rust/` folder: GitHub annotations and SARIF
 /// name files from the repository root; the other formats keep cargo's
 /// workspace-relative paths.

@@ -518,6 +518,9 @@ fn show_settings(ws: &async_sync_lint::input::workspace::Workspace, settings: &d
         if !config.exclude_paths.is_empty() {
             out.push_str(&format!("  exclude = {:?}\n", config.exclude_paths));
         }
+        if let Some(honour) = config.honour_clippy_allows {
+            out.push_str(&format!("  honour-clippy-allows = {honour}\n"));
+        }
     };
     out.push_str(&format!("\nworkspace ({}):\n", ws.root.display()));
     describe(&settings.base, &mut out);

@@ -55,7 +55,7 @@ use crate::input::workspace::Edition;
 
 /// Bump when `FileFacts` (or its extraction) or an entry's layout changes
 /// meaning.
-pub const SCHEMA_VERSION: u32 = 11;
+pub const SCHEMA_VERSION: u32 = 12;
 
 /// What identifies the build of the tool: its version, the cache schema, and
 /// the running executable's size and modification time, so that a rebuilt

@@ -16,6 +16,7 @@
 //!
 //! ```toml
 //! exclude = ["generated/**", "vendor/"]       # gitignore-style globs
+//! honour-clippy-allows = false                # default true: see below
 //!
 //! [rules]                                     # after the top-level keys
 //! sync-guard-across-await = "deny"            # allow | warn | deny | forbid
@@ -34,6 +35,11 @@
 //! relative to the workspace root. Unknown keys, options and rule names are
 //! errors that name the closest valid spelling. The old top-level
 //! `blocking-paths` still works and warns (see [`DEPRECATED_KEYS`]).
+//!
+//! `honour-clippy-allows` (default `true`, the last layer that sets it wins):
+//! whether clippy's allows of the lints matching a rule
+//! (`#[allow(clippy::await_holding_lock)]`) suppress its findings, as
+//! [`crate::output::suppress`] describes. `false` reports them anyway.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -51,7 +57,9 @@ pub const WARNINGS: &str = "warnings";
 /// The engine's own codes; they take levels like rules do.
 pub const ENGINE_CODES: &[&str] = engine_codes::ALL;
 
-const TOP_LEVEL_KEYS: &[&str] = &["rules", "exclude", "per-path"];
+const TOP_LEVEL_KEYS: &[&str] = &["rules", "exclude", "per-path", HONOUR_CLIPPY_ALLOWS];
+
+const HONOUR_CLIPPY_ALLOWS: &str = "honour-clippy-allows";
 
 /// Top-level keys that became options of one rule: `(key, rule)`. They are
 /// still read, as that rule's option of the same name, with a warning.
@@ -88,6 +96,8 @@ pub struct Config {
     /// to the workspace root) matches, in the order given; a later match
     /// wins. They override the layers' levels, not the command line's.
     pub per_path: Vec<(String, BTreeMap<String, Level>)>,
+    /// `honour-clippy-allows`, if a layer set it; see [`Config::honours_clippy_allows`].
+    pub honour_clippy_allows: Option<bool>,
 }
 
 /// Which layer a level came from, for notes such as "`-D x` on the command
@@ -157,6 +167,12 @@ impl Config {
             (Level::Warn, Some(group)) => group,
             _ => level,
         }
+    }
+
+    /// Whether clippy's allows of the lints matching a rule suppress its
+    /// findings (the default).
+    pub fn honours_clippy_allows(&self) -> bool {
+        self.honour_clippy_allows.unwrap_or(true)
     }
 
     /// Where the level of `rule` was set, if it was set at all.
@@ -326,6 +342,12 @@ fn apply_table(
                     }
                     config.per_path.push((glob.clone(), levels));
                 }
+            }
+            HONOUR_CLIPPY_ALLOWS => {
+                let Some(honour) = value.as_bool() else {
+                    return Err(err(format!("`{key}` must be `true` or `false`, found {}", kind_of(value))));
+                };
+                config.honour_clippy_allows = Some(honour);
             }
             "exclude" => {
                 for glob in string_list(value, key).map_err(err)? {

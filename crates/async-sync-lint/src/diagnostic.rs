@@ -117,6 +117,9 @@ pub struct Finding {
     pub labels: Vec<Label>,
     pub notes: Vec<String>,
     pub helps: Vec<Help>,
+    /// The clippy lint that reports this same mistake (`await_holding_lock`),
+    /// if any: the code's `#[allow(clippy::…)]` of it suppresses the finding.
+    pub clippy_lint: Option<String>,
 }
 
 impl Finding {
@@ -131,6 +134,7 @@ impl Finding {
             labels: Vec::new(),
             notes: Vec::new(),
             helps: Vec::new(),
+            clippy_lint: None,
         }
     }
 
@@ -151,6 +155,11 @@ impl Finding {
 
     pub fn with_help(mut self, message: impl Into<String>) -> Finding {
         self.helps.push(Help { message: message.into(), suggestion: None });
+        self
+    }
+
+    pub fn with_clippy_lint(mut self, lint: &str) -> Finding {
+        self.clippy_lint = Some(lint.to_string());
         self
     }
 

@@ -143,9 +143,12 @@ pub fn run_with_config_file(
         }
     }
     // Suppressions, file by file. Only files whose text mentions the marker
-    // were kept by the engine.
+    // (or a clippy lint matching a rule) were kept by the engine.
     for (file, text) in &result.outcomes_text {
-        let (sups, malformed) = suppress::scan(text, &known);
+        let (mut sups, malformed) = suppress::scan(text, &known);
+        if !config_of(*file).honours_clippy_allows() {
+            sups.retain(|s| !s.clippy);
+        }
         let (mut mine, rest): (Vec<Finding>, Vec<Finding>) = findings.into_iter().partition(|f| f.file == *file);
         findings = rest;
         let applied = suppress::apply(&mut mine, &sups, text);

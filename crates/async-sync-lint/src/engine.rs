@@ -164,7 +164,9 @@ fn io_error(e: &std::io::Error, id: FileId) -> FileOutcome {
 
 /// Does the text carry suppression markers (then the driver needs it)?
 fn has_markers(raw: &str) -> bool {
-    raw.contains("async-sync-lint:") || raw.contains("async_sync_lint")
+    raw.contains("async-sync-lint:")
+        || raw.contains("async_sync_lint")
+        || crate::output::suppress::clippy::mentioned(raw)
 }
 
 /// Parses and extracts one file's bytes. Never panics.

@@ -81,7 +81,9 @@ fails) and the message. Excluding the file works around it meanwhile.
 
 An `// async-sync-lint: allow(rule)` comment (or a file-level or attribute
 form) has no finding of that rule where it applies, or it cannot be read.
-Stale suppressions hide the next real finding at that place.
+Stale suppressions hide the next real finding at that place. Clippy's own
+allows that also suppress a rule here (`#[allow(clippy::await_holding_lock)]`)
+are never reported: they may be there for clippy alone.
 
 ## What to do
 

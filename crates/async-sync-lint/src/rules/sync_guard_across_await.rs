@@ -60,6 +60,15 @@ async fn flush() {}
 If the guard really must be held across the await, use an async lock such as
 `tokio::sync::Mutex`.
 
+A hold that is deliberate (a lock that serialises tests) can be marked with
+`// async-sync-lint: allow(sync-guard-across-await)`. Code that already
+marks it for clippy needs nothing more: `#[allow(clippy::await_holding_lock)]`
+(or `expect`, also inside `cfg_attr`) suppresses this rule's findings for
+blocking lock guards, and `clippy::await_holding_refcell_ref` for `RefCell`
+borrows, on the item or statement it is on or, as `#![allow(..)]` at the
+top of a file, in the whole file. `honour-clippy-allows = false` in the
+configuration reports them anyway.
+
 ## Known problems
 Receivers are resolved from declared types, constructors and the call shape
 (`.lock().unwrap()` is a std lock); a lock reached through a generic parameter
@@ -81,6 +90,11 @@ method declared in another crate
 (an extension trait on a lock, such as `HandyRwLock::wl`, used from another
 crate of the workspace) is not followed. A DashMap reference stays
 held through `ok_or`, `?` and the entry API's `or_insert_with`/`or_default`.
+Clippy's allows are read as written: a `cfg_attr` predicate is not
+evaluated, an inner `#![allow(..)]` below the top of the file is not read,
+nor are lint groups (`clippy::all`); `await_holding_lock` covers the guards
+of every blocking lock here (`spin`, `lock_api` too), not only those clippy
+knows.
 "#,
 }
 
@@ -224,6 +238,20 @@ impl Site {
             Family::MapRef => "the reference holds a lock on a map shard while the task is suspended: other tasks touching that shard block their thread or deadlock",
             _ => "a blocking lock held while the task is suspended blocks every other task that needs it, can deadlock the executor, and makes the future `!Send`",
         };
-        f.with_note(why)
+        f = f.with_note(why);
+        match clippy_lint(self.family) {
+            Some(lint) => f.with_clippy_lint(lint),
+            None => f,
+        }
+    }
+}
+
+/// The clippy lint that reports a guard of `family` held across an await:
+/// the code's allows of it hold for our finding too.
+fn clippy_lint(family: Family) -> Option<&'static str> {
+    match family {
+        Family::Blocking => Some("await_holding_lock"),
+        Family::Cell => Some("await_holding_refcell_ref"),
+        _ => None,
     }
 }

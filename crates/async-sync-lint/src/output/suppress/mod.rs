@@ -23,6 +23,10 @@
 //! - After `allow(...)` a reason may follow `--`:
 //!   `// async-sync-lint: allow(rule) -- the lock is never contended`.
 //! - A finding at level `forbid` is never suppressed (as in rustc).
+//! - Clippy's own `#[allow(clippy::await_holding_lock)]` (or `expect`, or
+//!   inside `cfg_attr`) suppresses the findings that carry that lint (see
+//!   [`clippy`]), at the same scopes as our attribute; it is never reported
+//!   unused, since it may be there for clippy alone.
 //!
 //! [`scan`] finds suppressions with the tokens of [`crate::input::lex`], so
 //! the marker inside a string literal, a raw string or a doc comment is not a
@@ -33,6 +37,7 @@
 use crate::diagnostic::{engine_codes, Applicability, Finding, Level, Span, Suggestion};
 use crate::input::source::LineIndex;
 
+pub mod clippy;
 mod items;
 mod lex;
 mod scan;
@@ -71,21 +76,35 @@ pub enum SuppressionKind {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Suppression {
     pub kind: SuppressionKind,
-    /// Known rule names (kebab-case) or [`ALL`]; never empty.
+    /// Known rule names (kebab-case) or [`ALL`]; for a clippy allow, the
+    /// clippy lints it names (`await_holding_lock`). Never empty.
     pub rules: Vec<String>,
     /// The comment or attribute, for reporting it unused.
     pub span: Span,
+    /// A clippy allow: it covers the findings whose `clippy_lint` it names,
+    /// and is never reported unused or overridden.
+    pub clippy: bool,
 }
 
 impl Suppression {
     /// Whether this suppression names `rule` (directly or through `all`).
     pub fn covers_rule(&self, rule: &str) -> bool {
-        self.rules.iter().any(|r| r == rule || (r == ALL && rule != engine_codes::INTERNAL_ERROR))
+        !self.clippy && self.rules.iter().any(|r| r == rule || (r == ALL && rule != engine_codes::INTERNAL_ERROR))
+    }
+
+    /// Whether this suppression names `finding`'s rule, or, for a clippy
+    /// allow, the clippy lint that reports the same mistake.
+    pub fn covers(&self, finding: &Finding) -> bool {
+        if self.clippy {
+            return finding.clippy_lint.as_ref().is_some_and(|lint| self.rules.contains(lint));
+        }
+        self.covers_rule(&finding.rule)
     }
 }
 
 /// Finds the suppressions of one file. `known_rules` are the rule names of
 /// the catalog; engine codes and `all` are accepted on top of them.
+/// Clippy allows of the lints matching our rules come with `clippy` set.
 ///
 /// The second list holds malformed directives (`async-sync-lint: alow(x)`),
 /// unknown rule names and misplaced file-level comments, each with a message
@@ -98,7 +117,7 @@ pub fn scan(text: &str, known_rules: &[&str]) -> (Vec<Suppression>, Vec<(Span, S
     for comment in &lexed.comments {
         out.comment(text, &lexed, &index, comment);
     }
-    out.attributes(&lexed, &index);
+    out.attributes(&lexed, &index, clippy::mentioned(text));
     (out.suppressions, out.malformed)
 }
 
@@ -136,8 +155,9 @@ pub fn apply_with(
             SuppressionKind::Item { attr_line } => item_lines(attr_line),
         })
         .collect();
-    let covers = |i: usize, line: u32, rule: &str| {
-        matches!(ranges[i], Some((first, last)) if first <= line && line <= last) && suppressions[i].covers_rule(rule)
+    let covers = |i: usize, finding: &Finding| {
+        let line = finding.primary.line;
+        matches!(ranges[i], Some((first, last)) if first <= line && line <= last) && suppressions[i].covers(finding)
     };
 
     let mut used = vec![false; suppressions.len()];
@@ -147,16 +167,18 @@ pub fn apply_with(
             // Not suppressed, but the suppression was meant for it: say it
             // was overridden rather than unused.
             for (i, used) in used.iter_mut().enumerate() {
-                if covers(i, finding.primary.line, &finding.rule) && !*used {
+                if covers(i, finding) && !*used {
                     *used = true;
-                    overridden.push(i);
+                    if !suppressions[i].clippy {
+                        overridden.push(i);
+                    }
                 }
             }
             return true;
         }
         let mut suppressed = false;
         for (i, used) in used.iter_mut().enumerate() {
-            if covers(i, finding.primary.line, &finding.rule) {
+            if covers(i, finding) {
                 *used = true;
                 suppressed = true;
             }
@@ -166,7 +188,7 @@ pub fn apply_with(
 
     let unused_rule = engine_codes::UNUSED_SUPPRESSION;
     let unused = (0..suppressions.len())
-        .filter(|&i| !used[i])
+        .filter(|&i| !used[i] && !suppressions[i].clippy)
         .filter(|&i| !suppressions[i].rules.iter().any(|r| r == unused_rule))
         .filter(|&i| {
             let line = suppressions[i].span.line;

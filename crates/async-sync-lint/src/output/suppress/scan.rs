@@ -59,20 +59,27 @@ impl Scan<'_> {
                 }
                 _ => SuppressionKind::Line(target_line(lexed, index, comment)),
             };
-            self.suppressions.push(Suppression { kind, rules, span });
+            self.suppressions.push(Suppression { kind, rules, span, clippy: false });
         }
     }
 
     /// `#[cfg_attr(async_sync_lint, allow(async_sync_lint::rule, …))]` and
     /// its inner form `#![…]` at the top of the file.
-    pub(super) fn attributes(&mut self, lexed: &Lexed, index: &LineIndex<'_>) {
+    /// With `clippy`, also clippy's allows of the lints that match our
+    /// rules (see [`super::clippy`]).
+    pub(super) fn attributes(&mut self, lexed: &Lexed, index: &LineIndex<'_>, clippy: bool) {
         let code = &lexed.masked;
         let mut depth = 0u32;
         for p in 0..code.len() {
             match code[p] {
                 b'{' => depth += 1,
                 b'}' => depth = depth.saturating_sub(1),
-                b'#' => self.attribute(code, p, depth, index),
+                b'#' => {
+                    self.attribute(code, p, depth, index);
+                    if clippy {
+                        self.suppressions.extend(super::clippy::attribute(code, p, depth, index));
+                    }
+                }
                 _ => {}
             }
         }
@@ -152,7 +159,7 @@ impl Scan<'_> {
             }
             (false, _) => SuppressionKind::Item { attr_line: span.line },
         };
-        self.suppressions.push(Suppression { kind, rules, span });
+        self.suppressions.push(Suppression { kind, rules, span, clippy: false });
     }
 
     /// Normalizes names (underscores to dashes) and keeps the known ones;

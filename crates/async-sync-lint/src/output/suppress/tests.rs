@@ -321,3 +321,63 @@ fn quotes_in_char_literals_do_not_hide_directives() {
     assert_eq!(suppressions.len(), 1);
     assert_eq!(suppressions[0].kind, SuppressionKind::Line(3));
 }
+
+fn guard_with_lint(line: u32, lint: &str) -> Finding {
+    finding(GUARD, line).with_clippy_lint(lint)
+}
+
+#[test]
+fn clippy_allows_are_read_where_our_attribute_is() {
+    let src = r#"#![allow(clippy::await_holding_refcell_ref)]
+#[allow(
+    clippy::await_holding_lock, // a comment in between
+    reason = "clippy::await_holding_refcell_ref, in a string"
+)]
+async fn f() {}
+mod m {
+    #![allow(clippy::await_holding_lock)]
+}
+#[cfg_attr(test, expect(clippy::await_holding_lock))]
+fn g() {}
+#[warn(clippy::await_holding_lock)]
+fn h() {}
+"#;
+    let (suppressions, malformed) = scan(src, RULES);
+    assert!(malformed.is_empty(), "{malformed:?}");
+    let read: Vec<_> = suppressions.iter().map(|s| (s.kind, s.rules.clone(), s.clippy)).collect();
+    assert_eq!(
+        read,
+        [
+            (SuppressionKind::File, vec!["await_holding_refcell_ref".to_string()], true),
+            (SuppressionKind::Item { attr_line: 2 }, vec!["await_holding_lock".to_string()], true),
+            (SuppressionKind::Item { attr_line: 10 }, vec!["await_holding_lock".to_string()], true),
+        ]
+    );
+}
+
+#[test]
+fn clippy_allows_cover_their_lint_only_and_are_never_unused() {
+    let src = "#[allow(clippy::await_holding_lock)]\nasync fn f() {\n    body();\n}\n#[allow(clippy::await_holding_lock)]\nasync fn unused() {}\n";
+    let (suppressions, _) = scan(src, RULES);
+    let mut findings = vec![
+        guard_with_lint(3, "await_holding_lock"),
+        guard_with_lint(3, "await_holding_refcell_ref"),
+        finding(GUARD, 3),
+        finding(BLOCKING, 3),
+    ];
+    let applied = apply(&mut findings, &suppressions, src);
+    let left: Vec<_> = findings.iter().map(|f| f.clippy_lint.clone()).collect();
+    assert_eq!(left, [Some("await_holding_refcell_ref".to_string()), None, None]);
+    assert_eq!(applied, Applied::default(), "a clippy allow is never reported unused");
+
+    let mut forbidden = vec![Finding { level: Level::Forbid, ..guard_with_lint(3, "await_holding_lock") }];
+    let applied = apply(&mut forbidden, &suppressions, src);
+    assert_eq!(forbidden.len(), 1, "forbid is never lowered");
+    assert_eq!(applied, Applied::default(), "nor is a clippy allow reported overridden");
+}
+
+#[test]
+fn files_without_the_lint_names_skip_the_clippy_scan() {
+    assert!(clippy::mentioned("#[allow(clippy::await_holding_lock)]"));
+    assert!(!clippy::mentioned("#[allow(clippy::needless_return)]"));
+}
