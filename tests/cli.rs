@@ -349,7 +349,8 @@ fn a_suppression_under_forbid_is_overridden_not_unused() {
 #[test]
 fn a_clippy_allow_suppresses_unless_the_configuration_says_otherwise() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "held.rs", &format!("#[allow(clippy::await_holding_lock)]\n{HELD}"));
+    let allowed = HELD.replace("async fn f", "#[allow(clippy::await_holding_lock)]\nasync fn f");
+    write(dir.path(), "held.rs", &allowed);
     let honoured = run(&["held.rs", "--message-format", "short"], dir.path());
     assert!(!stdout(&honoured).contains("sync-guard-across-await"), "{}", stdout(&honoured));
 

@@ -309,6 +309,7 @@ const NOT_RULES: &[&str] = &[
     "check-cfg",
     "compiler-message",
     "default-members",
+    "honour-clippy-allows",
     "json-diagnostic-rendered-ansi",
     "json-diagnostic-short",
     "json-render-diagnostics",

@@ -91,10 +91,10 @@ method declared in another crate
 crate of the workspace) is not followed. A DashMap reference stays
 held through `ok_or`, `?` and the entry API's `or_insert_with`/`or_default`.
 Clippy's allows are read as written: a `cfg_attr` predicate is not
-evaluated, an inner `#![allow(..)]` below the top of the file is not read,
-nor are lint groups (`clippy::all`); `await_holding_lock` covers the guards
-of every blocking lock here (`spin`, `lock_api` too), not only those clippy
-knows.
+evaluated; an inner `#![allow(..)]` below the top of the file and the lint
+groups (`clippy::all`) are not read; an allow on `mod name;` does not reach
+the module's file. `await_holding_lock` covers the guards of every blocking
+lock here (`spin`, `lock_api` too), not only those clippy knows.
 "#,
 }
 
