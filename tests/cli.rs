@@ -362,7 +362,11 @@ fn a_clippy_allow_suppresses_unless_the_configuration_says_otherwise() {
 
     write(dir.path(), "async-sync-lint.toml", "honour-clippy-allows = \"no\"\n");
     let bad = run(&["held.rs"], dir.path());
-    assert!(stderr(&bad).contains("`honour-clippy-allows` must be `true` or `false`, found a string"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("`honour-clippy-allows` must be `true` or `false`, found a string"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 /// A workspace in a monorepo's `rust/` folder: GitHub annotations and SARIF

@@ -593,12 +593,23 @@ mod tests {
     }
 
     #[test]
+    fn honour_clippy_allows_defaults_to_true_and_the_last_layer_wins() {
+        assert!(from_file("").unwrap().honours_clippy_allows());
+        let ws = json!({"honour-clippy-allows": true});
+        let file = (Path::new("async-sync-lint.toml"), "honour-clippy-allows = false\n");
+        let config = load(Some(&ws), None, Some(file), &[], RULES).unwrap();
+        assert!(!config.honours_clippy_allows());
+        let msg = error(from_file("honour-clippy-allows = 1\n"));
+        assert!(msg.ends_with("`honour-clippy-allows` must be `true` or `false`, found a number"), "{msg}");
+    }
+
+    #[test]
     fn unknown_key_suggests_closest() {
         let msg = error(from_file("exclud = [\"a/\"]\n"));
         assert_eq!(
             msg,
             "async-sync-lint.toml: unknown key `exclud`; did you mean `exclude`? \
-             (allowed keys: `rules`, `exclude`, `per-path`)"
+             (allowed keys: `rules`, `exclude`, `per-path`, `honour-clippy-allows`)"
         );
         let ws = json!({"rulez": {}});
         let msg = error(load(Some(&ws), None, None, &[], RULES));
