@@ -1,9 +1,9 @@
 //! `busy-wait`: a flag polled with a sleep or `yield_now` in async code.
 
-use crate::analysis::facts::{Body, Call, Callee, ControlKind, Holder, PlaceRoot};
+use crate::analysis::facts::{Body, Call, Callee, ControlKind, Holder};
 use crate::analysis::index::WrittenIn;
 use crate::diagnostic::{Finding, Span};
-use crate::rules::signals::{is_state_read_method, method, state_reads};
+use crate::rules::signals::{is_flag_getter_call, method, state_reads};
 use crate::rules::try_poll::{polled_try, probes_until_taken, sleeps_between_tries, spins_without_await, Polled};
 use crate::rules::{BodyRef, CrateCx};
 
@@ -270,37 +270,9 @@ fn polled_flag(cx: &CrateCx<'_>, body: &Body, lp: u32) -> Option<Span> {
 }
 
 /// A call `self.name()`, inside control `ctl`, of a method of the same
-/// type that only reads shared state
-/// (`fn is_ready(&self) -> bool { self.ready.load(Ordering::Acquire) }`):
-/// the flag is behind a getter.
+/// type that only reads shared state: the flag is behind a getter.
 fn getter_call(cx: &CrateCx<'_>, body: &Body, ctl: u32) -> Option<Span> {
-    let self_ty = body.self_ty.as_deref()?;
-    body.calls
-        .iter()
-        .filter(|c| c.arg_count == 0 && body.within_same_closure(c.ctx, ctl))
-        .find(|c| match method(c) {
-            Some((name, Some(recv))) if recv.root == PlaceRoot::SelfValue && recv.projections.is_empty() => {
-                is_flag_getter(cx, &format!("{self_ty}::{name}"))
-            }
-            _ => false,
-        })
-        .map(|c| c.span)
-}
-
-/// The crate has exactly one body named `qualified` (`Type::method`), a
-/// plain `fn` that makes a state read and nothing else: no await, no
-/// write, no call but state reads, its locks and `unwrap`/`expect`.
-fn is_flag_getter(cx: &CrateCx<'_>, qualified: &str) -> bool {
-    let mut candidates = cx.functions_named(qualified).map(|b| b.body);
-    let (Some(b), None) = (candidates.next(), candidates.next()) else { return false };
-    let reads = b.calls.iter().filter(|c| method(c).is_some_and(|(m, _)| is_state_read_method(m))).count()
-        + b.acquisitions.len();
-    let only_reads = b.calls.iter().all(|c| {
-        method(c).is_some_and(|(m, _)| {
-            is_state_read_method(m) || matches!(m, "unwrap" | "expect") || b.acquisitions.iter().any(|a| a.method == m)
-        })
-    });
-    !b.kind.is_async() && b.awaits.is_empty() && b.writes.is_empty() && reads > 0 && only_reads
+    body.calls.iter().find(|c| body.within_same_closure(c.ctx, ctl) && is_flag_getter_call(cx, body, c)).map(|c| c.span)
 }
 
 fn finding(file: u32, call: &Call, what: &str, check: Span) -> Finding {

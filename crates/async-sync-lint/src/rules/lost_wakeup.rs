@@ -5,10 +5,12 @@ mod stale_permit;
 
 use std::collections::HashSet;
 
-use crate::analysis::facts::{AwaitKind, Body, ControlKind};
+use crate::analysis::facts::{AwaitKind, AwaitPoint, Body, Call, ControlKind};
 use crate::diagnostic::{Finding, Span};
 use crate::rules::signal_wrappers::{signal_ops, SignalOp};
-use crate::rules::signals::{describe, is_shared_place, is_state_read_method, method, notifies_between};
+use crate::rules::signals::{
+    describe, is_flag_getter_call, is_shared_place, is_state_read_method, method, notifies_between,
+};
 use crate::rules::CrateCx;
 
 crate::declare_rule! {
@@ -49,7 +51,13 @@ Calls of the crate's own wrapper methods count as the calls they wrap: a
 method whose body calls `self.notify.notify_waiters()` (`signal.fire()`), or
 an async method that awaits `self.notify.notified()` once and checks nothing
 itself (`signal.wait().await`), followed up to three levels deep; the
-finding names the wrapper.
+finding names the wrapper. The future of such an async wrapper bound to a
+local before the check (`let wait = self.wait(); if self.waiters() == 0 {
+return } wait.await`) has not created its `notified()` yet: calling an
+`async fn` runs none of its body, so the `Notified` exists only from the
+`wait.await` on, after the check. A check may read the state directly or
+through a getter of the same type that does nothing else
+(`fn waiters(&self) -> usize { self.count.load(..) }`).
 
 ## Why is this bad?
 A notification that arrives between the check and the creation of the
@@ -160,7 +168,11 @@ deliberate). A check and a
 `notified()` made under one held lock guard are trusted to be atomic with
 the notifier (which must change that state under the same lock). Wrappers
 are resolved through the receiver's declared type; a wrapper reached
-through a trait or a generic is not followed. The stale-permit shape
+through a trait or a generic is not followed. The future of an async
+wrapper counts as created late only when it is bound to a local and that
+local is awaited (`wait.await`); one pinned and polled by hand, or passed
+to `select!` or `timeout`, is taken as created at the call. A getter is
+followed only when called on `self`. The stale-permit shape
 is seen only when the fast path consumes the state in the condition of an
 `if` that returns (`take`, `swap`, `pop*`, `try_recv`,
 `compare_exchange`), outside any loop, and the notifier changes shared
@@ -176,33 +188,35 @@ pub fn check(cx: &CrateCx<'_>, out: &mut Vec<Finding>) {
     let ops = signal_ops(cx);
     let setters: Vec<&Site<'_>> = ops.iter().filter(|o| o.op == "notify_waiters").collect();
     let waiters: Vec<&Site<'_>> = ops.iter().filter(|o| o.op == "notified").collect();
-    checked_then_created(&setters, &waiters, out);
-    let in_busy_loops = recreated_in_busy_loop(&setters, &waiters, out);
-    one_shot(&setters, &waiters, &in_busy_loops, out);
+    checked_then_created(cx, &setters, &waiters, out);
+    let in_busy_loops = recreated_in_busy_loop(cx, &setters, &waiters, out);
+    one_shot(cx, &setters, &waiters, &in_busy_loops, out);
     let one: Vec<&Site<'_>> = ops.iter().filter(|o| o.op == "notify_one").collect();
-    stale_permit::check(&one, &waiters, out);
+    stale_permit::check(cx, &one, &waiters, out);
 }
 
 /// Shape 1: a state checked (a flag, a collection, a `try_*` call), then
 /// `notified()` created, against a `notify_waiters()`.
-fn checked_then_created(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mut Vec<Finding>) {
+fn checked_then_created(cx: &CrateCx<'_>, setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mut Vec<Finding>) {
     for w in waiters {
         if !w.body.kind.is_async() || enables(w.body) {
             continue;
         }
-        let Some(check) = check_before(w, waiters) else { continue };
-        if rechecked_after(w) || checked_under_lock(w) {
+        let deferred = polled_later(w);
+        let Some(check) = check_before(cx, w, waiters) else { continue };
+        if (deferred.is_none() && rechecked_after(cx, w)) || checked_under_lock(w) {
             continue;
         }
-        if notifies_between(w.body, check.hi, w.call.span.lo, |k| w.keys.iter().any(|wk| wk.matches(k))) {
+        if notifies_between(w.body, check.hi, registration(w).0.lo, |k| w.keys.iter().any(|wk| wk.matches(k))) {
             continue;
         }
         // The setter as the waiter names it (`self.shutdown.fire()`) first.
         let named_alike = setters.iter().find(|s| s.keys[0].matches(&w.keys[0]));
         let Some(s) = named_alike.or_else(|| setters.iter().find(|s| s.same_signal(w))) else { continue };
-        let primary = match w.via_text() {
-            Some(via) => format!("{via} after the check"),
-            None => "`Notified` created here, after the check".to_string(),
+        let primary = match (w.via_text(), deferred) {
+            (Some(via), Some(_)) => format!("{via}; an `async fn` runs none of its body until its future is polled"),
+            (Some(via), None) => format!("{via} after the check"),
+            (None, _) => "`Notified` created here, after the check".to_string(),
         };
         let mut f = META
             .finding(
@@ -212,7 +226,13 @@ fn checked_then_created(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mut 
             )
             .with_primary_label(primary)
             .with_label(check, "state checked here");
+        if let Some(a) = deferred {
+            f = f.with_label(a.span, "the `Notified` is created only here, when the future is first polled");
+        }
         f = with_setter(f, w, s);
+        if deferred.is_some() {
+            f = f.with_help("bind the `notified()` itself (or a plain fn that returns it) before the check: it exists, and is woken by `notify_waiters()`, from the moment it is created");
+        }
         out.push(
             f.with_help("create the `Notified` first and `enable()` it before checking: `let n = notify.notified(); tokio::pin!(n); n.as_mut().enable();`, then check, then `n.await`")
                 .with_help("for a state that stays set, use `watch`, `CancellationToken` or `OnceCell`, which are sticky")
@@ -222,7 +242,13 @@ fn checked_then_created(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mut 
 }
 
 /// Shape 2: a one-shot signal with waiters that check nothing.
-fn one_shot(setters: &[&Site<'_>], waiters: &[&Site<'_>], in_busy_loops: &HashSet<(u32, u32)>, out: &mut Vec<Finding>) {
+fn one_shot(
+    cx: &CrateCx<'_>,
+    setters: &[&Site<'_>],
+    waiters: &[&Site<'_>],
+    in_busy_loops: &HashSet<(u32, u32)>,
+    out: &mut Vec<Finding>,
+) {
     // Direct calls first: a wrapper's call site is not reported again when
     // the `notify_waiters()` inside the wrapper already is.
     let mut reported = HashSet::new();
@@ -246,7 +272,7 @@ fn one_shot(setters: &[&Site<'_>], waiters: &[&Site<'_>], in_busy_loops: &HashSe
         // local is managed by code we cannot follow: created first, enabled
         // or polled before a check. Only naive `notified().await`s count.
         let naive = |w: &&&Site<'_>| {
-            w.body.kind.is_async() && w.call.bound_to.is_none() && !waiter_checks_state(w) && !checked_under_lock(w)
+            w.body.kind.is_async() && w.call.bound_to.is_none() && !waiter_checks_state(cx, w) && !checked_under_lock(w)
         };
         if mine.is_empty() || !mine.iter().all(naive) {
             continue;
@@ -276,7 +302,12 @@ fn one_shot(setters: &[&Site<'_>], waiters: &[&Site<'_>], in_busy_loops: &HashSe
 /// that creates its `notified()` anew on every iteration and awaits other
 /// work in between: a signal sent during that work finds no waiter. Returns
 /// the waiters reported (by span), which the one-shot shape then leaves out.
-fn recreated_in_busy_loop(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mut Vec<Finding>) -> HashSet<(u32, u32)> {
+fn recreated_in_busy_loop(
+    cx: &CrateCx<'_>,
+    setters: &[&Site<'_>],
+    waiters: &[&Site<'_>],
+    out: &mut Vec<Finding>,
+) -> HashSet<(u32, u32)> {
     let mut reported = HashSet::new();
     for w in waiters {
         let body = w.body;
@@ -293,7 +324,7 @@ fn recreated_in_busy_loop(setters: &[&Site<'_>], waiters: &[&Site<'_>], out: &mu
             continue;
         }
         // A loop that checks a state each time round sees a stop it missed.
-        if checks_in(body, lp_body) {
+        if checks_in(cx, body, lp_body) {
             continue;
         }
         let Some(busy) = body.awaits.iter().find(|a| body.within_same_closure(a.ctx, lp_body) && !own_wait(a)) else {
@@ -390,18 +421,16 @@ fn is_check_method(name: &str) -> bool {
     is_state_read_method(name) || name.starts_with("try_")
 }
 
-/// Reads of shared state in a condition: (span, ctx, a `try_*` call).
-fn conditional_reads(body: &Body) -> Vec<(Span, Option<u32>, bool)> {
+/// Reads of shared state in a condition, direct or through a getter of
+/// the same type (`if self.waiters() == 0`): (span, ctx, a `try_*` call).
+fn conditional_reads(cx: &CrateCx<'_>, body: &Body) -> Vec<(Span, Option<u32>, bool)> {
     let mut out: Vec<(Span, Option<u32>, bool)> = body
         .calls
         .iter()
         .filter_map(|c| {
             let (m, r) = method(c)?;
-            (is_check_method(m) && r.is_some_and(|r| is_shared_place(body, r))).then_some((
-                c.span,
-                c.ctx,
-                m.starts_with("try_"),
-            ))
+            let direct = is_check_method(m) && r.is_some_and(|r| is_shared_place(body, r));
+            (direct || is_flag_getter_call(cx, body, c)).then_some((c.span, c.ctx, m.starts_with("try_")))
         })
         .collect();
     out.extend(body.acquisitions.iter().map(|a| (a.span, a.ctx, a.method.starts_with("try_"))));
@@ -429,28 +458,25 @@ fn try_decides(body: &Body, check_ctx: Option<u32>, wait_ctx: Option<u32>) -> bo
 }
 
 /// Does the body check state inside control `ctl` (a loop body)?
-fn checks_in(body: &Body, ctl: u32) -> bool {
-    conditional_reads(body).iter().any(|(_, ctx, _)| body.within_same_closure(*ctx, ctl))
+fn checks_in(cx: &CrateCx<'_>, body: &Body, ctl: u32) -> bool {
+    conditional_reads(cx, body).iter().any(|(_, ctx, _)| body.within_same_closure(*ctx, ctl))
 }
 
 /// A state check made before the waiter's `notified()` is created, in the
 /// same loop iteration, with no earlier `notified()` on the same `Notify`.
-fn check_before(w: &Site<'_>, waiters: &[&Site<'_>]) -> Option<Span> {
-    let lp = w.body.innermost_loop(w.call.ctx);
-    let check = conditional_reads(w.body)
+fn check_before(cx: &CrateCx<'_>, w: &Site<'_>, waiters: &[&Site<'_>]) -> Option<Span> {
+    let (at, at_ctx) = registration(w);
+    let lp = w.body.innermost_loop(at_ctx);
+    let check = conditional_reads(cx, w.body)
         .into_iter()
         .filter(|(s, ctx, is_try)| {
-            s.hi <= w.call.span.lo
-                && w.body.innermost_loop(*ctx) == lp
-                && (!is_try || try_decides(w.body, *ctx, w.call.ctx))
+            s.hi <= at.lo && w.body.innermost_loop(*ctx) == lp && (!is_try || try_decides(w.body, *ctx, at_ctx))
         })
         .map(|(s, _, _)| s)
         .next_back()?;
     let created_first = waiters.iter().any(|o| {
-        std::ptr::eq(o.body, w.body)
-            && o.call.span.hi <= check.lo
-            && w.body.innermost_loop(o.call.ctx) == lp
-            && o.same_signal(w)
+        let (o_at, o_ctx) = registration(o);
+        std::ptr::eq(o.body, w.body) && o_at.hi <= check.lo && w.body.innermost_loop(o_ctx) == lp && o.same_signal(w)
     });
     (!created_first).then_some(check)
 }
@@ -470,19 +496,33 @@ fn checked_under_lock(w: &Site<'_>) -> bool {
     })
 }
 
-fn waiter_checks_state(w: &Site<'_>) -> bool {
-    !conditional_reads(w.body).is_empty()
+fn waiter_checks_state(cx: &CrateCx<'_>, w: &Site<'_>) -> bool {
+    !conditional_reads(cx, w.body).is_empty()
+}
+
+/// Where the waiter's `Notified` comes to exist: the call, or the await
+/// of the future it was bound to (see [`polled_later`]); span and ctx.
+fn registration(w: &Site<'_>) -> (Span, Option<u32>) {
+    polled_later(w).map_or((w.call.span, w.call.ctx), |a| (a.span, a.ctx))
+}
+
+/// A wait through a crate `async fn` whose future is bound to a local
+/// (`let wait = self.wait();`) and awaited later (`wait.await`): calling
+/// an `async fn` runs none of its body, so the `notified()` inside is
+/// created at that await, not at the call. Checks between the two come
+/// before the registration.
+fn polled_later<'b>(w: &Site<'b>) -> Option<&'b AwaitPoint> {
+    let name = w.call.bound_to.as_deref().filter(|_| !w.via.is_empty())?;
+    w.body.awaits.iter().find(|a| a.span.lo >= w.call.span.hi && a.local.as_deref() == Some(name))
 }
 
 /// The `Notified` is bound to a local and the state is read again after it
 /// was created (before awaiting it, or in a `poll_fn` that polls it first):
 /// the registration precedes that check, so nothing is lost.
-fn rechecked_after(w: &Site<'_>) -> bool {
+fn rechecked_after(cx: &CrateCx<'_>, w: &Site<'_>) -> bool {
+    let body = w.body;
+    let is_check = |c: &Call| method(c).is_some_and(|(m, _)| is_check_method(m)) || is_flag_getter_call(cx, body, c);
     w.call.bound_to.is_some()
-        && (w
-            .body
-            .calls
-            .iter()
-            .any(|c| c.span.lo >= w.call.span.hi && method(c).is_some_and(|(m, _)| is_check_method(m)))
-            || w.body.acquisitions.iter().any(|a| a.span.lo >= w.call.span.hi))
+        && (body.calls.iter().any(|c| c.span.lo >= w.call.span.hi && is_check(c))
+            || body.acquisitions.iter().any(|a| a.span.lo >= w.call.span.hi))
 }

@@ -180,6 +180,38 @@ pub fn is_state_read_method(name: &str) -> bool {
     matches!(name, "load" | "is_empty" | "len" | "contains" | "contains_key")
 }
 
+/// Is `call` a call `self.name()` of a method of the same type that only
+/// reads shared state
+/// (`fn is_ready(&self) -> bool { self.ready.load(Ordering::Acquire) }`)?
+/// A check of that getter is a check of the state.
+pub fn is_flag_getter_call(cx: &CrateCx<'_>, body: &Body, call: &Call) -> bool {
+    let Some(self_ty) = body.self_ty.as_deref() else { return false };
+    match method(call) {
+        Some((name, Some(recv)))
+            if call.arg_count == 0 && recv.root == PlaceRoot::SelfValue && recv.projections.is_empty() =>
+        {
+            is_flag_getter(cx, &format!("{self_ty}::{name}"))
+        }
+        _ => false,
+    }
+}
+
+/// The crate has exactly one body named `qualified` (`Type::method`), a
+/// plain `fn` that makes a state read and nothing else: no await, no
+/// write, no call but state reads, its locks and `unwrap`/`expect`.
+fn is_flag_getter(cx: &CrateCx<'_>, qualified: &str) -> bool {
+    let mut candidates = cx.functions_named(qualified).map(|b| b.body);
+    let (Some(b), None) = (candidates.next(), candidates.next()) else { return false };
+    let reads = b.calls.iter().filter(|c| method(c).is_some_and(|(m, _)| is_state_read_method(m))).count()
+        + b.acquisitions.len();
+    let only_reads = b.calls.iter().all(|c| {
+        method(c).is_some_and(|(m, _)| {
+            is_state_read_method(m) || matches!(m, "unwrap" | "expect") || b.acquisitions.iter().any(|a| a.method == m)
+        })
+    });
+    !b.kind.is_async() && b.awaits.is_empty() && b.writes.is_empty() && reads > 0 && only_reads
+}
+
 /// Reads of shared state (an atomic `load`, a lock or borrow, a collection
 /// query) made inside control `within_ctl`, by span.
 pub fn state_reads(body: &Body, within_ctl: u32) -> Vec<Span> {

@@ -8,6 +8,7 @@ use crate::analysis::facts::{Body, ControlKind};
 use crate::diagnostic::{Finding, Span};
 use crate::rules::signal_wrappers::SignalOp;
 use crate::rules::signals::{is_shared_place, method, notifies_between};
+use crate::rules::CrateCx;
 
 use super::{conditional_reads, enables, with_notifier, META};
 
@@ -35,7 +36,7 @@ const PUBLISHING: &[&str] = &[
     "send_replace",
 ];
 
-pub(super) fn check(setters: &[&SignalOp<'_>], waiters: &[&SignalOp<'_>], out: &mut Vec<Finding>) {
+pub(super) fn check(cx: &CrateCx<'_>, setters: &[&SignalOp<'_>], waiters: &[&SignalOp<'_>], out: &mut Vec<Finding>) {
     for w in waiters {
         let body = w.body;
         // A single wait, awaited where it is made, in straight-line code:
@@ -54,7 +55,7 @@ pub(super) fn check(setters: &[&SignalOp<'_>], waiters: &[&SignalOp<'_>], out: &
         let Some(fast_path) = consuming_fast_path(body, w.call.span.lo) else { continue };
         // The state looked at again after the wake-up (`if let Some(v) =
         // slot.take()`, `match`, `while`): the waiter decides on it.
-        if conditional_reads(body).iter().any(|(s, _, _)| s.lo >= w.call.span.hi) {
+        if conditional_reads(cx, body).iter().any(|(s, _, _)| s.lo >= w.call.span.hi) {
             continue;
         }
         if notifies_between(body, fast_path.hi, w.call.span.lo, |k| w.keys.iter().any(|wk| wk.matches(k))) {
