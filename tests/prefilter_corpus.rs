@@ -59,6 +59,13 @@ fn prefilter_changes_no_finding_on_the_corpus() {
 /// needs) linted with and without the prefilter: the one finding, the same
 /// both ways, and `plain.rs` alone left unparsed.
 fn assert_one_finding_and_only_plain_skipped(name: &str, files: &[(&str, &str)]) {
+    assert_same_findings(name, files, "sync-guard-across-await", 1);
+}
+
+/// A package of `files` plus `plain.rs`, linted with and without the
+/// prefilter: the same findings both ways, `findings` of them of `rule`
+/// and no other, and `skipped` files left unparsed.
+fn assert_same_findings(name: &str, files: &[(&str, &str)], rule: &str, skipped_expected: usize) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join("src")).unwrap();
@@ -72,8 +79,40 @@ fn assert_one_finding_and_only_plain_skipped(name: &str, files: &[(&str, &str)])
     let (without, _) = findings(root, false);
     assert_eq!(with, without);
     assert_eq!(with.len(), 1, "{with:?}");
-    assert!(with[0].contains("sync-guard-across-await"), "{with:?}");
-    assert_eq!(skipped, 1);
+    assert!(with[0].contains(rule), "{with:?}");
+    assert_eq!(skipped, skipped_expected);
+}
+
+/// std's `Command`, imported by a plain helper's file, is a mention: the
+/// helper is parsed and the async caller reported. A `Command` of the
+/// crate's own (clap's builder, a compressor's commands) in a file that
+/// never names `process` is not: that file is skipped.
+#[test]
+fn prefilter_keeps_std_commands_and_skips_other_commands() {
+    assert_same_findings(
+        "process",
+        &[
+            (
+                "lib.rs",
+                "mod git;\nmod cli;\nmod plain;\nuse git::describe;\n\
+                 pub async fn version() -> String {\n    describe()\n}\n",
+            ),
+            (
+                "git.rs",
+                "use std::process::Command;\n\
+                 pub fn describe() -> String {\n    \
+                 let out = Command::new(\"git\").arg(\"describe\").output().unwrap();\n    \
+                 String::from_utf8_lossy(&out.stdout).into_owned()\n}\n",
+            ),
+            (
+                "cli.rs",
+                "pub struct Command {\n    pub Command: u8,\n}\n\
+                 impl Command {\n    pub fn output(&self) -> u8 {\n        self.Command\n    }\n}\n",
+            ),
+        ],
+        "blocking-in-async",
+        2,
+    );
 }
 
 /// A file with no token of its own is parsed when it declares a type on a

@@ -13,7 +13,15 @@
 //! - `V` is [`TOKENS`] (plus identifiers starting with a [`PREFIXES`] entry):
 //!   every primitive type a rule or the index knows, every keyword and macro
 //!   that makes async context, every method or function that a rule or the
-//!   call-shape resolution of `index/` recognises without a type;
+//!   call-shape resolution of `index/` recognises without a type; and
+//!   [`PROCESS_TOKENS`] in a file that also mentions `process`;
+//!
+//! and where an identifier followed by a single `:` is no mention: it names
+//! a field, a parameter, a label or a macro fragment (`pub Semaphore:
+//! HANDLE`), and none of those is a type, a call, a macro or a keyword a
+//! rule reads (a type written after the `:` is a mention of its own, a path
+//! goes on with `::`). windows-sys alone had 12 MB of bindings parsed for
+//! fields named `Semaphore`, `Command` or `Notify`.
 //! - `R(crate)` is the fixpoint, over the parsed files of the crate, of the
 //!   names of declarations whose types mention `V ∪ R`: structs with such a
 //!   field, aliases, statics, `Deref` impls (by self type), methods (by self
@@ -50,6 +58,12 @@
 //!   `pub use` aliases, which may rename one) make a call blocking: a type
 //!   of `R` called as a tuple struct's constructor (`Visitor(m.lock()
 //!   .unwrap())`, a struct holding a guard) is no call into a function.
+//! - std's child processes (`blocking-in-async`): a call is std's only
+//!   through a written `std::process` path, an import of one (a glob
+//!   included) or a binding or field typed so, and each names `process` in
+//!   its file; `R` counts `Command` and `Child` in a declaration only where
+//!   its path or its file's imports name `process` (a struct holding clap's
+//!   `Command` or a tree's `Child` leads to nothing).
 //! - Suppression comments (`async-sync-lint: allow`) contain `async`.
 //!
 //! What skipping does change: a skipped file that would not parse reports no
@@ -146,11 +160,18 @@ pub const TOKENS: &[&str] = &[
     "blocking_send",
     "blocking_read",
     "blocking_write",
-    // std's process types: `Command::new(..).output()`, `child.wait()`
-    // block until the child exits.
-    "Command",
-    "Child",
 ];
+
+/// std's process types (`Command::new(..).output()` and `child.wait()`
+/// block until the child exits), which count only in a file that also
+/// names `process`: a rule takes them for std's only through a written
+/// `std::process` path or an import of one, and every such path names
+/// `process`. Elsewhere `Command` and `Child` are the names of clap's
+/// builder, a compressor's commands or a tree's nodes.
+pub const PROCESS_TOKENS: &[&str] = &["Command", "Child"];
+
+/// The identifier a file must mention for [`PROCESS_TOKENS`] to count.
+const PROCESS: &[u8] = b"process";
 
 /// Methods that resolve by call shape alone when called with no argument
 /// (`x.read().unwrap()` is a std `RwLock`): a mention is `name` followed by
@@ -240,8 +261,10 @@ struct Tokens {
     /// Each searcher with the index (in [`TOKENS`], [`PREFIXES`],
     /// [`EMPTY_CALL_TOKENS`] chained) of its first pattern.
     finders: Vec<(aho_corasick::AhoCorasick, usize)>,
-    /// Pattern ids: below `prefix_from` are [`TOKENS`], then [`PREFIXES`],
-    /// then [`EMPTY_CALL_TOKENS`] from `empty_call_from`.
+    /// Pattern ids: below `process_from` are [`TOKENS`], then
+    /// [`PROCESS_TOKENS`], then [`PREFIXES`] from `prefix_from`, then
+    /// [`EMPTY_CALL_TOKENS`] from `empty_call_from`.
+    process_from: usize,
     prefix_from: usize,
     empty_call_from: usize,
 }
@@ -255,7 +278,8 @@ const PATTERNS_PER_SEARCHER: usize = 64;
 fn tokens() -> &'static Tokens {
     static SET: std::sync::OnceLock<Tokens> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
-        let patterns: Vec<&str> = TOKENS.iter().chain(PREFIXES).chain(EMPTY_CALL_TOKENS).copied().collect();
+        let patterns: Vec<&str> =
+            TOKENS.iter().chain(PROCESS_TOKENS).chain(PREFIXES).chain(EMPTY_CALL_TOKENS).copied().collect();
         // Balanced searchers: a full one is the prefilter's slowest case.
         let searchers = patterns.len().div_ceil(PATTERNS_PER_SEARCHER);
         let per = patterns.len().div_ceil(searchers);
@@ -276,8 +300,9 @@ fn tokens() -> &'static Tokens {
         Tokens {
             set: TOKENS.iter().map(|t| t.as_bytes()).collect(),
             finders,
-            prefix_from: TOKENS.len(),
-            empty_call_from: TOKENS.len() + PREFIXES.len(),
+            process_from: TOKENS.len(),
+            prefix_from: TOKENS.len() + PROCESS_TOKENS.len(),
+            empty_call_from: TOKENS.len() + PROCESS_TOKENS.len() + PREFIXES.len(),
         }
     })
 }
@@ -288,35 +313,64 @@ fn token_set() -> &'static HashSet<&'static [u8], BuildHasherDefault<Fnv>> {
 
 /// Does the file mention a name of `V`?
 ///
-/// Same answer as running [`for_each_ident`] and testing each identifier,
-/// but the searchers skip the text between occurrences. An occurrence
-/// counts when it is a whole identifier: the bytes around it are not
-/// identifier bytes (a prefix needs that only before it). Skipping past a
-/// rejected occurrence loses nothing: tokens are made of identifier bytes,
-/// so no whole-identifier occurrence can start inside one. That holds for
-/// each searcher's share of the patterns, so each searches on its own.
+/// Same answer as [`mentions_tokens_by_ident`], but the searchers skip the
+/// text between occurrences. An occurrence counts when it is a whole
+/// identifier: the bytes around it are not identifier bytes (a prefix needs
+/// that only before it). Skipping past a rejected occurrence loses nothing:
+/// tokens are made of identifier bytes, so no whole-identifier occurrence
+/// can start inside one. That holds for each searcher's share of the
+/// patterns, so each searches on its own.
 pub fn mentions_tokens(bytes: &[u8]) -> bool {
     let t = tokens();
     // A BOM is not part of the first identifier (`\u{feff}async fn …`).
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    t.finders
-        .iter()
-        .any(|(finder, first)| finder.find_iter(bytes).any(|m| is_mention(t, bytes, m, first + m.pattern().as_usize())))
+    let mut process_type = false;
+    for (finder, first) in &t.finders {
+        for m in finder.find_iter(bytes) {
+            match mention(t, bytes, m, first + m.pattern().as_usize()) {
+                Mention::No => {}
+                Mention::Token => return true,
+                Mention::ProcessType => process_type = true,
+            }
+        }
+    }
+    process_type && for_each_ident(bytes, |id, _| id == PROCESS)
+}
+
+/// What an occurrence of a pattern is.
+enum Mention {
+    /// Not a mention: part of a longer identifier, a field's or a
+    /// parameter's name, `read` with arguments.
+    No,
+    Token,
+    /// One of [`PROCESS_TOKENS`]: it counts if the file names `process`.
+    ProcessType,
 }
 
 /// Is the occurrence `m` of pattern `id` a mention (see [`mentions_tokens`])?
-fn is_mention(t: &Tokens, bytes: &[u8], m: aho_corasick::Match, id: usize) -> bool {
+fn mention(t: &Tokens, bytes: &[u8], m: aho_corasick::Match, id: usize) -> Mention {
     let before_ok = m.start() == 0 || !is_ident_continue(bytes[m.start() - 1]);
     if !before_ok {
-        return false;
+        return Mention::No;
     }
     let after_ok = !matches!(bytes.get(m.end()), Some(&b) if is_ident_continue(b));
-    if id < t.prefix_from {
-        after_ok
-    } else if id < t.empty_call_from {
-        true
+    if id >= t.empty_call_from {
+        return if after_ok && is_empty_call(&bytes[m.end()..]) { Mention::Token } else { Mention::No };
+    }
+    // A prefix's identifier goes on past the match (`AtomicUsize`).
+    let end = if id >= t.prefix_from {
+        m.end() + bytes[m.end()..].iter().take_while(|&&b| is_ident_continue(b)).count()
+    } else if after_ok {
+        m.end()
     } else {
-        after_ok && is_empty_call(&bytes[m.end()..])
+        return Mention::No;
+    };
+    if names_a_field(&bytes[end..]) {
+        Mention::No
+    } else if (t.process_from..t.prefix_from).contains(&id) {
+        Mention::ProcessType
+    } else {
+        Mention::Token
     }
 }
 
@@ -324,11 +378,29 @@ fn is_mention(t: &Tokens, bytes: &[u8], m: aho_corasick::Match, id: usize) -> bo
 /// slower, plainly right; the tests check that both agree (on the whole
 /// corpus in `tests/prefilter_corpus.rs`).
 pub fn mentions_tokens_by_ident(bytes: &[u8]) -> bool {
-    for_each_ident(bytes, |id, rest| {
-        token_set().contains(id)
-            || PREFIXES.iter().any(|p| id.starts_with(p.as_bytes()))
-            || (EMPTY_CALL_TOKENS.iter().any(|t| t.as_bytes() == id) && is_empty_call(rest))
-    })
+    let (mut process_type, mut process) = (false, false);
+    let token = for_each_ident(bytes, |id, rest| {
+        process |= id == PROCESS;
+        if EMPTY_CALL_TOKENS.iter().any(|t| t.as_bytes() == id) {
+            return is_empty_call(rest);
+        }
+        if names_a_field(rest) {
+            return false;
+        }
+        process_type |= PROCESS_TOKENS.iter().any(|t| t.as_bytes() == id);
+        token_set().contains(id) || PREFIXES.iter().any(|p| id.starts_with(p.as_bytes()))
+    });
+    token || (process_type && process)
+}
+
+/// `rest`, the bytes after an identifier, starts with a single `:`
+/// (whitespace allowed): the identifier names a field, a parameter, a
+/// label or a macro fragment (`pub Semaphore: HANDLE`, `$lock:expr`),
+/// which is no use of a primitive; a type's path goes on with `::`, and a
+/// type after a `:` is a mention of its own.
+fn names_a_field(rest: &[u8]) -> bool {
+    let mut it = rest.iter().copied().skip_while(u8::is_ascii_whitespace);
+    it.next() == Some(b':') && it.next() != Some(b':')
 }
 
 /// `rest` starts with `()`, whitespace allowed.
@@ -355,21 +427,25 @@ pub fn mentions_any(bytes: &[u8], names: &NameSet) -> bool {
     })
 }
 
-/// Is `name` in `V ∪ r`?
-fn is_relevant(name: &str, r: &NameSet) -> bool {
+/// Is `name` in `V ∪ r`? `process` says whether the declaration names
+/// std's `process` module (a segment of its path, or an import of its
+/// file), where [`PROCESS_TOKENS`] count.
+fn is_relevant(name: &str, r: &NameSet, process: bool) -> bool {
     token_set().contains(name.as_bytes())
         || EMPTY_CALL_TOKENS.contains(&name)
         || PREFIXES.iter().any(|p| name.starts_with(p))
+        || (process && PROCESS_TOKENS.contains(&name))
         || r.contains(name)
 }
 
-fn type_mentions(ty: &TypeRepr, r: &NameSet) -> bool {
+fn type_mentions(ty: &TypeRepr, r: &NameSet, process: bool) -> bool {
     match ty {
         TypeRepr::Path { segments, args } => {
-            segments.iter().any(|s| is_relevant(s, r)) || args.iter().any(|a| type_mentions(a, r))
+            let process = process || segments.iter().any(|s| s.as_bytes() == PROCESS);
+            segments.iter().any(|s| is_relevant(s, r, process)) || args.iter().any(|a| type_mentions(a, r, process))
         }
-        TypeRepr::Ref(t) | TypeRepr::Slice(t) => type_mentions(t, r),
-        TypeRepr::Tuple(ts) | TypeRepr::Bounded(ts) => ts.iter().any(|t| type_mentions(t, r)),
+        TypeRepr::Ref(t) | TypeRepr::Slice(t) => type_mentions(t, r, process),
+        TypeRepr::Tuple(ts) | TypeRepr::Bounded(ts) => ts.iter().any(|t| type_mentions(t, r, process)),
         TypeRepr::Opaque => false,
     }
 }
@@ -396,35 +472,37 @@ pub fn grow_relevant<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone, rel
         let mut added = Vec::new();
         let mut added_blocking = Vec::new();
         for f in files.clone() {
+            let process = f.imports.iter().any(|i| i.path.iter().any(|s| s.as_bytes() == PROCESS));
+            let type_mentions = |ty: &TypeRepr| type_mentions(ty, r, process);
             for s in &f.structs {
-                if !r.contains(&s.name) && s.fields.iter().any(|fd| type_mentions(&fd.ty, r)) {
+                if !r.contains(&s.name) && s.fields.iter().any(|fd| type_mentions(&fd.ty)) {
                     added.push(s.name.clone());
                 }
             }
             for a in &f.aliases {
-                if !r.contains(&a.name) && type_mentions(&a.ty, r) {
+                if !r.contains(&a.name) && type_mentions(&a.ty) {
                     added.push(a.name.clone());
                 }
             }
             for s in &f.statics {
-                if !r.contains(&s.name) && type_mentions(&s.ty, r) {
+                if !r.contains(&s.name) && type_mentions(&s.ty) {
                     added.push(s.name.clone());
                 }
             }
             for s in &f.fns {
                 if let (Some(t), Some(ret)) = (&s.self_ty, &s.ret) {
-                    if !r.contains(t) && type_mentions(ret, r) {
+                    if !r.contains(t) && type_mentions(ret) {
                         added.push(t.clone());
                     }
                 }
             }
             for t in &f.traits {
-                if !r.contains(&t.name) && t.supertraits.iter().any(|s| type_mentions(s, r)) {
+                if !r.contains(&t.name) && t.supertraits.iter().any(&type_mentions) {
                     added.push(t.name.clone());
                 }
             }
             for d in &f.derefs {
-                if !r.contains(&d.self_ty) && type_mentions(&d.target, r) {
+                if !r.contains(&d.self_ty) && type_mentions(&d.target) {
                     added.push(d.self_ty.clone());
                 }
             }
@@ -432,7 +510,7 @@ pub fn grow_relevant<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone, rel
                 if i.is_pub
                     && i.alias != "*"
                     && !blocking.contains(&i.alias)
-                    && i.path.iter().any(|s| is_relevant(s, r))
+                    && i.path.iter().any(|s| is_relevant(s, r, process))
                 {
                     added_blocking.push(i.alias.clone());
                 }
@@ -441,7 +519,7 @@ pub fn grow_relevant<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone, rel
                 // `impl<S: Storage> Engine<S>`: the fields of `Engine` typed
                 // `S` are a `Storage` in these methods.
                 if let Some(t) = &b.self_ty {
-                    if !r.contains(t) && b.self_args.iter().any(|a| type_mentions(a, r)) {
+                    if !r.contains(t) && b.self_args.iter().any(&type_mentions) {
                         added.push(t.clone());
                     }
                 }
@@ -493,12 +571,32 @@ mod tests {
             b"Atomic",
             b"lock_owned_x lock",
             b"clock() unlock()",
+            b"pub Semaphore: HANDLE,",
+            b"pub Semaphore :\n HANDLE, Semaphore",
+            b"($lock:expr) => { $lock.lock() }",
+            b"Command::new(\"git\")",
+            b"std::process::Command::new(\"git\")",
+            b"struct S { Command: u8, process: u8 }",
+            b"fn process() {} fn f(c: &Child) {}",
+            b"Child processes",
         ];
         for c in cases {
             assert_eq!(mentions_tokens(c), mentions_tokens_by_ident(c), "{:?}", String::from_utf8_lossy(c));
         }
-        for t in TOKENS.iter().chain(PREFIXES).chain(EMPTY_CALL_TOKENS) {
-            for text in [t.to_string(), format!("{t}()"), format!("a{t}"), format!("{t}_"), format!(" {t}::x ")] {
+        for t in TOKENS.iter().chain(PROCESS_TOKENS).chain(PREFIXES).chain(EMPTY_CALL_TOKENS) {
+            for text in [
+                t.to_string(),
+                format!("{t}()"),
+                format!("a{t}"),
+                format!("{t}_"),
+                format!(" {t}::x "),
+                format!("{t}: u8"),
+                format!("{t}X : u8"),
+                format!("x: {t}"),
+                format!("{t} :: new"),
+                format!("use std::process; {t}"),
+                format!("{t}: X, process"),
+            ] {
                 let b = text.as_bytes();
                 assert_eq!(mentions_tokens(b), mentions_tokens_by_ident(b), "{text:?}");
             }
@@ -519,6 +617,34 @@ mod tests {
         assert!(mentions_any(b"fn f(s: &Shared) {}", &names));
         assert!(mentions_any(format!("x {long} y").as_bytes(), &names));
         assert!(!mentions_any(b"fn f(s: &Share, t: Shared2) {}", &names));
+    }
+
+    /// A field, a parameter, a label or a macro fragment named like a
+    /// primitive is no mention (windows-sys has thousands of fields named
+    /// `Semaphore`, `Command`, `Notify`); a type written after it is.
+    #[test]
+    fn names_of_fields_and_parameters_are_no_mentions() {
+        assert!(!mentions_tokens(b"pub struct KSEVENT { pub Semaphore: HANDLE, pub Notify : u32 }"));
+        assert!(!mentions_tokens(b"fn f(spawn: bool) { 'sleep: loop { break; } }"));
+        assert!(!mentions_tokens(b"macro_rules! m { ($lock:expr, $spawn:ident) => {}; }"));
+        assert!(mentions_tokens(b"struct S { m: Mutex<u8> }"));
+        assert!(mentions_tokens(b"let s = Semaphore::new(1);"));
+        assert!(mentions_tokens(b"let s = Semaphore :: new(1);"));
+        assert!(mentions_tokens(b"struct S { c: AtomicU8 }"));
+        assert!(!mentions_tokens(b"struct S { AtomicU8: u8 }"));
+    }
+
+    /// `Command` and `Child` are std's only where the file names `process`.
+    #[test]
+    fn process_types_count_where_the_file_names_process() {
+        assert!(mentions_tokens(b"use std::process::Command; fn f() { Command::new(\"git\"); }"));
+        assert!(mentions_tokens(b"fn f() { std::process::Command::new(\"git\").output(); }"));
+        assert!(mentions_tokens(b"use std::process; fn f(c: &mut process::Child) {}"));
+        // clap's builder, brotli's commands, a tree's nodes.
+        assert!(!mentions_tokens(b"use clap::Command; fn cli() -> Command { Command::new(\"x\") }"));
+        assert!(!mentions_tokens(b"struct Node { children: Vec<Child> }"));
+        // Named only as a field: not a mention even beside `process`.
+        assert!(!mentions_tokens(b"struct S { Command: u8, process: u8 }"));
     }
 
     #[test]
@@ -544,6 +670,20 @@ mod tests {
         let mut got: Vec<_> = r.names.into_iter().collect();
         got.sort();
         got
+    }
+
+    /// A struct holding std's `Child` leads to a lock-free blocking call
+    /// only where its file imports `process`; a tree's `Child` does not.
+    #[test]
+    fn process_types_are_relevant_where_process_is_named() {
+        let std_child = relevant_names("use std::process::Child;\nstruct Job { child: Child }\n");
+        assert_eq!(std_child, ["Job"]);
+        let written = relevant_names("struct Job { child: std::process::Child }\n");
+        assert_eq!(written, ["Job"]);
+        let src = "struct Node { child: Child }\nstruct Tree { root: Node }\n";
+        let file = syn::parse_file(src).unwrap();
+        let facts = crate::analysis::extract::extract(&file, src, 0, crate::input::workspace::Edition::E2021);
+        assert!(!grow_relevant(std::iter::once(&facts), &mut Relevant::default()));
     }
 
     #[test]
