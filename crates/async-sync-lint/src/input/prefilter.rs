@@ -63,7 +63,8 @@
 //!   included) or a binding or field typed so, and each names `process` in
 //!   its file; `R` counts `Command` and `Child` in a declaration only where
 //!   its path or its file's imports name `process` (a struct holding clap's
-//!   `Command` or a tree's `Child` leads to nothing).
+//!   `Command` or a tree's `Child` leads to nothing). A call to `exit` ends
+//!   a body only as `process::exit` (`lower::calls`).
 //! - Suppression comments (`async-sync-lint: allow`) contain `async`.
 //!
 //! What skipping does change: a skipped file that would not parse reports no
@@ -154,7 +155,6 @@ pub const TOKENS: &[&str] = &[
     "notify_all",
     "notified",
     "wait_while",
-    "exit",
     "stdin",
     "blocking_recv",
     "blocking_send",
@@ -162,13 +162,14 @@ pub const TOKENS: &[&str] = &[
     "blocking_write",
 ];
 
-/// std's process types (`Command::new(..).output()` and `child.wait()`
-/// block until the child exits), which count only in a file that also
-/// names `process`: a rule takes them for std's only through a written
-/// `std::process` path or an import of one, and every such path names
-/// `process`. Elsewhere `Command` and `Child` are the names of clap's
-/// builder, a compressor's commands or a tree's nodes.
-pub const PROCESS_TOKENS: &[&str] = &["Command", "Child"];
+/// Names from std's `process` module, which count only in a file that
+/// also names `process`. `Command::new(..).output()` and `child.wait()`
+/// block until the child exits, and a rule takes `Command` and `Child` for
+/// std's only through a written `std::process` path or an import of one;
+/// `exit` ends a body only as `process::exit`. Every such path names
+/// `process`. Elsewhere these are the names of clap's builder, a
+/// compressor's commands, a tree's nodes or a state machine's exits.
+pub const PROCESS_TOKENS: &[&str] = &["Command", "Child", "exit"];
 
 /// The identifier a file must mention for [`PROCESS_TOKENS`] to count.
 const PROCESS: &[u8] = b"process";
@@ -643,6 +644,8 @@ mod tests {
         // clap's builder, brotli's commands, a tree's nodes.
         assert!(!mentions_tokens(b"use clap::Command; fn cli() -> Command { Command::new(\"x\") }"));
         assert!(!mentions_tokens(b"struct Node { children: Vec<Child> }"));
+        assert!(mentions_tokens(b"fn f() { std::process::exit(1) }"));
+        assert!(!mentions_tokens(b"fn f(s: &State) -> bool { s.exit(1) }"));
         // Named only as a field: not a mention even beside `process`.
         assert!(!mentions_tokens(b"struct S { Command: u8, process: u8 }"));
     }
