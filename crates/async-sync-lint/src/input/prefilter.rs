@@ -15,13 +15,6 @@
 //!   that makes async context, every method or function that a rule or the
 //!   call-shape resolution of `index/` recognises without a type; and
 //!   [`PROCESS_TOKENS`] in a file that also mentions `process`;
-//!
-//! and where an identifier followed by a single `:` is no mention: it names
-//! a field, a parameter, a label or a macro fragment (`pub Semaphore:
-//! HANDLE`), and none of those is a type, a call, a macro or a keyword a
-//! rule reads (a type written after the `:` is a mention of its own, a path
-//! goes on with `::`). windows-sys alone had 12 MB of bindings parsed for
-//! fields named `Semaphore`, `Command` or `Notify`.
 //! - `R(crate)` is the fixpoint, over the parsed files of the crate, of the
 //!   names of declarations whose types mention `V ∪ R`: structs with such a
 //!   field, aliases, statics, `Deref` impls (by self type), methods (by self
@@ -29,6 +22,13 @@
 //!   whose supertraits do (`trait Backend: Storage`), `impl`s
 //!   (by self type) whose bounded type arguments do (`impl<S: Storage>
 //!   Engine<S>`), and `pub use` aliases whose path does.
+//!
+//! An identifier followed by a single `:` is no mention: it names
+//! a field, a parameter, a label or a macro fragment (`pub Semaphore:
+//! HANDLE`), and none of those is a type, a call, a macro or a keyword a
+//! rule reads (a type written after the `:` is a mention of its own, a path
+//! goes on with `::`). windows-sys alone had 12 MB of bindings parsed for
+//! fields named `Semaphore`, `Command` or `Notify`.
 //!
 //! Why that is enough:
 //! - Bodies: a skipped file has no `async`/`await`/`select`/`join`, so every
@@ -325,17 +325,17 @@ pub fn mentions_tokens(bytes: &[u8]) -> bool {
     let t = tokens();
     // A BOM is not part of the first identifier (`\u{feff}async fn …`).
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut process_type = false;
+    let mut process_name = false;
     for (finder, first) in &t.finders {
         for m in finder.find_iter(bytes) {
             match mention(t, bytes, m, first + m.pattern().as_usize()) {
                 Mention::No => {}
                 Mention::Token => return true,
-                Mention::ProcessType => process_type = true,
+                Mention::ProcessName => process_name = true,
             }
         }
     }
-    process_type && for_each_ident(bytes, |id, _| id == PROCESS)
+    process_name && for_each_ident(bytes, |id, _| id == PROCESS)
 }
 
 /// What an occurrence of a pattern is.
@@ -345,7 +345,7 @@ enum Mention {
     No,
     Token,
     /// One of [`PROCESS_TOKENS`]: it counts if the file names `process`.
-    ProcessType,
+    ProcessName,
 }
 
 /// Is the occurrence `m` of pattern `id` a mention (see [`mentions_tokens`])?
@@ -369,7 +369,7 @@ fn mention(t: &Tokens, bytes: &[u8], m: aho_corasick::Match, id: usize) -> Menti
     if names_a_field(&bytes[end..]) {
         Mention::No
     } else if (t.process_from..t.prefix_from).contains(&id) {
-        Mention::ProcessType
+        Mention::ProcessName
     } else {
         Mention::Token
     }
@@ -379,7 +379,7 @@ fn mention(t: &Tokens, bytes: &[u8], m: aho_corasick::Match, id: usize) -> Menti
 /// slower, plainly right; the tests check that both agree (on the whole
 /// corpus in `tests/prefilter_corpus.rs`).
 pub fn mentions_tokens_by_ident(bytes: &[u8]) -> bool {
-    let (mut process_type, mut process) = (false, false);
+    let (mut process_name, mut process) = (false, false);
     let token = for_each_ident(bytes, |id, rest| {
         process |= id == PROCESS;
         if EMPTY_CALL_TOKENS.iter().any(|t| t.as_bytes() == id) {
@@ -388,10 +388,10 @@ pub fn mentions_tokens_by_ident(bytes: &[u8]) -> bool {
         if names_a_field(rest) {
             return false;
         }
-        process_type |= PROCESS_TOKENS.iter().any(|t| t.as_bytes() == id);
+        process_name |= PROCESS_TOKENS.iter().any(|t| t.as_bytes() == id);
         token_set().contains(id) || PREFIXES.iter().any(|p| id.starts_with(p.as_bytes()))
     });
-    token || (process_type && process)
+    token || (process_name && process)
 }
 
 /// `rest`, the bytes after an identifier, starts with a single `:`
@@ -637,7 +637,7 @@ mod tests {
 
     /// `Command` and `Child` are std's only where the file names `process`.
     #[test]
-    fn process_types_count_where_the_file_names_process() {
+    fn process_names_count_where_the_file_names_process() {
         assert!(mentions_tokens(b"use std::process::Command; fn f() { Command::new(\"git\"); }"));
         assert!(mentions_tokens(b"fn f() { std::process::Command::new(\"git\").output(); }"));
         assert!(mentions_tokens(b"use std::process; fn f(c: &mut process::Child) {}"));
@@ -678,7 +678,7 @@ mod tests {
     /// A struct holding std's `Child` leads to a lock-free blocking call
     /// only where its file imports `process`; a tree's `Child` does not.
     #[test]
-    fn process_types_are_relevant_where_process_is_named() {
+    fn process_names_are_relevant_where_process_is_named() {
         let std_child = relevant_names("use std::process::Child;\nstruct Job { child: Child }\n");
         assert_eq!(std_child, ["Job"]);
         let written = relevant_names("struct Job { child: std::process::Child }\n");
