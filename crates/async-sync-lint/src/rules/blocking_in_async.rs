@@ -137,7 +137,8 @@ channel; `Condvar::wait` is recognised by its guard argument or the declared
 (`reqwest::blocking::get`), not on methods of a blocking `Client`. Helper
 functions are followed only when the call resolves to one function of the
 crate (`helper()`, `self.helper()`, `Self::helper()`, `crate::m::helper()`,
-an imported name); a call written `module::helper()` or on another value
+an imported name, or `m::helper()` when the crate's one `helper` is declared
+in a module whose path ends with `m`); a call on another value
 (`store.flush()`) is not followed, nor are functions of other crates. A
 helper that blocks only on some paths (a retry after an error) is
 reported like one that always blocks. A call named like a parameter or

@@ -445,7 +445,19 @@ impl<'i> LockSummary<'i> {
                 [first, .., name] if matches!(first.as_str(), "crate" | "self" | "super") => {
                     (unique(self.free_fns.get(name.as_str()))?, Via::Other)
                 }
-                _ => return None,
+                // `git::describe()`: a path relative to the caller's module
+                // (a child module, or one in scope by name), taken when the
+                // one crate function of that name is declared in a module
+                // whose path ends with the written one.
+                [modules @ .., name] => {
+                    let target = unique(self.free_fns.get(name.as_str()))?;
+                    let declared_in = self.index.full_module(target.0, &self.body(target.0, target.1).module);
+                    if !declared_in.ends_with(modules) {
+                        return None;
+                    }
+                    (target, Via::Other)
+                }
+                [] => return None,
             },
             _ => return None,
         };
