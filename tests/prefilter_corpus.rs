@@ -63,8 +63,8 @@ fn assert_one_finding_and_only_plain_skipped(name: &str, files: &[(&str, &str)])
 }
 
 /// A package of `files` plus `plain.rs`, linted with and without the
-/// prefilter: the same findings both ways, `findings` of them of `rule`
-/// and no other, and `skipped` files left unparsed.
+/// prefilter: the same findings both ways, one finding, of `rule`, and
+/// `skipped_expected` files left unparsed.
 fn assert_same_findings(name: &str, files: &[(&str, &str)], rule: &str, skipped_expected: usize) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();

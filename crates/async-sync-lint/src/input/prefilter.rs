@@ -635,7 +635,8 @@ mod tests {
         assert!(!mentions_tokens(b"struct S { AtomicU8: u8 }"));
     }
 
-    /// `Command` and `Child` are std's only where the file names `process`.
+    /// `Command`, `Child` and `exit` are std's only where the file names
+    /// `process`.
     #[test]
     fn process_names_count_where_the_file_names_process() {
         assert!(mentions_tokens(b"use std::process::Command; fn f() { Command::new(\"git\"); }"));
